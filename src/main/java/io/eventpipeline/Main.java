@@ -1,7 +1,196 @@
 package io.eventpipeline;
 
-public final class Main {
+import io.eventpipeline.config.Config;
+import io.eventpipeline.config.Durability;
+import io.eventpipeline.config.Units;
+import io.eventpipeline.pipeline.MemoryAcceptLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** The command line: parses flags (each also an environment variable), starts the service, stops it on a signal. */
+@Command(name = "event-pipeline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Ingests events over HTTP, validates them, and stores them in MySQL/MariaDB (or an embedded "
+                + "H2 database) without losing any.%n"
+                + "Every flag can also be set by the environment variable named after it.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST:-127.0.0.1}",
+            description = "Address to listen on (env PIPELINE_HOST). Default: ${DEFAULT-VALUE}")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:PIPELINE_PORT:-8080}",
+            description = "HTTP port; 0 picks a free one (env PIPELINE_PORT). Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--workers", defaultValue = "${env:PIPELINE_WORKERS:-4}",
+            description = "Workers writing batches to the database (env PIPELINE_WORKERS). Default: ${DEFAULT-VALUE}")
+    int workers;
+
+    @Option(names = "--queue-capacity", defaultValue = "${env:PIPELINE_QUEUE_CAPACITY:-50000}",
+            description = "Events the in-memory queue holds before ingest answers 503 (env PIPELINE_QUEUE_CAPACITY). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int queueCapacity;
+
+    @Option(names = "--queue-max-bytes", defaultValue = "${env:PIPELINE_QUEUE_MAX_BYTES:-64MiB}",
+            converter = SizeConverter.class,
+            description = "Bytes the queue holds before ingest answers 503 (env PIPELINE_QUEUE_MAX_BYTES). "
+                    + "Default: ${DEFAULT-VALUE}")
+    long queueMaxBytes;
+
+    @Option(names = "--batch-size", defaultValue = "${env:PIPELINE_BATCH_SIZE:-500}",
+            description = "Most events a worker writes in one INSERT (env PIPELINE_BATCH_SIZE). Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--db-url", defaultValue = "${env:PIPELINE_DB_URL}",
+            description = "JDBC URL, e.g. jdbc:mysql://db:3306/events (env PIPELINE_DB_URL). "
+                    + "Default: an embedded H2 database under --data-dir")
+    String dbUrl;
+
+    @Option(names = "--db-user", defaultValue = "${env:PIPELINE_DB_USER}",
+            description = "Database user (env PIPELINE_DB_USER)")
+    String dbUser;
+
+    @Option(names = "--db-password", defaultValue = "${env:PIPELINE_DB_PASSWORD}",
+            description = "Database password; prefer the environment variable PIPELINE_DB_PASSWORD, since flags are "
+                    + "visible to other users in the process list. Never logged")
+    String dbPassword;
+
+    @Option(names = "--db-pool-size", defaultValue = "${env:PIPELINE_DB_POOL_SIZE}",
+            description = "Database connections (env PIPELINE_DB_POOL_SIZE). Default: --workers + 1")
+    Integer dbPoolSize;
+
+    @Option(names = "--max-retries", defaultValue = "${env:PIPELINE_MAX_RETRIES:-3}",
+            description = "Retries of a batch the database refuses before the bad events are isolated into the dead "
+                    + "letter (env PIPELINE_MAX_RETRIES). Outages are retried without limit. Default: ${DEFAULT-VALUE}")
+    int maxRetries;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "${env:PIPELINE_SHUTDOWN_TIMEOUT:-30s}",
+            converter = DurationConverter.class,
+            description = "How long a stop may spend draining the queue to the database; what is left is kept on "
+                    + "disk and stored at the next start (env PIPELINE_SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration shutdownTimeout;
+
+    @Option(names = "--max-body-bytes", defaultValue = "${env:PIPELINE_MAX_BODY_BYTES:-5MiB}",
+            converter = SizeConverter.class,
+            description = "Largest request body, after gzip inflation (env PIPELINE_MAX_BODY_BYTES). "
+                    + "Default: ${DEFAULT-VALUE}")
+    long maxBodyBytes;
+
+    @Option(names = "--max-batch-events", defaultValue = "${env:PIPELINE_MAX_BATCH_EVENTS:-1000}",
+            description = "Most events in one POST /events/batch (env PIPELINE_MAX_BATCH_EVENTS). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int maxBatchEvents;
+
+    @Option(names = "--max-event-bytes", defaultValue = "${env:PIPELINE_MAX_EVENT_BYTES:-64KiB}",
+            converter = SizeConverter.class,
+            description = "Largest \"data\" object of one event, as sent (env PIPELINE_MAX_EVENT_BYTES). "
+                    + "Default: ${DEFAULT-VALUE}")
+    long maxEventBytes;
+
+    @Option(names = "--durability", defaultValue = "${env:PIPELINE_DURABILITY:-journal}",
+            converter = DurabilityConverter.class,
+            description = "journal: a 202 means the event is on local disk (survives kill -9); memory: a 202 means "
+                    + "it is queued in memory (faster, lost on a crash) (env PIPELINE_DURABILITY). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Durability durability;
+
+    @Option(names = "--data-dir", defaultValue = "${env:PIPELINE_DATA_DIR:-data}",
+            description = "Directory for the journal and the embedded database (env PIPELINE_DATA_DIR). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
     public static void main(String[] args) {
-        System.out.println("placeholder");
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, a) -> {
+            System.err.println("error: " + e.getMessage());
+            System.err.println("Run with --help to see every flag.");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            System.err.println("error: " + e.getMessage());
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = Config.builder()
+                .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
+                .batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
+                .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes)
+                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
+                .build();
+        Service service = build(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            service.start();
+        } catch (StartupException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+        stop.await();
+        service.stop();
+        return 0;
+    }
+
+    /** The composition root: builds the unstarted service from its config. Tests call it too. */
+    static Service build(Config config) {
+        return new Service(config, journalDir -> new MemoryAcceptLog());
+    }
+
+    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Units.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Units.parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class DurabilityConverter implements CommandLine.ITypeConverter<Durability> {
+        @Override
+        public Durability convert(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "journal" -> Durability.JOURNAL;
+                case "memory" -> Durability.MEMORY;
+                default -> throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a durability: use journal or memory");
+            };
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"event-pipeline " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
     }
 }

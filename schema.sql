@@ -1,0 +1,30 @@
+-- Event Pipeline schema for MySQL 8 / MariaDB 10.6+. Applied idempotently at start-up (and by
+-- docker compose's MySQL on first start). The embedded H2 database uses schema-h2.sql, its twin.
+
+CREATE TABLE IF NOT EXISTS events (
+  seq         BIGINT       NOT NULL AUTO_INCREMENT,
+  id          VARCHAR(64)  NOT NULL,
+  type        VARCHAR(64)  NOT NULL,
+  source      VARCHAR(64)  NOT NULL,
+  user_id     VARCHAR(128) NULL,
+  event_time  DATETIME(3)  NULL,
+  data        JSON         NOT NULL,
+  received_at DATETIME(3)  NOT NULL,
+  created_at  DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (seq),
+  UNIQUE KEY uk_events_id (id),
+  KEY idx_events_type_created (type, created_at),
+  KEY idx_events_user_created (user_id, created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS events_dead_letter (
+  seq        BIGINT      NOT NULL AUTO_INCREMENT,
+  event_id   VARCHAR(64) NOT NULL,
+  event      LONGTEXT    NOT NULL,
+  error      TEXT        NOT NULL,
+  attempts   INT         NOT NULL,
+  failed_at  DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (seq),
+  KEY idx_dead_letter_event_id (event_id),
+  KEY idx_dead_letter_failed_at (failed_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,204 @@
+package io.eventpipeline;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.api.HttpApi;
+import io.eventpipeline.config.Config;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.pipeline.AcceptLog;
+import io.eventpipeline.pipeline.Backoff;
+import io.eventpipeline.pipeline.BatchWriter;
+import io.eventpipeline.pipeline.Envelope;
+import io.eventpipeline.pipeline.EventQueue;
+import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.WorkerPool;
+import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.Dialect;
+import io.eventpipeline.storage.HealthProbe;
+import io.eventpipeline.storage.JdbcEventRepository;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: owns every component and their order of start and stop. Start opens the accept log, the
+ * database, the workers, replays what an earlier run left, and only then opens HTTP; stop closes HTTP intake,
+ * drains the queue to the database within the shutdown timeout, and keeps on disk whatever it could not store.
+ */
+public final class Service {
+    private static final Logger log = LoggerFactory.getLogger(Service.class);
+    static final Duration START_DB_WAIT = Duration.ofSeconds(20);
+
+    private final Config config;
+    private final Function<Path, AcceptLog> acceptLogFactory;
+    private final Metrics metrics = new Metrics();
+    private final EventQueue queue;
+
+    private AcceptLog acceptLog;
+    private HikariDataSource pool;
+    private HikariDataSource healthPool;
+    private HealthProbe health;
+    private WorkerPool workers;
+    private Ingest ingest;
+    private Javalin http;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    Service(Config config, Function<Path, AcceptLog> acceptLogFactory) {
+        this.config = config;
+        this.acceptLogFactory = acceptLogFactory;
+        this.queue = new EventQueue(config.queueCapacity(), config.queueMaxBytes());
+    }
+
+    public void start() throws StartupException {
+        try {
+            startComponents();
+        } catch (StartupException | RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void startComponents() throws StartupException {
+        long t0 = System.nanoTime();
+        Path dataDir = config.dataDir();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e);
+        }
+        acceptLog = acceptLogFactory.apply(dataDir.resolve("journal"));
+
+        String url = config.effectiveDbUrl();
+        pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));
+        Database.awaitReachable(pool, url, START_DB_WAIT);
+        Dialect dialect = Dialect.of(url);
+        Database.applySchema(pool, dialect);
+
+        healthPool = Database.pool(config, "pipeline-health", 1, Duration.ofSeconds(2));
+        health = new HealthProbe(healthPool, Duration.ofSeconds(1));
+        health.start();
+
+        BatchWriter writer = new BatchWriter(new JdbcEventRepository(pool, dialect), acceptLog, metrics,
+                config.maxRetries(), new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
+                new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
+        workers = new WorkerPool(queue, writer, config.workers(), config.batchSize());
+        workers.start();
+        replay();
+
+        ingest = new Ingest(queue, acceptLog, metrics);
+        http = HttpApi.create(config, ingest, queue, metrics, health, config.workers(), acceptLog.describe());
+        try {
+            http.start();
+        } catch (RuntimeException e) {
+            http = null;
+            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + Database.rootMessage(e));
+        }
+        log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
+                config.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
+                config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Puts back what an earlier run accepted and did not store, before ingest opens. */
+    private void replay() throws StartupException {
+        List<Envelope> recovered;
+        try {
+            recovered = acceptLog.recover();
+        } catch (IOException e) {
+            throw new StartupException("cannot read the journal under " + config.dataDir().toAbsolutePath() + ": "
+                    + e.getMessage());
+        }
+        if (recovered.isEmpty()) {
+            return;
+        }
+        log.info("event=replay events={} (accepted before the last stop, not yet stored)", recovered.size());
+        try {
+            for (Envelope e : recovered) {
+                queue.putBlocking(e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while replaying the journal");
+        }
+        metrics.replayed.add(recovered.size());
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Graceful stop; safe to call twice. Returns once everything is stored or kept on disk. */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        if (http == null) {
+            closeQuietly(); // start failed: nothing was accepted, nothing to drain
+            if (workers != null) {
+                try {
+                    workers.drain(Duration.ZERO);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return;
+        }
+        long t0 = System.nanoTime();
+        log.info("event=stopping queued={} (refusing new events, draining the queue)", queue.depth());
+        try {
+            if (ingest != null) {
+                ingest.close(Duration.ofSeconds(10));
+            }
+            if (http != null) {
+                http.stop();
+            }
+            List<Envelope> unstored = workers == null ? List.of() : workers.drain(config.shutdownTimeout());
+            if (!unstored.isEmpty()) {
+                log.warn("event=drain_timeout unstored={} timeout={} (kept under {}; stored at the next start)",
+                        unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
+                acceptLog.keep(unstored);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.error("event=keep_failed error=\"{}\"", e.getMessage());
+        } finally {
+            closeQuietly();
+        }
+        log.info("event=stopped stored={} failed={} stop_ms={}", metrics.processed.sum(), metrics.failed.sum(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void closeQuietly() {
+        try {
+            if (health != null) {
+                health.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (acceptLog != null) {
+                acceptLog.close();
+            }
+        } catch (IOException e) {
+            log.warn("event=journal_close_failed error=\"{}\"", e.getMessage());
+        }
+        if (healthPool != null) {
+            healthPool.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}

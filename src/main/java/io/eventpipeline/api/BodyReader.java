@@ -1,0 +1,100 @@
+package io.eventpipeline.api;
+
+import io.eventpipeline.config.Units;
+import io.javalin.http.Context;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads a request body as bytes, checking what it claims before reading and never holding more than the limit:
+ * JSON content types only, gzip or identity encoding, and the size limit applied after inflating.
+ */
+final class BodyReader {
+    private BodyReader() {
+    }
+
+    static byte[] readJson(Context ctx, long limit, String limitFlag) {
+        requireJson(ctx.header("Content-Type"));
+        boolean gzip = encoding(ctx.header("Content-Encoding"));
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > limit) {
+            throw ApiError.tooLarge("the body is " + declared + " bytes, over the limit of " + Units.formatSize(limit)
+                    + " (" + limitFlag + ")").with("limit_bytes", limit);
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            if (gzip) {
+                in = new GZIPInputStream(in, 8192);
+            }
+            return readAtMost(in, limit, declared, limitFlag, gzip);
+        } catch (ZipException e) {
+            throw ApiError.badRequest("the gzip body is corrupt: " + e.getMessage());
+        } catch (EOFException e) {
+            throw ApiError.badRequest(gzip ? "the gzip body is truncated" : "the body ended early");
+        } catch (IOException e) {
+            throw ApiError.badRequest("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static byte[] readAtMost(InputStream in, long limit, long declared, String limitFlag, boolean gzip)
+            throws IOException {
+        int initial = (int) Math.min(limit + 1, declared > 0 && !gzip ? declared + 1 : 16 * 1024);
+        byte[] buf = new byte[Math.max(initial, 256)];
+        int n = 0;
+        while (true) {
+            if (n == buf.length) {
+                if (n > limit) {
+                    break;
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, (long) buf.length * 2));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        if (n > limit) {
+            throw ApiError.tooLarge("the body is over the limit of " + Units.formatSize(limit) + " (" + limitFlag
+                    + ")" + (gzip ? " once inflated" : "")).with("limit_bytes", limit);
+        }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    private static void requireJson(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw ApiError.unsupportedMediaType("Content-Type is missing: send the body as application/json");
+        }
+        int semi = contentType.indexOf(';');
+        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+        if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
+            throw ApiError.unsupportedMediaType("Content-Type '" + abbreviate(contentType)
+                    + "' is not JSON: send the body as application/json");
+        }
+    }
+
+    /** True for gzip, false for none or identity; anything else is refused. */
+    private static boolean encoding(String contentEncoding) {
+        if (contentEncoding == null) {
+            return false;
+        }
+        String e = contentEncoding.strip().toLowerCase(Locale.ROOT);
+        if (e.isEmpty() || e.equals("identity")) {
+            return false;
+        }
+        if (e.equals("gzip") || e.equals("x-gzip")) {
+            return true;
+        }
+        throw ApiError.unsupportedMediaType("Content-Encoding '" + abbreviate(contentEncoding)
+                + "' is not supported: send gzip or no encoding");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
+    }
+}

@@ -1,0 +1,70 @@
+package io.eventpipeline.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.config.Config;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.pipeline.EventQueue;
+import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.storage.HealthProbe;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the unstarted Javalin app: the routes, and the one place where failures become JSON responses. */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpApi() {
+    }
+
+    public static Javalin create(Config config, Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health,
+            int workers, String durability) {
+        EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
+        IngestRoutes ingestRoutes = new IngestRoutes(parser, ingest, metrics, JSON, config.maxBodyBytes());
+        StatusRoutes status = new StatusRoutes(health, ingest, queue, metrics, JSON, workers, durability);
+        return Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.prefer405over404 = true;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            c.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            c.routes.post("/events", ingestRoutes::single);
+            c.routes.post("/events/batch", ingestRoutes::batch);
+            c.routes.get("/health", status::health);
+            c.routes.get("/metrics", status::metrics);
+            c.routes.exception(ApiError.class, (e, ctx) -> respond(ctx, e.status(), e.body(), e.headers()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    respond(ctx, e.getStatus(), Map.of("error", e.getMessage()), Map.of()));
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("event=request_failed method={} path={}", ctx.method(), ctx.path(), e);
+                respond(ctx, 500, Map.of("error", "internal error: the request was not processed; retry"), Map.of());
+            });
+            c.routes.error(404, ctx -> fallback(ctx, "no such route: " + ctx.method() + " " + ctx.path()));
+            c.routes.error(405, ctx -> fallback(ctx, "method " + ctx.method() + " is not allowed on " + ctx.path()));
+        });
+    }
+
+    private static void respond(Context ctx, int status, Map<String, Object> body, Map<String, String> headers) {
+        headers.forEach(ctx::header);
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+        } catch (Exception e) {
+            ctx.status(status).contentType("application/json").result("{\"error\":\"unprintable error\"}");
+        }
+    }
+
+    /** Javalin's own 404/405 answers get a JSON body like every other error. */
+    private static void fallback(Context ctx, String message) {
+        if (!"application/json".equals(ctx.res().getContentType())) {
+            respond(ctx, ctx.statusCode(), Map.of("error", message), Map.of());
+        }
+    }
+}

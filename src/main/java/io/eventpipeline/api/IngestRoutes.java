@@ -1,0 +1,105 @@
+package io.eventpipeline.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.MalformedBodyException;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.pipeline.Ingest;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** POST /events and POST /events/batch: read, validate, accept, answer 202 with the ids. */
+final class IngestRoutes {
+    private final EventParser parser;
+    private final Ingest ingest;
+    private final Metrics metrics;
+    private final ObjectMapper json;
+    private final long maxBodyBytes;
+
+    IngestRoutes(EventParser parser, Ingest ingest, Metrics metrics, ObjectMapper json, long maxBodyBytes) {
+        this.parser = parser;
+        this.ingest = ingest;
+        this.metrics = metrics;
+        this.json = json;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void single(Context ctx) throws Exception {
+        refuseEarlyWhenDraining();
+        byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+        Event event;
+        try {
+            event = parser.parseSingle(body);
+        } catch (MalformedBodyException e) {
+            metrics.received(1);
+            metrics.rejected.increment();
+            throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
+        } catch (InvalidEventException e) {
+            metrics.received(1);
+            metrics.rejected.increment();
+            throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage()).with("field", e.fieldError().field());
+        }
+        metrics.received(1);
+        accept(List.of(event));
+        ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", event.id())));
+    }
+
+    void batch(Context ctx) throws Exception {
+        refuseEarlyWhenDraining();
+        byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+        EventParser.Batch batch;
+        try {
+            batch = parser.parseBatch(body);
+        } catch (MalformedBodyException e) {
+            throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
+        }
+        int total = batch.events().size() + batch.errors().size();
+        metrics.received(total);
+        metrics.rejected.add(batch.errors().size());
+        List<Map<String, Object>> errors = new ArrayList<>(batch.errors().size());
+        for (EventParser.IndexedError e : batch.errors()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", e.index());
+            m.put("field", e.field());
+            m.put("error", e.error());
+            errors.add(m);
+        }
+        if (batch.events().isEmpty()) {
+            throw ApiError.badRequest("no event in the batch is valid").with("accepted", 0)
+                    .with("rejected", errors.size()).with("errors", errors);
+        }
+        accept(batch.events());
+        List<String> ids = new ArrayList<>(batch.events().size());
+        for (Event e : batch.events()) {
+            ids.add(e.id());
+        }
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("accepted", ids.size());
+        response.put("rejected", errors.size());
+        response.put("ids", ids);
+        response.put("errors", errors);
+        ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(response));
+    }
+
+    /** A draining service need not read a body it will refuse. */
+    private void refuseEarlyWhenDraining() {
+        if (ingest.closed()) {
+            throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
+        }
+    }
+
+    private void accept(List<Event> events) throws InterruptedException {
+        try {
+            ingest.accept(events);
+        } catch (Ingest.RefusedException e) {
+            int retryAfter = e.refusal() == Ingest.Refusal.QUEUE_FULL ? 1 : 5;
+            throw ApiError.unavailable(e.getMessage(), retryAfter).with("reason",
+                    e.refusal().name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.eventpipeline.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Every setting of the service, validated once here; nothing changes it after start.
+ *
+ * @param dbUrl JDBC URL of MySQL/MariaDB, or null for the embedded H2 database under {@code dataDir}
+ */
+public record Config(
+        String host,
+        int port,
+        int workers,
+        int queueCapacity,
+        long queueMaxBytes,
+        int batchSize,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        int maxRetries,
+        Duration shutdownTimeout,
+        long maxBodyBytes,
+        int maxBatchEvents,
+        long maxEventBytes,
+        Durability durability,
+        Path dataDir) {
+
+    public static final int DEFAULT_PORT = 8080;
+
+    public Config {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        require(!host.isBlank(), "--host must not be empty");
+        require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, got " + port);
+        require(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got " + workers);
+        require(queueCapacity >= 1, "--queue-capacity must be at least 1, got " + queueCapacity);
+        require(batchSize >= 1 && batchSize <= 10_000, "--batch-size must be between 1 and 10000, got " + batchSize);
+        require(dbPoolSize >= 1 && dbPoolSize <= 1024, "--db-pool-size must be between 1 and 1024, got " + dbPoolSize);
+        require(maxRetries >= 0, "--max-retries must not be negative, got " + maxRetries);
+        require(!shutdownTimeout.isNegative(), "--shutdown-timeout must not be negative");
+        require(maxEventBytes >= 2, "--max-event-bytes must be at least 2 bytes, got " + maxEventBytes);
+        require(maxBodyBytes >= 64, "--max-body-bytes must be at least 64 bytes, got " + maxBodyBytes);
+        require(maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body-bytes must be under 2GiB");
+        require(maxBatchEvents >= 1, "--max-batch-events must be at least 1, got " + maxBatchEvents);
+        require(queueMaxBytes >= maxEventBytes,
+                "--queue-max-bytes (" + Units.formatSize(queueMaxBytes) + ") must be at least --max-event-bytes ("
+                        + Units.formatSize(maxEventBytes) + "), or no event could ever be queued");
+        if (dbUrl != null) {
+            require(dbUrl.startsWith("jdbc:mysql:") || dbUrl.startsWith("jdbc:mariadb:") || dbUrl.startsWith("jdbc:h2:"),
+                    "--db-url must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL, got '" + redactUrl(dbUrl) + "'");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** The database URL to use: the given one, or the embedded H2 file database under the data directory. */
+    public String effectiveDbUrl() {
+        if (dbUrl != null) {
+            return dbUrl;
+        }
+        return "jdbc:h2:file:" + dataDir.resolve("h2").resolve("events").toAbsolutePath();
+    }
+
+    public boolean embeddedDatabase() {
+        return dbUrl == null || dbUrl.startsWith("jdbc:h2:");
+    }
+
+    /** The URL without any password= query parameter, for logs and error messages. */
+    public static String redactUrl(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).workers(workers).queueCapacity(queueCapacity)
+                .queueMaxBytes(queueMaxBytes).batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
+                .dbPoolSize(dbPoolSize).maxRetries(maxRetries).shutdownTimeout(shutdownTimeout)
+                .maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes)
+                .durability(durability).dataDir(dataDir);
+    }
+
+    /** Starts from the documented defaults; the CLI and the tests set what they need. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private int workers = 4;
+        private int queueCapacity = 50_000;
+        private long queueMaxBytes = 64L << 20;
+        private int batchSize = 500;
+        private String dbUrl;
+        private String dbUser;
+        private String dbPassword;
+        private Integer dbPoolSize;
+        private int maxRetries = 3;
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private long maxBodyBytes = 5L << 20;
+        private int maxBatchEvents = 1000;
+        private long maxEventBytes = 64L << 10;
+        private Durability durability = Durability.JOURNAL;
+        private Path dataDir = Path.of("data");
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder workers(int v) { workers = v; return this; }
+        public Builder queueCapacity(int v) { queueCapacity = v; return this; }
+        public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder dbUrl(String v) { dbUrl = v; return this; }
+        public Builder dbUser(String v) { dbUser = v; return this; }
+        public Builder dbPassword(String v) { dbPassword = v; return this; }
+        /** Null derives it from the worker count: one connection per worker, plus one for reads. */
+        public Builder dbPoolSize(Integer v) { dbPoolSize = v; return this; }
+        public Builder maxRetries(int v) { maxRetries = v; return this; }
+        public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
+        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+        public Builder maxBatchEvents(int v) { maxBatchEvents = v; return this; }
+        public Builder maxEventBytes(long v) { maxEventBytes = v; return this; }
+        public Builder durability(Durability v) { durability = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+
+        public Config build() {
+            int pool = dbPoolSize != null ? dbPoolSize : workers + 1;
+            return new Config(host, port, workers, queueCapacity, queueMaxBytes, batchSize, blankToNull(dbUrl),
+                    blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes, maxBatchEvents,
+                    maxEventBytes, durability, dataDir);
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s;
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password.
+        return "Config[host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity=" + queueCapacity
+                + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", db=" + redactUrl(effectiveDbUrl())
+                + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
+                + ", shutdownTimeout=" + shutdownTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
+                + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="
+                + dataDir + "]";
+    }
+}

@@ -1,0 +1,29 @@
+package io.eventpipeline.pipeline;
+
+import io.eventpipeline.event.Event;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where accepted events are kept until the database has them: the durable journal, or nothing at all in
+ * memory mode. Both keep what is left unstored at shutdown on local disk, and hand it back at the next start.
+ */
+public interface AcceptLog extends AutoCloseable {
+    /** Keeps the events and returns their segment (for {@link #stored}); durable on return in journal mode. */
+    long append(List<Event> events) throws IOException, InterruptedException;
+
+    /** {@code n} events of {@code segment} are in the database (or its dead letter) now. */
+    void stored(long segment, int n);
+
+    /** At shutdown: the events not stored in time. Kept on disk unless they are there already. */
+    void keep(List<Envelope> unstored) throws IOException;
+
+    /** At start: events left unstored by an earlier run, each with the segment to release once stored. */
+    List<Envelope> recover() throws IOException;
+
+    /** Human words for /health and the start-up log. */
+    String describe();
+
+    @Override
+    void close() throws IOException;
+}

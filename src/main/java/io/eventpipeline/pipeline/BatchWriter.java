@@ -1,0 +1,146 @@
+package io.eventpipeline.pipeline;
+
+import io.eventpipeline.event.Event;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.EventRepository;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores one batch whatever it takes. A transient failure (the database is away, busy, deadlocked) is retried
+ * with backoff for as long as the service runs: the batch is never dropped. A permanent one (the database
+ * refuses the data) is retried {@code maxRetries} times, then the batch is split in halves until the events
+ * that the database refuses are alone; only those go to the dead letter, and every other event is stored.
+ */
+public final class BatchWriter {
+    private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
+    private static final long OUTAGE_LOG_INTERVAL_NANOS = 30_000_000_000L;
+
+    private final EventRepository repository;
+    private final AcceptLog acceptLog;
+    private final Metrics metrics;
+    private final int maxRetries;
+    private final Backoff transientBackoff;
+    private final Backoff permanentBackoff;
+    private final LongSupplier nanoClock;
+
+    public BatchWriter(EventRepository repository, AcceptLog acceptLog, Metrics metrics, int maxRetries,
+            Backoff transientBackoff, Backoff permanentBackoff) {
+        this.repository = repository;
+        this.acceptLog = acceptLog;
+        this.metrics = metrics;
+        this.maxRetries = maxRetries;
+        this.transientBackoff = transientBackoff;
+        this.permanentBackoff = permanentBackoff;
+        this.nanoClock = System::nanoTime;
+    }
+
+    /**
+     * Returns once every event of the batch is stored or dead-lettered. Throws InterruptedException when the
+     * service stops before that; the caller then keeps the batch for the next start.
+     */
+    public void store(List<Envelope> batch) throws InterruptedException {
+        store(batch, maxRetries);
+    }
+
+    private void store(List<Envelope> batch, int permanentRetries) throws InterruptedException {
+        List<Event> events = new ArrayList<>(batch.size());
+        for (Envelope e : batch) {
+            events.add(e.event());
+        }
+        int permanentFailures = 0;
+        int transientFailures = 0;
+        long outageLoggedAt = 0;
+        while (true) {
+            try {
+                int inserted = repository.insert(events);
+                if (transientFailures > 0) {
+                    log.info("event=store_recovered events={} failed_attempts={}", batch.size(), transientFailures);
+                }
+                stored(batch, inserted);
+                return;
+            } catch (Exception e) {
+                if (Failures.isTransient(e)) {
+                    transientFailures++;
+                    metrics.retries.increment();
+                    long now = nanoClock.getAsLong();
+                    if (transientFailures == 1 || now - outageLoggedAt > OUTAGE_LOG_INTERVAL_NANOS) {
+                        outageLoggedAt = now;
+                        log.warn("event=store_retry reason=database_unavailable events={} attempt={} error=\"{}\" "
+                                + "(retrying with backoff until it is back; the events stay queued)",
+                                batch.size(), transientFailures, Database.rootMessage(e));
+                    }
+                    Thread.sleep(transientBackoff.delayMillis(transientFailures));
+                    continue;
+                }
+                permanentFailures++;
+                if (permanentFailures <= permanentRetries) {
+                    metrics.retries.increment();
+                    Thread.sleep(permanentBackoff.delayMillis(permanentFailures));
+                    continue;
+                }
+                if (batch.size() == 1) {
+                    deadLetter(batch.getFirst(), e, permanentFailures + transientFailures);
+                    return;
+                }
+                log.warn("event=store_split events={} error=\"{}\" (splitting the batch to find the events the "
+                        + "database refuses)", batch.size(), Database.rootMessage(e));
+                int mid = batch.size() / 2;
+                store(batch.subList(0, mid), 0);
+                store(batch.subList(mid, batch.size()), 0);
+                return;
+            }
+        }
+    }
+
+    private void stored(List<Envelope> batch, int inserted) {
+        long now = nanoClock.getAsLong();
+        for (Envelope e : batch) {
+            metrics.latency.record(now - e.acceptedNanos());
+        }
+        metrics.stored(inserted, batch.size() - inserted);
+        release(batch);
+    }
+
+    private void deadLetter(Envelope envelope, Exception cause, int attempts) throws InterruptedException {
+        String error = Database.rootMessage(cause);
+        int failures = 0;
+        while (true) {
+            try {
+                repository.deadLetter(envelope.event(), error, attempts);
+                break;
+            } catch (Exception e) {
+                if (!Failures.isTransient(e)) {
+                    // Nowhere left in the database to keep it: the log is the last place. Never silently dropped.
+                    log.error("event=dead_letter_failed id={} error=\"{}\" dead_letter_error=\"{}\" event_json={}",
+                            envelope.event().id(), error, Database.rootMessage(e),
+                            io.eventpipeline.event.EventCodec.toJson(envelope.event()));
+                    break;
+                }
+                metrics.retries.increment();
+                Thread.sleep(transientBackoff.delayMillis(++failures));
+            }
+        }
+        metrics.failed.increment();
+        log.warn("event=dead_letter id={} attempts={} error=\"{}\"", envelope.event().id(), attempts, error);
+        release(List.of(envelope));
+    }
+
+    /** Tells the accept log, one call per run of events from the same segment. */
+    private void release(List<Envelope> batch) {
+        int i = 0;
+        while (i < batch.size()) {
+            long segment = batch.get(i).segment();
+            int j = i + 1;
+            while (j < batch.size() && batch.get(j).segment() == segment) {
+                j++;
+            }
+            acceptLog.stored(segment, j - i);
+            i = j;
+        }
+    }
+}

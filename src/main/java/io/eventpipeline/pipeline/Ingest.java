@@ -1,0 +1,116 @@
+package io.eventpipeline.pipeline;
+
+import io.eventpipeline.event.Event;
+import io.eventpipeline.metrics.Metrics;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The door of the pipeline: takes a request's valid events whole or not at all. Room in the queue is reserved
+ * first, then the events are made durable, then queued, so a 503 never leaves a trace and a 202 is never taken
+ * back. Closing the door waits for the requests already inside.
+ */
+public final class Ingest {
+    private static final Logger log = LoggerFactory.getLogger(Ingest.class);
+
+    private final EventQueue queue;
+    private final AcceptLog acceptLog;
+    private final Metrics metrics;
+    /** Readers are requests being accepted; the writer is shutdown, waiting for them. */
+    private final ReentrantReadWriteLock door = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    public Ingest(EventQueue queue, AcceptLog acceptLog, Metrics metrics) {
+        this.queue = queue;
+        this.acceptLog = acceptLog;
+        this.metrics = metrics;
+    }
+
+    /** Why events were refused; each maps to a 503 with Retry-After. */
+    public enum Refusal {
+        QUEUE_FULL("the queue is full: the database is slower than the ingest rate or unavailable; retry later"),
+        DRAINING("the service is shutting down; retry against another instance or later"),
+        NOT_DURABLE("the events could not be written to the local journal (is the disk full?); retry later");
+
+        private final String message;
+
+        Refusal(String message) {
+            this.message = message;
+        }
+
+        public String message() {
+            return message;
+        }
+    }
+
+    public static final class RefusedException extends Exception {
+        private final Refusal refusal;
+
+        RefusedException(Refusal refusal) {
+            super(refusal.message(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    /** Accepts all the events, or none and says why. On return they are queued (and durable, with a journal). */
+    public void accept(List<Event> events) throws RefusedException, InterruptedException {
+        int n = events.size();
+        door.readLock().lock();
+        try {
+            if (closed) {
+                metrics.throttled.add(n);
+                throw new RefusedException(Refusal.DRAINING);
+            }
+            long bytes = 0;
+            for (Event e : events) {
+                bytes += e.sizeBytes();
+            }
+            if (!queue.tryReserve(n, bytes)) {
+                metrics.throttled.add(n);
+                throw new RefusedException(Refusal.QUEUE_FULL);
+            }
+            long segment;
+            try {
+                segment = acceptLog.append(events);
+            } catch (IOException e) {
+                queue.unreserve(n, bytes);
+                metrics.throttled.add(n);
+                log.warn("event=journal_write_failed events={} error=\"{}\"", n, e.getMessage());
+                throw new RefusedException(Refusal.NOT_DURABLE);
+            } catch (InterruptedException e) {
+                queue.unreserve(n, bytes);
+                throw e;
+            }
+            long now = System.nanoTime();
+            for (Event e : events) {
+                queue.putReserved(new Envelope(e, segment, now));
+            }
+            metrics.accepted.add(n);
+        } finally {
+            door.readLock().unlock();
+        }
+    }
+
+    /** From now on every request is refused; waits up to {@code timeout} for those being accepted. */
+    public void close(Duration timeout) throws InterruptedException {
+        closed = true;
+        if (door.writeLock().tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            door.writeLock().unlock();
+        } else {
+            log.warn("event=ingest_close_timeout (requests still being accepted after {})", timeout);
+        }
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+}

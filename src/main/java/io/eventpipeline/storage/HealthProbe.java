@@ -1,0 +1,89 @@
+package io.eventpipeline.storage;
+
+import java.sql.Connection;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks the database every interval on its own connection, so that /health answers at once and tells the truth
+ * even while every pooled connection is busy or the database is away.
+ */
+public final class HealthProbe implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HealthProbe.class);
+
+    private final DataSource dataSource;
+    private final Duration interval;
+    private volatile boolean up;
+    private volatile String lastError = "";
+    private volatile long checkedAtMillis;
+    private volatile boolean running = true;
+    private Thread thread;
+
+    public HealthProbe(DataSource dataSource, Duration interval) {
+        this.dataSource = dataSource;
+        this.interval = interval;
+    }
+
+    public void start() {
+        check();
+        thread = Thread.ofVirtual().name("health-probe").start(this::loop);
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            check();
+        }
+    }
+
+    void check() {
+        boolean ok;
+        String error = "";
+        try (Connection c = dataSource.getConnection()) {
+            ok = c.isValid(2);
+            if (!ok) {
+                error = "the connection did not validate within 2s";
+            }
+        } catch (Exception e) {
+            ok = false;
+            error = Database.rootMessage(e);
+        }
+        if (ok != up) {
+            if (ok) {
+                log.info("event=database_up");
+            } else {
+                log.warn("event=database_down error=\"{}\"", error);
+            }
+        }
+        lastError = error;
+        up = ok;
+        checkedAtMillis = System.currentTimeMillis();
+    }
+
+    public boolean up() {
+        return up;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public long checkedAtMillis() {
+        return checkedAtMillis;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.eventpipeline.storage;
+
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventCodec;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+
+/**
+ * Plain JDBC over MySQL, MariaDB and H2 (MySQL mode). A batch becomes multi-row INSERTs in one transaction,
+ * split so that no statement outgrows the server's packet limit, and idempotent on {@code id}.
+ */
+public final class JdbcEventRepository implements EventRepository {
+    /** MariaDB's default max_allowed_packet is 16 MiB and MySQL's 64 MiB: stay well under both. */
+    static final long MAX_STATEMENT_BYTES = 4L << 20;
+    /** Keeps statement texts, and so the driver's statement cache, small whatever --batch-size says. */
+    static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+    private final ConcurrentHashMap<Integer, String> insertSql = new ConcurrentHashMap<>();
+    private final String deadLetterSql;
+
+    public JdbcEventRepository(DataSource dataSource, Dialect dialect) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.deadLetterSql = "INSERT INTO events_dead_letter (event_id, event, error, attempts) VALUES (?, ?, ?, ?)";
+    }
+
+    @Override
+    public int insert(List<Event> events) throws SQLException {
+        if (events.isEmpty()) {
+            return 0;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            // Several statements go in one transaction: all or none. (The pool restores auto-commit on return.)
+            boolean transaction = statementEnd(events, 0) < events.size();
+            if (transaction) {
+                c.setAutoCommit(false);
+            }
+            try {
+                int inserted = 0;
+                for (int from = 0, to; from < events.size(); from = to) {
+                    to = statementEnd(events, from);
+                    inserted += insertRange(c, events, from, to);
+                }
+                if (transaction) {
+                    c.commit();
+                }
+                return inserted;
+            } catch (SQLException | RuntimeException e) {
+                if (transaction) {
+                    rollbackQuietly(c, e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The end (exclusive) of the statement that starts at {@code from}: as many rows as fit the byte budget. */
+    private static int statementEnd(List<Event> events, int from) {
+        long bytes = 0;
+        int i = from;
+        while (i < events.size()) {
+            bytes += events.get(i).sizeBytes();
+            if ((bytes > MAX_STATEMENT_BYTES || i - from == MAX_ROWS_PER_STATEMENT) && i > from) {
+                break;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    private int insertRange(Connection c, List<Event> events, int from, int to) throws SQLException {
+        int rows = to - from;
+        String sql = insertSql.computeIfAbsent(rows, this::buildInsertSql);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            for (int i = from; i < to; i++) {
+                Event e = events.get(i);
+                ps.setString(p++, e.id());
+                ps.setString(p++, e.type());
+                ps.setString(p++, e.source());
+                if (e.userId() == null) {
+                    ps.setNull(p++, Types.VARCHAR);
+                } else {
+                    ps.setString(p++, e.userId());
+                }
+                if (e.timestamp() == null) {
+                    ps.setNull(p++, Types.TIMESTAMP);
+                } else {
+                    ps.setObject(p++, LocalDateTime.ofInstant(e.timestamp(), ZoneOffset.UTC));
+                }
+                ps.setString(p++, new String(e.data(), StandardCharsets.UTF_8));
+                ps.setObject(p++, LocalDateTime.ofInstant(e.receivedAt(), ZoneOffset.UTC));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private String buildInsertSql(int rows) {
+        String row = "(?, ?, ?, ?, ?, " + dialect.jsonParameter() + ", ?)";
+        StringBuilder sb = new StringBuilder(96 + rows * (row.length() + 2));
+        sb.append("INSERT INTO events (id, type, source, user_id, event_time, data, received_at) VALUES ");
+        for (int i = 0; i < rows; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(row);
+        }
+        // A no-op update, so that only a duplicate id is passed over; every other error still fails the insert.
+        sb.append(" ON DUPLICATE KEY UPDATE id = id");
+        return sb.toString();
+    }
+
+    @Override
+    public void deadLetter(Event event, String error, int attempts) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(deadLetterSql)) {
+            ps.setString(1, event.id());
+            ps.setString(2, EventCodec.toJson(event));
+            ps.setString(3, error.length() > 4000 ? error.substring(0, 4000) : error);
+            ps.setInt(4, attempts);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+-- The embedded H2 (MySQL mode) twin of schema.sql: same tables, columns and indexes.
+
+CREATE TABLE IF NOT EXISTS events (
+  seq         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  id          VARCHAR(64)  NOT NULL,
+  type        VARCHAR(64)  NOT NULL,
+  source      VARCHAR(64)  NOT NULL,
+  user_id     VARCHAR(128) NULL,
+  event_time  TIMESTAMP(3) NULL,
+  data        JSON         NOT NULL,
+  received_at TIMESTAMP(3) NOT NULL,
+  created_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  CONSTRAINT uk_events_id UNIQUE (id)
+);
+CREATE INDEX IF NOT EXISTS idx_events_type_created ON events (type, created_at);
+CREATE INDEX IF NOT EXISTS idx_events_user_created ON events (user_id, created_at);
+
+CREATE TABLE IF NOT EXISTS events_dead_letter (
+  seq        BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  event_id   VARCHAR(64)  NOT NULL,
+  event      CLOB         NOT NULL,
+  error      CLOB         NOT NULL,
+  attempts   INT          NOT NULL,
+  failed_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+);
+CREATE INDEX IF NOT EXISTS idx_dead_letter_event_id ON events_dead_letter (event_id);
+CREATE INDEX IF NOT EXISTS idx_dead_letter_failed_at ON events_dead_letter (failed_at);
