@@ -1,0 +1,568 @@
+package io.eventpipeline.journal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Write-ahead journal for accepted events: the HTTP handler appends records and answers 202 only once they are
+ * on disk, workers release them once they are in the database, and at start the records not yet released are
+ * handed back for replay.
+ *
+ * <p>Appends only write into the page cache, under {@link #lock}. A single syncer thread forces whatever has
+ * been written since its last force, so concurrent requests share one {@code force} (group commit): a request
+ * waits for the next force, not for one of its own.
+ *
+ * <p>Records live in segment files; a segment that is no longer appended to and whose records are all released
+ * is deleted, which keeps the journal small.
+ */
+public final class Journal implements AutoCloseable {
+
+    /** Segments found at open, oldest first, with their valid records in order. */
+    public record RecoveredSegment(long segmentId, List<byte[]> records) {}
+
+    /**
+     * Where an append went.
+     *
+     * @param position end of the append in a byte offset that only grows across all segments of this journal
+     *                 instance; what {@link #awaitDurable} waits for
+     */
+    public record Appended(long segmentId, int count, long position) {}
+
+    /** Positions in (from, to] were written but their force failed. */
+    private record ForceFailure(long from, IOException cause) {}
+
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    private static final Duration SYNCER_STOP_WAIT = Duration.ofSeconds(10);
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final List<RecoveredSegment> recovered;
+    private final List<JournalCorruption> corruptions;
+    private final Thread syncer;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when there is something to force, or on close. */
+    private final Condition syncNeeded = lock.newCondition();
+    /** Signalled whenever {@link #synced} moves or the journal stops. */
+    private final Condition durable = lock.newCondition();
+
+    // Everything below is guarded by lock.
+    /** All segments with a file on disk, by id, oldest first. */
+    private final Map<Long, Segment> segments = new LinkedHashMap<>();
+    /** Keyed by the end of each failed range; failures are rare, so this stays tiny. */
+    private final TreeMap<Long, ForceFailure> forceFailures = new TreeMap<>();
+    private Segment active;
+    private long nextSegmentId;
+    /** End of the last successful append. */
+    private long written;
+    /** Everything up to here is either forced or in a failed range: nobody needs to wait for it any more. */
+    private long synced;
+    private long forceCount;
+    private boolean closing;
+    private boolean closed;
+    /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
+    private IOException stopped;
+
+    private Journal(Path dir, long segmentBytes, long nextSegmentId, List<Segment> kept,
+                    List<RecoveredSegment> recovered, List<JournalCorruption> corruptions) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.nextSegmentId = nextSegmentId;
+        this.recovered = List.copyOf(recovered);
+        this.corruptions = List.copyOf(corruptions);
+        kept.forEach(s -> segments.put(s.id, s));
+        this.syncer = Thread.ofPlatform().name("journal-sync").daemon(true).unstarted(this::syncLoop);
+    }
+
+    /**
+     * Opens (creating if needed) the journal in {@code dir}, recovers the valid records of existing segments and
+     * starts a new segment for appends: old segments are never appended to, so their damage cannot spread.
+     *
+     * @param segmentBytes a segment is rolled over before an append would take it past this size
+     */
+    public static Journal open(Path dir, long segmentBytes) throws IOException {
+        if (segmentBytes <= Segment.HEADER_BYTES) {
+            throw new IllegalArgumentException("segmentBytes too small: " + segmentBytes);
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("Cannot create journal directory " + dir + " (" + e + ")", e);
+        }
+
+        List<Segment> kept = new ArrayList<>();
+        List<RecoveredSegment> recovered = new ArrayList<>();
+        List<JournalCorruption> corruptions = new ArrayList<>();
+        long maxId = 0;
+        for (Path file : segmentFiles(dir)) {
+            long id = Segment.idOf(file).orElseThrow();
+            // Even a skipped file's id is used up, so a new segment can never collide with it.
+            maxId = Math.max(maxId, id);
+            if (!Files.isRegularFile(file)) {
+                log.warn("Journal: {} is not a regular file; ignoring it", file);
+                continue;
+            }
+            SegmentScanner.Scan scan;
+            try {
+                scan = SegmentScanner.scan(file);
+            } catch (IOException e) {
+                throw new IOException("Cannot read journal segment " + file + " (" + e + ")", e);
+            }
+            JournalCorruption damage = scan.damage();
+            if (damage != null) {
+                corruptions.add(damage);
+            }
+            if (!scan.usable()) {
+                log.warn("Journal segment {} skipped: {}", file, damage.reason());
+                continue;
+            }
+            if (damage != null) {
+                log.warn("Journal segment {} damaged at offset {} ({}): discarded {} bytes, recovered {} records before it",
+                        file, damage.offset(), damage.reason(), damage.discardedBytes(), scan.records().size());
+            }
+            if (scan.records().isEmpty()) {
+                Files.deleteIfExists(file);
+                continue;
+            }
+            kept.add(Segment.recovered(id, file, Files.size(file), scan.records().size()));
+            recovered.add(new RecoveredSegment(id, List.copyOf(scan.records())));
+        }
+
+        Journal journal = new Journal(dir, segmentBytes, maxId + 1, kept, recovered, corruptions);
+        long firstId;
+        try {
+            firstId = journal.startFirstSegment();
+        } catch (IOException e) {
+            throw new IOException("Cannot write to journal directory " + dir + " (" + e + ")", e);
+        }
+        journal.syncer.start();
+        log.info("Journal opened in {}: {} records to replay from {} segments, appending to segment {}",
+                dir, recovered.stream().mapToInt(r -> r.records().size()).sum(), recovered.size(),
+                firstId);
+        return journal;
+    }
+
+    private static List<Path> segmentFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> Segment.idOf(f).isPresent())
+                    .sorted((a, b) -> Long.compare(Segment.idOf(a).orElseThrow(), Segment.idOf(b).orElseThrow()))
+                    .toList();
+        } catch (IOException e) {
+            throw new IOException("Cannot list journal directory " + dir + " (" + e + ")", e);
+        }
+    }
+
+    private long startFirstSegment() throws IOException {
+        lock.lock();
+        try {
+            active = Segment.create(dir, nextSegmentId++);
+            segments.put(active.id, active);
+            return active.id;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Segments found at open, oldest first. The caller replays them and releases their records as usual. */
+    public List<RecoveredSegment> recovered() {
+        return recovered;
+    }
+
+    /** Damage found at open (also logged, one WARN line each). */
+    public List<JournalCorruption> corruptions() {
+        return corruptions;
+    }
+
+    /**
+     * Appends the records to one segment, without forcing them; see {@link #awaitDurable}. If this throws, none
+     * of the records count as written. If a later {@code awaitDurable} fails, the records were not accepted:
+     * whoever will not hand them on to be stored should {@link #release} them.
+     *
+     * @throws IllegalArgumentException for an empty or over-long (> 64 MiB) record
+     */
+    public Appended append(List<byte[]> records) throws IOException {
+        byte[] batch = Segment.encode(records);
+        lock.lock();
+        try {
+            if (closing) {
+                throw new IOException("Journal in " + dir + " is closed");
+            }
+            if (stopped != null) {
+                throw new IOException("Journal in " + dir + " is not accepting appends", stopped);
+            }
+            if (records.isEmpty()) {
+                return new Appended(active.id, 0, written);
+            }
+            if (active.sealed || (active.hasRecords() && active.size() + batch.length > segmentBytes)) {
+                rollLocked();
+            }
+            Segment segment = active;
+            long before = segment.size();
+            try {
+                segment.write(batch);
+            } catch (IOException e) {
+                undoLocked(segment, before, e);
+                throw e;
+            }
+            segment.unreleased += records.size();
+            written += batch.length;
+            syncNeeded.signal();
+            return new Appended(segment.id, records.size(), written);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A failed write may have left part of the batch in the file; recovery must never see it. */
+    private void undoLocked(Segment segment, long before, IOException failure) {
+        try {
+            segment.truncate(before);
+            return;
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+        log.warn("Journal segment {}: could not undo a failed append ({}); abandoning the segment", segment, failure.toString());
+        segment.sealed = true;
+        try {
+            rollLocked();
+        } catch (IOException e) {
+            // The segment stays sealed, so the next append tries to roll again.
+            failure.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Blocks until everything up to {@code a.position()} is forced to disk.
+     *
+     * @throws IOException if the force that covered it failed, or the journal stopped before it
+     */
+    public void awaitDurable(Appended a) throws IOException, InterruptedException {
+        lock.lock();
+        try {
+            while (!resolvedLocked(a.position())) {
+                durable.await();
+            }
+            throwIfNotDurableLocked(a.position());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Like {@link #awaitDurable(Appended)}, giving up after {@code timeout}.
+     *
+     * @return false if the timeout elapsed first (the records may still become durable later)
+     */
+    public boolean awaitDurable(Appended a, Duration timeout) throws IOException, InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!resolvedLocked(a.position())) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = durable.awaitNanos(nanos);
+            }
+            throwIfNotDurableLocked(a.position());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean resolvedLocked(long position) {
+        return position <= synced || stopped != null;
+    }
+
+    private void throwIfNotDurableLocked(long position) throws IOException {
+        if (position > synced) {
+            throw new IOException("Journal in " + dir + " stopped before position " + position + " was durable", stopped);
+        }
+        var failure = forceFailures.ceilingEntry(position);
+        if (failure != null && failure.getValue().from() < position) {
+            throw new IOException("Journal force failed for position " + position, failure.getValue().cause());
+        }
+    }
+
+    /**
+     * Appends and waits until durable. If that fails or is interrupted, the records are released again: the
+     * caller will not acknowledge them, so nobody else would.
+     */
+    public Appended write(List<byte[]> records) throws IOException, InterruptedException {
+        Appended a = append(records);
+        boolean durableNow = false;
+        try {
+            awaitDurable(a);
+            durableNow = true;
+            return a;
+        } finally {
+            if (!durableNow) {
+                release(a.segmentId(), a.count());
+            }
+        }
+    }
+
+    /**
+     * Records that {@code n} records of segment {@code segmentId} are stored (or dead-lettered). A segment that is
+     * no longer appended to is deleted once all its records are released.
+     */
+    public void release(long segmentId, int n) {
+        if (n == 0) {
+            return;
+        }
+        Segment doomed = null;
+        lock.lock();
+        try {
+            Segment segment = segments.get(segmentId);
+            if (segment == null || n < 0) {
+                log.warn("Journal: ignoring release of {} records of segment {} ({}); a caller bug", n, segmentId,
+                        n < 0 ? "negative count" : "no such segment, or already fully released");
+                return;
+            }
+            if (n > segment.unreleased) {
+                log.warn("Journal: release of {} records of segment {}, which has only {} unreleased; a caller bug",
+                        n, segmentId, segment.unreleased);
+            }
+            segment.unreleased = Math.max(0, segment.unreleased - n);
+            if (segment.unreleased == 0 && (segment != active || closed)) {
+                segments.remove(segmentId);
+                doomed = segment;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (doomed != null) {
+            delete(doomed); // outside the lock: workers call this after every batch, appenders must not wait on it
+        }
+    }
+
+    /** Number of segment files this journal manages (not counting files skipped for a bad header). */
+    public int segmentCount() {
+        lock.lock();
+        try {
+            return segments.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes of the segment files this journal manages. */
+    public long diskBytes() {
+        lock.lock();
+        try {
+            return segments.values().stream().mapToLong(Segment::size).sum();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Successful forces so far; with group commit far fewer than appends under concurrency. */
+    public long forceCount() {
+        lock.lock();
+        try {
+            return forceCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forces what was written and closes. Segments with unreleased records stay on disk for the next open; the
+     * active segment is deleted if all its records were released.
+     */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            syncNeeded.signal();
+        } finally {
+            lock.unlock();
+        }
+        stopSyncer();
+
+        lock.lock();
+        try {
+            IOException failure = null;
+            try {
+                forceActiveLocked();
+            } catch (IOException e) {
+                failure = e;
+            }
+            closed = true;
+            stopped = new IOException("Journal in " + dir + " is closed");
+            durable.signalAll();
+            try {
+                active.close();
+            } catch (IOException e) {
+                failure = addTo(failure, e);
+            }
+            if (active.unreleased == 0) {
+                segments.remove(active.id);
+                delete(active);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stopSyncer() {
+        try {
+            if (!syncer.join(SYNCER_STOP_WAIT)) {
+                // Stuck in force (a dying disk): interrupting closes its channel, close() fails the waiters.
+                log.warn("Journal syncer did not stop within {}; interrupting it", SYNCER_STOP_WAIT);
+                syncer.interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            syncer.interrupt();
+        }
+    }
+
+    /**
+     * The syncer: forces outside the lock, so appends go on while the disk works, and whatever they write meanwhile
+     * becomes the next group.
+     */
+    private void syncLoop() {
+        lock.lock();
+        try {
+            while (true) {
+                while (synced >= written && !closing) {
+                    syncNeeded.await();
+                }
+                if (synced >= written) {
+                    return; // closing, nothing left
+                }
+                // Everything unforced is in the active segment: a roll forces the old one before switching.
+                long target = written;
+                FileChannel channel = active.channel();
+                IOException failure = null;
+                lock.unlock();
+                try {
+                    channel.force(false);
+                } catch (IOException e) {
+                    failure = e;
+                } finally {
+                    lock.lock();
+                }
+                if (target <= synced) {
+                    continue; // a roll forced (or failed) this range meanwhile and closed the channel under us
+                }
+                if (failure == null) {
+                    synced = target;
+                    forceCount++;
+                    durable.signalAll();
+                } else {
+                    failUnforcedLocked(failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            // Only close() interrupts us, after giving up on waiting; it settles what is left.
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            log.error("Journal syncer in {} died", dir, e);
+            stopped = new IOException("Journal syncer died: " + e, e);
+        } finally {
+            if (stopped == null && !closing) {
+                stopped = new IOException("Journal syncer stopped");
+            }
+            durable.signalAll();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forces and closes the active segment and starts a new one. Rare (once per segment), so done under the lock;
+     * waiters whose records were in the old segment are released by the force here.
+     */
+    private void rollLocked() throws IOException {
+        Segment next = Segment.create(dir, nextSegmentId++);
+        Segment old = active;
+        try {
+            forceActiveLocked();
+        } catch (IOException e) {
+            // Already handed to the waiters of the old segment; the append that is rolling goes on in the new one.
+        }
+        try {
+            old.close();
+        } catch (IOException e) {
+            log.warn("Journal segment {}: close failed ({})", old, e.toString());
+        }
+        active = next;
+        segments.put(next.id, next);
+        if (old.unreleased == 0) {
+            segments.remove(old.id);
+            delete(old);
+        }
+    }
+
+    /** Settles everything written so far, which is all in the active segment. */
+    private void forceActiveLocked() throws IOException {
+        if (synced >= written) {
+            return;
+        }
+        try {
+            active.sync();
+            synced = written;
+            forceCount++;
+            durable.signalAll();
+        } catch (IOException e) {
+            failUnforcedLocked(e);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failed force the page cache may have dropped the data while a later force reports success
+     * ("fsyncgate"), so the range fails for good and the segment takes no more appends.
+     */
+    private void failUnforcedLocked(IOException cause) {
+        log.error("Journal segment {}: force failed ({}); {} bytes not durable, segment sealed",
+                active, cause.toString(), written - synced);
+        forceFailures.put(written, new ForceFailure(synced, cause));
+        synced = written;
+        active.sealed = true;
+        durable.signalAll();
+    }
+
+    private static void delete(Segment segment) {
+        try {
+            Files.deleteIfExists(segment.path);
+        } catch (IOException e) {
+            // Not fatal: the only cost is that its records are replayed (stored twice) after the next open.
+            log.warn("Journal segment {}: delete failed ({}); it will be replayed at next open", segment, e.toString());
+        }
+    }
+
+    private static IOException addTo(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    @Override
+    public String toString() {
+        return "Journal[" + dir + "]";
+    }
+}

@@ -1,0 +1,190 @@
+package io.eventpipeline.journal;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+/**
+ * One segment file of the journal and its on-disk format. Not thread-safe: {@link Journal} guards every
+ * instance with its lock, except {@link #channel()}'s force, which the syncer runs outside the lock.
+ *
+ * <p>Format: an 8-byte header ({@link #MAGIC}, {@link #FORMAT_VERSION}), then records
+ * {@code [int length][int CRC32C of payload][payload]}, big-endian.
+ */
+final class Segment {
+    static final int MAGIC = 0x45504A4C; // "EPJL"
+    static final int FORMAT_VERSION = 1;
+    static final int HEADER_BYTES = 8;
+    static final int RECORD_HEADER_BYTES = 8;
+    /** Larger lengths are read as corruption, so appends must refuse them too. */
+    static final int MAX_RECORD_BYTES = 64 << 20;
+
+    private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
+
+    final long id;
+    final Path path;
+    /** Open only while this is the active segment. */
+    private RandomAccessFile file;
+    /** Bytes of the file that belong to the journal (header and complete records). */
+    private long size;
+    /** Records appended (or recovered) and not yet released. */
+    long unreleased;
+    /** No more appends: a force failed or a failed append could not be undone. */
+    boolean sealed;
+
+    private Segment(long id, Path path, RandomAccessFile file, long size, long unreleased) {
+        this.id = id;
+        this.path = path;
+        this.file = file;
+        this.size = size;
+        this.unreleased = unreleased;
+    }
+
+    static String fileName(long id) {
+        return String.format("segment-%020d.wal", id);
+    }
+
+    static OptionalLong idOf(Path file) {
+        Matcher m = FILE_NAME.matcher(file.getFileName().toString());
+        return m.matches() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
+    }
+
+    /** A segment found at open: read-only from now on, kept until its records are released. */
+    static Segment recovered(long id, Path path, long size, int records) {
+        return new Segment(id, path, null, size, records);
+    }
+
+    /**
+     * Creates a new, empty segment whose header and directory entry are already durable, so that a crash can
+     * leave neither a half-written header nor a forced record in a file that the directory does not list.
+     */
+    static Segment create(Path dir, long id) throws IOException {
+        Path path = dir.resolve(fileName(id));
+        Files.createFile(path);
+        RandomAccessFile file = null;
+        try {
+            file = new RandomAccessFile(path.toFile(), "rw");
+            file.write(ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(FORMAT_VERSION).array());
+            file.getFD().sync();
+            syncDirectory(dir);
+            return new Segment(id, path, file, HEADER_BYTES, 0);
+        } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                closeQuietly(file, e);
+            }
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Encodes a batch into one buffer, so an append is a single write and the CRC work happens before the
+     * caller takes the journal lock.
+     */
+    static byte[] encode(List<byte[]> records) {
+        long total = 0;
+        for (byte[] r : records) {
+            Objects.requireNonNull(r, "record");
+            // Empty records are refused because a zero-filled tail (left by some file systems after a crash)
+            // would otherwise read back as valid empty records: CRC32C of nothing is 0.
+            if (r.length == 0 || r.length > MAX_RECORD_BYTES) {
+                throw new IllegalArgumentException(
+                        "Record length must be 1.." + MAX_RECORD_BYTES + " bytes, was " + r.length);
+            }
+            total += RECORD_HEADER_BYTES + r.length;
+        }
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("Batch too large for one append: " + total + " bytes");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) total);
+        CRC32C crc = new CRC32C();
+        for (byte[] r : records) {
+            crc.reset();
+            crc.update(r);
+            buf.putInt(r.length).putInt((int) crc.getValue()).put(r);
+        }
+        return buf.array();
+    }
+
+    long size() {
+        return size;
+    }
+
+    boolean hasRecords() {
+        return size > HEADER_BYTES;
+    }
+
+    // Writes go through RandomAccessFile, not FileChannel.write: an interrupt of a thread inside a FileChannel
+    // operation closes the channel for every thread, and one cancelled HTTP request must not break the journal.
+    void write(byte[] batch) throws IOException {
+        file.seek(size);
+        file.write(batch);
+        size += batch.length;
+    }
+
+    /** Undoes a failed write, so that nothing of it can be read back at recovery. */
+    void truncate(long length) throws IOException {
+        file.setLength(length);
+        size = length;
+    }
+
+    /**
+     * For the syncer's {@code force(false)}. Only the syncer uses the channel, and only close() interrupts the
+     * syncer, so the channel is not closed by a stray interrupt.
+     */
+    FileChannel channel() {
+        return file.getChannel();
+    }
+
+    /** Forces from a caller's thread (roll, close): uninterruptible, unlike FileChannel.force. */
+    void sync() throws IOException {
+        file.getFD().sync();
+    }
+
+    void close() throws IOException {
+        if (file != null) {
+            RandomAccessFile f = file;
+            file = null;
+            f.close();
+        }
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        // A pending interrupt would make the FileChannel refuse to work; a new segment must not depend on it.
+        boolean interrupted = Thread.interrupted();
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeQuietly(RandomAccessFile file, Exception primary) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}

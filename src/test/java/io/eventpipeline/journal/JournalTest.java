@@ -1,0 +1,484 @@
+package io.eventpipeline.journal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventpipeline.journal.Journal.Appended;
+import io.eventpipeline.journal.Journal.RecoveredSegment;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+
+    private static final long BIG = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void replays_records_that_were_not_released() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).isEmpty();
+            journal.write(records("a", "b"));
+            journal.write(records("c"));
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).hasSize(1);
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("a", "b", "c");
+            assertThat(journal.corruptions()).isEmpty();
+        }
+    }
+
+    @Test
+    void replays_segments_oldest_first_and_new_segments_get_higher_ids_after_a_restart() throws Exception {
+        long firstId;
+        try (Journal journal = Journal.open(dir, BIG)) {
+            firstId = journal.write(records("first")).segmentId();
+        }
+        long secondId;
+        try (Journal journal = Journal.open(dir, BIG)) {
+            secondId = journal.write(records("second")).segmentId();
+            assertThat(secondId).isGreaterThan(firstId);
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).extracting(RecoveredSegment::segmentId).containsExactly(firstId, secondId);
+            assertThat(journal.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("first", "second");
+            assertThat(journal.write(records("third")).segmentId()).isGreaterThan(secondId);
+        }
+    }
+
+    @Test
+    void appends_report_their_segment_count_and_a_growing_position() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            Appended first = journal.append(records("a", "b"));
+            Appended second = journal.append(records("c"));
+
+            assertThat(first.count()).isEqualTo(2);
+            assertThat(second.segmentId()).isEqualTo(first.segmentId());
+            assertThat(second.position()).isGreaterThan(first.position());
+            assertThat(journal.awaitDurable(second, Duration.ofSeconds(30))).isTrue();
+            journal.awaitDurable(first); // already covered by the same force
+        }
+    }
+
+    @Test
+    void released_segments_are_deleted_and_the_journal_stays_small_after_roll_over() throws Exception {
+        long segmentBytes = 256;
+        try (Journal journal = Journal.open(dir, segmentBytes)) {
+            List<Long> segmentIds = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                Appended a = journal.write(List.of(padded("event-" + i, 50)));
+                segmentIds.add(a.segmentId());
+                journal.release(a.segmentId(), a.count());
+
+                assertThat(journal.segmentCount()).isEqualTo(1);
+                assertThat(journal.diskBytes()).isLessThanOrEqualTo(segmentBytes);
+                assertThat(segmentFiles()).hasSize(1);
+            }
+            assertThat(segmentIds.stream().distinct().count()).as("segments rolled over").isGreaterThan(10);
+        }
+
+        assertThat(segmentFiles()).isEmpty();
+        try (Journal journal = Journal.open(dir, segmentBytes)) {
+            assertThat(journal.recovered()).isEmpty();
+        }
+    }
+
+    @Test
+    void a_segment_is_kept_until_its_last_record_is_released() throws Exception {
+        Appended a;
+        try (Journal journal = Journal.open(dir, 256)) {
+            a = journal.write(List.of(padded("x", 100), padded("y", 100)));
+            Appended next = journal.write(List.of(padded("z", 100))); // rolls: "x" and "y" fill the first segment
+            assertThat(next.segmentId()).isNotEqualTo(a.segmentId());
+
+            journal.release(a.segmentId(), 1);
+            assertThat(journal.segmentCount()).isEqualTo(2);
+
+            journal.release(a.segmentId(), 1);
+            assertThat(journal.segmentCount()).isEqualTo(1);
+            assertThat(Files.exists(dir.resolve(Segment.fileName(a.segmentId())))).isFalse();
+        }
+    }
+
+    @Test
+    void recovered_segments_are_deleted_once_their_records_are_released() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("a", "b", "c"));
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            RecoveredSegment old = journal.recovered().get(0);
+            Path oldFile = dir.resolve(Segment.fileName(old.segmentId()));
+            assertThat(journal.segmentCount()).isEqualTo(2);
+
+            journal.release(old.segmentId(), 2);
+            assertThat(oldFile).exists();
+
+            journal.release(old.segmentId(), 1);
+            assertThat(oldFile).doesNotExist();
+            assertThat(journal.segmentCount()).isEqualTo(1);
+        }
+        assertThat(segmentFiles()).isEmpty();
+    }
+
+    @Test
+    void a_torn_final_record_is_dropped_with_one_warning_and_the_earlier_records_are_replayed() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("r0", "r1", "r2", "r3", "r4"));
+        }
+        Path file = single(segmentFiles());
+        long size = Files.size(file);
+        truncate(file, size - 3);
+
+        try (LogCapture log = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("r0", "r1", "r2", "r3");
+
+            long tornRecordOffset = size - (Segment.RECORD_HEADER_BYTES + 2);
+            JournalCorruption damage = single(journal.corruptions());
+            assertThat(damage.segment()).isEqualTo(file);
+            assertThat(damage.offset()).isEqualTo(tornRecordOffset);
+            assertThat(damage.discardedBytes()).isEqualTo(Segment.RECORD_HEADER_BYTES + 2 - 3);
+
+            assertThat(log.warnings()).singleElement().asString()
+                    .contains(file.toString(), "offset " + tornRecordOffset, "discarded 7 bytes");
+            assertThat(log.text()).doesNotContain("\tat ", "Exception");
+        }
+    }
+
+    @Test
+    void a_flipped_byte_drops_that_record_and_the_rest_of_its_segment_but_not_other_segments() throws Exception {
+        int recordBytes = Segment.RECORD_HEADER_BYTES + 100;
+        long threePerSegment = Segment.HEADER_BYTES + 3L * recordBytes;
+        try (Journal journal = Journal.open(dir, threePerSegment)) {
+            for (int i = 0; i < 9; i++) {
+                journal.write(List.of(padded("rec-" + i, 100)));
+            }
+        }
+        List<Path> files = segmentFiles();
+        assertThat(files).hasSize(3);
+        long offsetOfSecondRecord = Segment.HEADER_BYTES + recordBytes;
+        flipByte(files.get(0), offsetOfSecondRecord + Segment.RECORD_HEADER_BYTES + 50);
+
+        try (LogCapture log = new LogCapture(); Journal journal = Journal.open(dir, threePerSegment)) {
+            assertThat(journal.recovered()).hasSize(3);
+            assertThat(trimmed(journal.recovered().get(0).records())).containsExactly("rec-0");
+            assertThat(trimmed(journal.recovered().get(1).records())).containsExactly("rec-3", "rec-4", "rec-5");
+            assertThat(trimmed(journal.recovered().get(2).records())).containsExactly("rec-6", "rec-7", "rec-8");
+
+            JournalCorruption damage = single(journal.corruptions());
+            assertThat(damage.segment()).isEqualTo(files.get(0));
+            assertThat(damage.offset()).isEqualTo(offsetOfSecondRecord);
+            assertThat(damage.discardedBytes()).isEqualTo(2L * recordBytes);
+            assertThat(damage.reason()).contains("checksum");
+            assertThat(log.warnings()).singleElement().asString().contains(files.get(0).toString());
+        }
+    }
+
+    @Test
+    void an_implausible_length_counts_as_corruption() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("good", "bad"));
+        }
+        Path file = single(segmentFiles());
+        long secondRecord = Segment.HEADER_BYTES + Segment.RECORD_HEADER_BYTES + 4;
+        writeInt(file, secondRecord, -5);
+
+        try (LogCapture ignored = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("good");
+            assertThat(single(journal.corruptions()).reason()).contains("length -5");
+        }
+    }
+
+    @Test
+    void a_segment_whose_first_record_is_damaged_is_deleted_at_open() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("only"));
+        }
+        Path file = single(segmentFiles());
+        flipByte(file, Segment.HEADER_BYTES + Segment.RECORD_HEADER_BYTES);
+
+        try (LogCapture ignored = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).isEmpty();
+            assertThat(journal.corruptions()).hasSize(1);
+            assertThat(file).doesNotExist();
+        }
+    }
+
+    @Test
+    void a_file_with_a_foreign_header_is_reported_skipped_and_left_alone() throws Exception {
+        Path foreign = dir.resolve(Segment.fileName(7));
+        Files.write(foreign, "definitely not a journal segment".getBytes(UTF_8));
+
+        try (LogCapture log = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).isEmpty();
+            assertThat(single(journal.corruptions()).reason()).contains("header");
+            assertThat(log.warnings()).singleElement().asString().contains(foreign.toString());
+            assertThat(journal.write(records("x")).segmentId()).isGreaterThan(7);
+        }
+        assertThat(foreign).exists();
+    }
+
+    @Test
+    void empty_segment_files_left_by_a_crash_are_deleted_at_open() throws Exception {
+        Path headerOnly = dir.resolve(Segment.fileName(1));
+        Files.write(headerOnly, ByteBuffer.allocate(8).putInt(Segment.MAGIC).putInt(Segment.FORMAT_VERSION).array());
+        Path zeroBytes = dir.resolve(Segment.fileName(2));
+        Files.createFile(zeroBytes);
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).isEmpty();
+            assertThat(journal.corruptions()).isEmpty();
+            assertThat(headerOnly).doesNotExist();
+            assertThat(zeroBytes).doesNotExist();
+            assertThat(journal.write(records("x")).segmentId()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void restarting_with_an_empty_journal_recovers_nothing_and_leaves_no_files() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.segmentCount()).isEqualTo(1);
+        }
+        assertThat(segmentFiles()).isEmpty();
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).isEmpty();
+            assertThat(journal.corruptions()).isEmpty();
+            assertThat(journal.segmentCount()).isEqualTo(1);
+        }
+        assertThat(segmentFiles()).isEmpty();
+    }
+
+    @Test
+    void open_creates_missing_parent_directories() throws Exception {
+        Path nested = dir.resolve("a").resolve("b");
+        try (Journal journal = Journal.open(nested, BIG)) {
+            journal.write(records("x"));
+        }
+        assertThat(nested).isDirectory();
+    }
+
+    @Test
+    void open_fails_with_a_clear_message_when_the_directory_cannot_be_created() throws Exception {
+        // Tests run as root, which may write anywhere: a regular file in the way is what reliably fails.
+        Path notADirectory = Files.writeString(dir.resolve("journal"), "I am a file");
+
+        assertThatThrownBy(() -> Journal.open(notADirectory, BIG))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("journal directory")
+                .hasMessageContaining(notADirectory.toString());
+        assertThatThrownBy(() -> Journal.open(notADirectory.resolve("below"), BIG))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(notADirectory.resolve("below").toString());
+    }
+
+    @Test
+    void concurrent_appends_are_all_recovered_exactly_once_and_share_forces() throws Exception {
+        int threads = 32;
+        int writesPerThread = 200;
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        long forces;
+        int segmentsUsed;
+        try (Journal journal = Journal.open(dir, 16 * 1024)) {
+            Queue<Long> segmentIds = new ConcurrentLinkedQueue<>();
+            List<Thread> writers = IntStream.range(0, threads)
+                    .mapToObj(t -> Thread.ofVirtual().name("writer-" + t).start(() -> {
+                        try {
+                            for (int i = 0; i < writesPerThread; i++) {
+                                segmentIds.add(journal.write(records("t" + t + "-" + i)).segmentId());
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    }))
+                    .toList();
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            forces = journal.forceCount();
+            segmentsUsed = (int) segmentIds.stream().distinct().count();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(segmentsUsed).as("rolled over while writers waited").isGreaterThan(1);
+
+        int writes = threads * writesPerThread;
+        assertThat(forces).as("forces for %d writes", writes).isPositive().isLessThan(writes / 4);
+
+        try (Journal journal = Journal.open(dir, 16 * 1024)) {
+            List<String> replayed = journal.recovered().stream().flatMap(r -> strings(r.records()).stream()).toList();
+            List<String> expected = IntStream.range(0, threads).boxed()
+                    .flatMap(t -> IntStream.range(0, writesPerThread).mapToObj(i -> "t" + t + "-" + i))
+                    .toList();
+            assertThat(replayed).hasSize(writes).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
+    @Test
+    void an_interrupted_caller_does_not_break_the_journal() throws Exception {
+        int recordBytes = Segment.RECORD_HEADER_BYTES + 10;
+        try (Journal journal = Journal.open(dir, Segment.HEADER_BYTES + recordBytes)) {
+            journal.write(List.of(padded("before", 10)));
+
+            Thread.currentThread().interrupt();
+            Appended rolled = journal.append(List.of(padded("rolled", 10))); // rolls over with the flag set
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+            assertThatThrownBy(() -> journal.awaitDurable(rolled)).isInstanceOf(InterruptedException.class);
+
+            journal.write(List.of(padded("after", 10)));
+            journal.awaitDurable(rolled);
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).flatExtracting(r -> trimmed(r.records()))
+                    .containsExactly("before", "rolled", "after");
+        }
+    }
+
+    @Test
+    void close_keeps_segments_with_unreleased_records_and_removes_a_fully_released_active_one() throws Exception {
+        Path keep = dir.resolve("keep");
+        try (Journal journal = Journal.open(keep, BIG)) {
+            Appended a = journal.write(records("one", "two"));
+            journal.release(a.segmentId(), 1);
+        }
+        try (Journal journal = Journal.open(keep, BIG)) {
+            // Release counts are not journaled: after a crash or restart the whole segment is replayed.
+            assertThat(journal.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("one", "two");
+        }
+
+        Path drop = dir.resolve("drop");
+        try (Journal journal = Journal.open(drop, BIG)) {
+            Appended a = journal.write(records("one", "two"));
+            journal.release(a.segmentId(), 2);
+            assertThat(segmentFilesIn(drop)).hasSize(1);
+        }
+        assertThat(segmentFilesIn(drop)).isEmpty();
+    }
+
+    @Test
+    void releasing_more_than_was_appended_logs_a_warning_instead_of_throwing() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            Appended a = journal.write(records("a", "b"));
+            try (LogCapture log = new LogCapture()) {
+                journal.release(a.segmentId(), 5);
+                journal.release(12345, 1);
+                assertThat(log.warnings()).hasSize(2);
+            }
+            assertThat(journal.write(records("c")).count()).isEqualTo(1);
+        }
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("a", "b", "c");
+        }
+    }
+
+    @Test
+    void appends_after_close_fail_and_bad_records_are_refused() throws Exception {
+        Journal journal = Journal.open(dir, BIG);
+        assertThatThrownBy(() -> journal.append(List.of(new byte[0]))).isInstanceOf(IllegalArgumentException.class);
+        journal.close();
+        journal.close(); // idempotent
+
+        assertThatThrownBy(() -> journal.append(records("late"))).isInstanceOf(IOException.class);
+    }
+
+    // --- helpers
+
+    private static List<byte[]> records(String... values) {
+        return Stream.of(values).map(v -> v.getBytes(UTF_8)).toList();
+    }
+
+    private static byte[] padded(String value, int length) {
+        return String.format("%-" + length + "s", value).getBytes(UTF_8);
+    }
+
+    private static List<String> strings(List<byte[]> records) {
+        return records.stream().map(r -> new String(r, UTF_8)).toList();
+    }
+
+    private static List<String> trimmed(List<byte[]> records) {
+        return strings(records).stream().map(String::trim).toList();
+    }
+
+    private static <T> T single(Collection<T> items) {
+        assertThat(items).hasSize(1);
+        return items.iterator().next();
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        return segmentFilesIn(dir);
+    }
+
+    private static List<Path> segmentFilesIn(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".wal")).sorted().toList();
+        }
+    }
+
+    private static void truncate(Path file, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        }
+    }
+
+    private static void flipByte(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x01)).rewind();
+            ch.write(b, offset);
+        }
+    }
+
+    private static void writeInt(Path file, long offset, int value) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).putInt(value).flip(), offset);
+        }
+    }
+
+    /** slf4j-simple writes to whatever System.err is at the time, so swapping it captures the log. */
+    private static final class LogCapture implements AutoCloseable {
+        private final PrintStream original = System.err;
+        private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+        LogCapture() {
+            System.setErr(new PrintStream(captured, true, UTF_8));
+        }
+
+        String text() {
+            return captured.toString(UTF_8);
+        }
+
+        List<String> warnings() {
+            return text().lines().filter(l -> l.contains(" WARN ")).toList();
+        }
+
+        @Override
+        public void close() {
+            System.setErr(original);
+            original.print(text()); // still visible in the test output
+        }
+    }
+}
