@@ -3,7 +3,7 @@ package io.eventpipeline;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.Units;
-import io.eventpipeline.pipeline.MemoryAcceptLog;
+import io.eventpipeline.pipeline.JournalAcceptLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -149,7 +149,7 @@ public final class Main implements Callable<Integer> {
 
     /** The composition root: builds the unstarted service from its config. Tests call it too. */
     static Service build(Config config) {
-        return new Service(config, journalDir -> new MemoryAcceptLog());
+        return new Service(config, journalDir -> JournalAcceptLog.open(journalDir, config.durability()));
     }
 
     static final class SizeConverter implements CommandLine.ITypeConverter<Long> {

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,7 @@ public final class Service {
     static final Duration START_DB_WAIT = Duration.ofSeconds(20);
 
     private final Config config;
-    private final Function<Path, AcceptLog> acceptLogFactory;
+    private final AcceptLogFactory acceptLogFactory;
     private final Metrics metrics = new Metrics();
     private final EventQueue queue;
 
@@ -49,7 +48,12 @@ public final class Service {
     private Javalin http;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    Service(Config config, Function<Path, AcceptLog> acceptLogFactory) {
+    /** Opens the accept log in the given directory; failing, says why. */
+    interface AcceptLogFactory {
+        AcceptLog open(Path dir) throws IOException;
+    }
+
+    Service(Config config, AcceptLogFactory acceptLogFactory) {
         this.config = config;
         this.acceptLogFactory = acceptLogFactory;
         this.queue = new EventQueue(config.queueCapacity(), config.queueMaxBytes());
@@ -72,7 +76,13 @@ public final class Service {
         } catch (IOException e) {
             throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e);
         }
-        acceptLog = acceptLogFactory.apply(dataDir.resolve("journal"));
+        Path journalDir = dataDir.resolve("journal");
+        try {
+            acceptLog = acceptLogFactory.open(journalDir);
+        } catch (IOException e) {
+            throw new StartupException("cannot open the journal in " + journalDir.toAbsolutePath() + ": "
+                    + e.getMessage());
+        }
 
         String url = config.effectiveDbUrl();
         pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));

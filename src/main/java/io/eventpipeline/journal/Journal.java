@@ -49,7 +49,7 @@ public final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final long segmentBytes;
-    private final List<RecoveredSegment> recovered;
+    private List<RecoveredSegment> recovered;
     private final List<JournalCorruption> corruptions;
     private final Thread syncer;
 
@@ -179,6 +179,21 @@ public final class Journal implements AutoCloseable {
     /** Segments found at open, oldest first. The caller replays them and releases their records as usual. */
     public List<RecoveredSegment> recovered() {
         return recovered;
+    }
+
+    /**
+     * Hands over the recovered segments and forgets them, so that their records are held in memory once (by the
+     * caller's queue), not twice. Later calls return an empty list.
+     */
+    public List<RecoveredSegment> takeRecovered() {
+        lock.lock();
+        try {
+            List<RecoveredSegment> taken = recovered;
+            recovered = List.of();
+            return taken;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Damage found at open (also logged, one WARN line each). */

@@ -7,8 +7,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -22,6 +24,8 @@ public final class JdbcEventRepository implements EventRepository {
     static final long MAX_STATEMENT_BYTES = 4L << 20;
     /** Keeps statement texts, and so the driver's statement cache, small whatever --batch-size says. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+    private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS");
 
     private final DataSource dataSource;
     private final Dialect dialect;
@@ -96,13 +100,21 @@ public final class JdbcEventRepository implements EventRepository {
                 if (e.timestamp() == null) {
                     ps.setNull(p++, Types.TIMESTAMP);
                 } else {
-                    ps.setObject(p++, LocalDateTime.ofInstant(e.timestamp(), ZoneOffset.UTC));
+                    ps.setString(p++, datetime(e.timestamp()));
                 }
                 ps.setString(p++, new String(e.data(), StandardCharsets.UTF_8));
-                ps.setObject(p++, LocalDateTime.ofInstant(e.receivedAt(), ZoneOffset.UTC));
+                ps.setString(p++, datetime(e.receivedAt()));
             }
             return ps.executeUpdate();
         }
+    }
+
+    /**
+     * DATETIME(3) text in UTC. Bound as text because mysql-connector-j takes MariaDB's "5.5.5-10.x" version
+     * prefix for a server without fractional seconds, and drops the milliseconds of a bound LocalDateTime.
+     */
+    static String datetime(Instant t) {
+        return DATETIME.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC));
     }
 
     private String buildInsertSql(int rows) {

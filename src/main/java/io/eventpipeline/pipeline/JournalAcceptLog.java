@@ -1,0 +1,111 @@
+package io.eventpipeline.pipeline;
+
+import io.eventpipeline.config.Durability;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventCodec;
+import io.eventpipeline.journal.Journal;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accept log on top of the write-ahead journal, in either durability mode. With JOURNAL every accepted
+ * request is in the journal, forced to disk, before its 202. With MEMORY nothing is written per request, and
+ * only the events left unstored at shutdown are written to the journal. Either way the next start replays what
+ * the journal holds: one mechanism for crashes, timeouts and outages.
+ */
+public final class JournalAcceptLog implements AcceptLog {
+    private static final Logger log = LoggerFactory.getLogger(JournalAcceptLog.class);
+    /** Small enough that a stored segment is deleted soon; large enough that rolling is rare. */
+    static final long SEGMENT_BYTES = 64L << 20;
+
+    private final Journal journal;
+    private final Durability durability;
+    private final Path dir;
+
+    private JournalAcceptLog(Journal journal, Durability durability, Path dir) {
+        this.journal = journal;
+        this.durability = durability;
+        this.dir = dir;
+    }
+
+    public static JournalAcceptLog open(Path dir, Durability durability) throws IOException {
+        return new JournalAcceptLog(Journal.open(dir, SEGMENT_BYTES), durability, dir);
+    }
+
+    @Override
+    public long append(List<Event> events) throws IOException, InterruptedException {
+        if (durability == Durability.MEMORY) {
+            return -1;
+        }
+        List<byte[]> records = new ArrayList<>(events.size());
+        for (Event e : events) {
+            records.add(EventCodec.encode(e));
+        }
+        return journal.write(records).segmentId();
+    }
+
+    @Override
+    public void stored(long segment, int n) {
+        if (segment >= 0) {
+            journal.release(segment, n);
+        }
+    }
+
+    @Override
+    public void keep(List<Envelope> unstored) throws IOException {
+        if (durability == Durability.JOURNAL) {
+            return; // every accepted event is in the journal already, unreleased until stored
+        }
+        List<byte[]> records = new ArrayList<>(unstored.size());
+        for (Envelope e : unstored) {
+            records.add(EventCodec.encode(e.event()));
+        }
+        try {
+            journal.write(records);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while keeping " + unstored.size() + " unstored events", e);
+        }
+        // Events replayed from an earlier run are in their old segments too; keep those segments as well.
+    }
+
+    @Override
+    public List<Envelope> recover() {
+        List<Envelope> out = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Journal.RecoveredSegment segment : journal.takeRecovered()) {
+            int unreadable = 0;
+            for (byte[] record : segment.records()) {
+                try {
+                    out.add(new Envelope(EventCodec.decode(record), segment.segmentId(), now));
+                } catch (IOException e) {
+                    unreadable++;
+                }
+            }
+            if (unreadable > 0) {
+                log.warn("event=journal_unreadable_records segment={} records={} (not events of this version)",
+                        segment.segmentId(), unreadable);
+                journal.release(segment.segmentId(), unreadable);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return durability.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        journal.close();
+    }
+}

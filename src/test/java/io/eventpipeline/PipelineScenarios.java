@@ -1,0 +1,225 @@
+package io.eventpipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eventpipeline.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
+ * subclass per database overrides only where the database is.
+ */
+abstract class PipelineScenarios {
+    static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dataDir;
+
+    Service service;
+    HttpTestClient http;
+
+    /** The database under test. */
+    abstract TestDb db();
+
+    Config.Builder config() {
+        return Config.builder().port(0).dbUrl(db().url()).dataDir(dataDir);
+    }
+
+    @BeforeEach
+    void startService() throws Exception {
+        db().reset();
+        service = Main.build(config().build());
+        service.start();
+        http = new HttpTestClient(service.port());
+    }
+
+    @AfterEach
+    void stopService() {
+        if (service != null) {
+            service.stop();
+        }
+    }
+
+    @Test
+    void every_event_posted_is_stored_exactly_once() throws Exception {
+        int threads = 8;
+        int perThread = 300;
+        Set<String> accepted = ConcurrentHashMap.newKeySet();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    // Half as single events, half as batches of 50.
+                    for (int i = 0; i < perThread / 2; i++) {
+                        String id = "t" + thread + "-s" + i;
+                        var r = http.post("/events", HttpTestClient.event(id, "click", "{\"i\":" + i + "}"));
+                        assertThat(r.status()).as(r.body()).isEqualTo(202);
+                        accepted.add(r.json().get("id").asText());
+                    }
+                    for (int b = 0; b < perThread / 2 / 50; b++) {
+                        StringBuilder batch = new StringBuilder("{\"events\":[");
+                        for (int i = 0; i < 50; i++) {
+                            batch.append(i == 0 ? "" : ",")
+                                    .append(HttpTestClient.event("t" + thread + "-b" + b + "-" + i, "view", "{}"));
+                        }
+                        var r = http.post("/events/batch", batch.append("]}").toString());
+                        assertThat(r.status()).as(r.body()).isEqualTo(202);
+                        assertThat(r.json().get("accepted").asInt()).isEqualTo(50);
+                        r.json().get("ids").forEach(id -> accepted.add(id.asText()));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        }
+        assertThat(accepted).hasSize(threads * perThread);
+        db().awaitEventCount(accepted.size(), STORE_TIMEOUT);
+        assertThat(db().storedIds()).isEqualTo(accepted);
+        assertThat(service.metrics().processed.sum()).isEqualTo(accepted.size());
+    }
+
+    @Test
+    void a_duplicate_id_is_stored_as_one_row() throws Exception {
+        assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":1}")).status()).isEqualTo(202);
+        assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":2}")).status()).isEqualTo(202);
+        String batch = "{\"events\":[" + HttpTestClient.event("dup-2", "a", "{}") + ","
+                + HttpTestClient.event("dup-2", "a", "{}") + "," + HttpTestClient.event("dup-1", "a", "{}") + "]}";
+        assertThat(http.post("/events/batch", batch).status()).isEqualTo(202);
+
+        TestDb.await(STORE_TIMEOUT, "all five events are stored or counted as duplicates",
+                () -> service.metrics().processed.sum() + service.metrics().duplicates.sum() == 5);
+        assertThat(db().strings("SELECT id FROM events ORDER BY id")).containsExactly("dup-1", "dup-2");
+        assertThat(service.metrics().duplicates.sum()).isEqualTo(3);
+        // The first one stored wins; a duplicate never overwrites it.
+        assertThat(json(db().strings("SELECT data FROM events WHERE id = 'dup-1'").getFirst()).get("n").asInt())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void data_reads_back_as_the_same_json_object() throws Exception {
+        String data = "{\"action\":\"click\",\"n\":42,\"price\":22.5,\"ok\":true,\"none\":null,"
+                + "\"text\":\"caf\\u00e9 \\\"quoted\\\" \\\\ \\n tab\\t 日本語 😀\","
+                + "\"nested\":{\"list\":[1,\"two\",{\"three\":[3]}],\"empty\":{}}}";
+        var r = http.post("/events", HttpTestClient.event("json-1", "t", data));
+        assertThat(r.status()).isEqualTo(202);
+        db().awaitEventCount(1, STORE_TIMEOUT);
+
+        String stored = db().strings("SELECT data FROM events WHERE id = 'json-1'").getFirst();
+        JsonNode node = json(stored);
+        assertThat(node.isObject()).as("stored as a JSON object, not a JSON string: %s", stored).isTrue();
+        assertThat(node).isEqualTo(json(data));
+        assertThat(node.get("text").asText()).isEqualTo("café \"quoted\" \\ \n tab\t 日本語 😀");
+    }
+
+    @Test
+    void times_are_stored_in_utc_with_milliseconds() throws Exception {
+        String event = "{\"id\":\"time-1\",\"type\":\"t\",\"source\":\"s\",\"user_id\":\"u-1\","
+                + "\"timestamp\":\"2024-05-01T14:30:00.123+02:00\",\"data\":{}}";
+        assertThat(http.post("/events", event).status()).isEqualTo(202);
+        db().awaitEventCount(1, STORE_TIMEOUT);
+
+        assertThat(db().strings("SELECT event_time FROM events WHERE id = 'time-1'").getFirst())
+                .startsWith("2024-05-01 12:30:00.123");
+        assertThat(db().strings("SELECT user_id FROM events WHERE id = 'time-1'")).containsExactly("u-1");
+        assertThat(db().count("SELECT COUNT(*) FROM events WHERE received_at IS NOT NULL AND created_at IS NOT NULL"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void ids_assigned_by_the_server_are_uuid_v7_and_stored() throws Exception {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            var r = http.post("/events", HttpTestClient.event(null, "t", "{}"));
+            assertThat(r.status()).isEqualTo(202);
+            ids.add(r.json().get("id").asText());
+        }
+        assertThat(ids).hasSize(20).allSatisfy(id ->
+                assertThat(id).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+        db().awaitEventCount(20, STORE_TIMEOUT);
+        assertThat(db().storedIds()).isEqualTo(ids);
+    }
+
+    @Test
+    void invalid_events_are_refused_with_the_field_named_and_not_stored() throws Exception {
+        var single = http.post("/events", "{\"type\":\"t\",\"source\":\"s\",\"userId\":\"u\",\"data\":{}}");
+        assertThat(single.status()).isEqualTo(400);
+        assertThat(single.json().get("field").asText()).isEqualTo("userId");
+        assertThat(single.json().get("error").asText()).contains("user_id");
+
+        String batch = "{\"events\":[" + HttpTestClient.event("ok-1", "t", "{}") + ","
+                + "{\"type\":\"t\",\"source\":\"s\",\"data\":[1]}" + ","
+                + HttpTestClient.event("ok-2", "t", "{}") + "]}";
+        var mixed = http.post("/events/batch", batch);
+        assertThat(mixed.status()).isEqualTo(202);
+        assertThat(mixed.json().get("accepted").asInt()).isEqualTo(2);
+        assertThat(mixed.json().get("rejected").asInt()).isEqualTo(1);
+        assertThat(mixed.json().get("errors").get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(mixed.json().get("errors").get(0).get("field").asText()).isEqualTo("data");
+
+        var none = http.post("/events/batch", "{\"events\":[{\"type\":\"t\"}]}");
+        assertThat(none.status()).isEqualTo(400);
+        assertThat(none.json().get("errors").get(0).get("field").asText()).isEqualTo("source");
+
+        db().awaitEventCount(2, STORE_TIMEOUT);
+        assertThat(db().storedIds()).containsExactlyInAnyOrder("ok-1", "ok-2");
+        assertThat(service.metrics().rejected.sum()).isEqualTo(3);
+    }
+
+    @Test
+    void health_reports_the_database_up_and_metrics_count_what_happened() throws Exception {
+        var health = http.get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("status").asText()).isEqualTo("UP");
+        assertThat(health.json().get("database").asText()).isEqualTo("UP");
+
+        assertThat(http.post("/events", HttpTestClient.event("m-1", "t", "{}")).status()).isEqualTo(202);
+        assertThat(http.post("/events", "{\"type\":\"t\"}").status()).isEqualTo(400);
+        db().awaitEventCount(1, STORE_TIMEOUT);
+        TestDb.await(STORE_TIMEOUT, "metrics count the stored event", () -> service.metrics().processed.sum() == 1);
+
+        JsonNode m = http.get("/metrics").json();
+        assertThat(m.get("received").asLong()).isEqualTo(2);
+        assertThat(m.get("accepted").asLong()).isEqualTo(1);
+        assertThat(m.get("rejected").asLong()).isEqualTo(1);
+        assertThat(m.get("processed").asLong()).isEqualTo(1);
+        assertThat(m.get("queue").get("capacity").asInt()).isEqualTo(50_000);
+        assertThat(m.get("latency_ms").get("p99").asDouble()).isPositive();
+        for (String key : List.of("throttled", "duplicates", "failed", "retries", "workers", "eps", "uptime_seconds")) {
+            assertThat(m.has(key)).as("metrics has %s", key).isTrue();
+        }
+    }
+
+    @Test
+    void accepted_events_are_stored_after_a_restart_on_the_same_data_dir() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            assertThat(http.post("/events", HttpTestClient.event("r-" + i, "t", "{}")).status()).isEqualTo(202);
+        }
+        service.stop();
+        service = Main.build(config().build());
+        service.start();
+        http = new HttpTestClient(service.port());
+        assertThat(http.post("/events", HttpTestClient.event("r-100", "t", "{}")).status()).isEqualTo(202);
+        db().awaitEventCount(101, STORE_TIMEOUT);
+    }
+
+    static JsonNode json(String s) throws Exception {
+        return HttpTestClient.JSON.readTree(s);
+    }
+}

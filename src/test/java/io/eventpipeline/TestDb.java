@@ -1,0 +1,113 @@
+package io.eventpipeline;
+
+import io.eventpipeline.storage.Database;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A database the integration tests run against, reached with plain JDBC to check what the service stored.
+ * MariaDB/MySQL come from {@code PIPELINE_TEST_DB_URL} (or a container); H2 is a file under a temp dir.
+ */
+public record TestDb(String name, String url) {
+    public static final String ENV = "PIPELINE_TEST_DB_URL";
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(Database.withDriverOptions(url));
+    }
+
+    /** Empties the service's tables if they exist, so that each test starts from nothing. */
+    public void reset() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String table : List.of("events", "events_dead_letter")) {
+                try {
+                    s.execute("DELETE FROM " + table);
+                } catch (SQLException e) {
+                    // not created yet: the service creates it at start
+                }
+            }
+        }
+    }
+
+    public long count(String sql, Object... args) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    public long countEvents() throws SQLException {
+        return count("SELECT COUNT(*) FROM events");
+    }
+
+    public List<String> strings(String sql, Object... args) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return out;
+            }
+        }
+    }
+
+    public Set<String> storedIds() throws SQLException {
+        return new HashSet<>(strings("SELECT id FROM events"));
+    }
+
+    /** Polls until the condition holds; fails with the message after the timeout. */
+    public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until the events table holds exactly {@code n} rows (and fails if it overshoots). */
+    public void awaitEventCount(long n, Duration timeout) throws InterruptedException {
+        long[] last = {-1};
+        await(timeout, "events holds " + n + " rows (last seen " + last[0] + ")", () -> {
+            try {
+                last[0] = countEvents();
+            } catch (SQLException e) {
+                return false;
+            }
+            if (last[0] > n) {
+                throw new AssertionError("events holds " + last[0] + " rows, more than the " + n + " expected");
+            }
+            return last[0] == n;
+        });
+    }
+
+    /** The MariaDB/MySQL named by PIPELINE_TEST_DB_URL, or null when it is not set. */
+    public static TestDb fromEnvironment() {
+        String url = System.getenv(ENV);
+        return url == null || url.isBlank() ? null : new TestDb("mariadb", url);
+    }
+
+    /** In CI a database suite must run; elsewhere it is skipped with a visible message. */
+    public static boolean requiredHere() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+}
