@@ -36,9 +36,9 @@ bench: build
 	$(JAVA) -cp $(JAR):target/test-classes io.eventpipeline.bench.Bench $(ARGS)
 
 run-mysql:
-	docker compose up -d mysql
-	@echo "MySQL 8.4 on 127.0.0.1:3306; start the service with:"
-	@echo "  PIPELINE_DB_PASSWORD=pipeline java -jar $(JAR) --db-url jdbc:mysql://127.0.0.1:3306/events --db-user pipeline"
+	docker compose up -d --wait mysql
+	@echo "MySQL 8.4 on 127.0.0.1:3307; start the service with:"
+	@echo "  PIPELINE_DB_PASSWORD=pipeline java -jar $(JAR) --db-url jdbc:mysql://127.0.0.1:3307/events --db-user pipeline"
 
 down:
 	docker compose down

@@ -1,0 +1,106 @@
+package io.eventpipeline;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The real jar in a child process, as an operator runs it: for signals, crashes and restarts. */
+final class JarProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private JarProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** Starts {@code java -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}. */
+    static JarProcess start(Path log, List<String> args) throws IOException {
+        String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("the service jar " + jar + " is missing: run `make build` first");
+        }
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar,
+                "--port", Integer.toString(port)));
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new JarProcess(p, log, port);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Waits until GET /health answers 200, or fails with the log when the process dies or time runs out. */
+    JarProcess awaitHealthy(Duration timeout) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                .timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + output());
+            }
+            try {
+                if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the service was not healthy within " + timeout + ":\n" + output());
+    }
+
+    /** SIGTERM, as systemd or Kubernetes stop it. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** SIGKILL: no shutdown code runs at all. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Waits for the exit and returns its code; fails with the log if it takes longer than {@code timeout}. */
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the service did not exit within " + timeout + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
