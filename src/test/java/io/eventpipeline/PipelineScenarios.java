@@ -98,6 +98,7 @@ abstract class PipelineScenarios {
     @Test
     void a_duplicate_id_is_stored_as_one_row() throws Exception {
         assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":1}")).status()).isEqualTo(202);
+        db().awaitEventCount(1, STORE_TIMEOUT); // stored before its duplicate arrives, so it is the one kept
         assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":2}")).status()).isEqualTo(202);
         String batch = "{\"events\":[" + HttpTestClient.event("dup-2", "a", "{}") + ","
                 + HttpTestClient.event("dup-2", "a", "{}") + "," + HttpTestClient.event("dup-1", "a", "{}") + "]}";
@@ -107,7 +108,7 @@ abstract class PipelineScenarios {
                 () -> service.metrics().processed.sum() + service.metrics().duplicates.sum() == 5);
         assertThat(db().strings("SELECT id FROM events ORDER BY id")).containsExactly("dup-1", "dup-2");
         assertThat(service.metrics().duplicates.sum()).isEqualTo(3);
-        // The first one stored wins; a duplicate never overwrites it.
+        // The row stored first is kept; a duplicate never overwrites it.
         assertThat(json(db().strings("SELECT data FROM events WHERE id = 'dup-1'").getFirst()).get("n").asInt())
                 .isEqualTo(1);
     }
