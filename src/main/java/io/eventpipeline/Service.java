@@ -166,13 +166,12 @@ public final class Service {
         long t0 = System.nanoTime();
         log.info("event=stopping queued={} (refusing new events, draining the queue)", queue.depth());
         try {
-            if (ingest != null) {
-                ingest.close(Duration.ofSeconds(10));
-            }
-            if (http != null) {
-                http.stop();
-            }
-            List<Envelope> unstored = workers == null ? List.of() : workers.drain(config.shutdownTimeout());
+            ingest.close(Duration.ofSeconds(10));
+            log.info("event=intake_closed ms={}", (System.nanoTime() - t0) / 1_000_000);
+            http.stop();
+            log.info("event=http_stopped ms={}", (System.nanoTime() - t0) / 1_000_000);
+            List<Envelope> unstored = workers.drain(config.shutdownTimeout());
+            log.info("event=queue_drained ms={} unstored={}", (System.nanoTime() - t0) / 1_000_000, unstored.size());
             if (!unstored.isEmpty()) {
                 log.warn("event=drain_timeout unstored={} timeout={} (kept under {}; stored at the next start)",
                         unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());

@@ -11,6 +11,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,11 @@ public final class HttpApi {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
             c.jetty.port = config.port();
-            c.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setHandler(new GracefulHandler());
+            });
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
             c.routes.get("/health", status::health);

@@ -19,8 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class JournalAcceptLog implements AcceptLog {
     private static final Logger log = LoggerFactory.getLogger(JournalAcceptLog.class);
-    /** Small enough that a stored segment is deleted soon; large enough that rolling is rare. */
-    static final long SEGMENT_BYTES = 64L << 20;
+    /**
+     * After a crash the whole active segment is replayed (its stored events as harmless duplicates), so segments
+     * are kept small enough that this takes a moment; rolling one costs two forces, a few times a second at most.
+     */
+    static final long SEGMENT_BYTES = 8L << 20;
 
     private final Journal journal;
     private final Durability durability;
