@@ -282,6 +282,8 @@ class EventParserTest {
                 arguments("2024-05-01t12:30:00z", "2024-05-01T12:30:00Z"),
                 arguments("1000-01-01T00:00:00Z", "1000-01-01T00:00:00Z"),
                 arguments("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),
+                // In year 9999 once truncated to millis, as it is stored.
+                arguments("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.999Z"),
                 arguments("2024-02-29T23:59:59+00:00", "2024-02-29T23:59:59Z"));
     }
 
