@@ -152,6 +152,22 @@ class ConfigTest {
         assertThat(redacted).doesNotContain(SECRET).containsIgnoringCase("password=***");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "jdbc:mysql://u:" + SECRET + "@db:3306/events",
+            "jdbc:mysql://u:" + SECRET + "@db",
+            "jdbc:mariadb://u:" + SECRET + "@db1:3306,db2:3306/events?useSSL=false"})
+    void redact_url_hides_a_password_in_the_user_info(String url) {
+        assertThat(Config.redactUrl(url)).doesNotContain(SECRET).contains("//u:***@db");
+    }
+
+    @Test
+    void to_string_never_contains_a_password_given_in_the_user_info() {
+        Config c = Config.builder().dbUrl("jdbc:mysql://pipeline:" + SECRET + "@db:3306/events").build();
+
+        assertThat(c.toString()).doesNotContain(SECRET).contains("db=jdbc:mysql://pipeline:***@db:3306/events");
+    }
+
     @Test
     void redact_url_keeps_the_rest_of_the_url() {
         assertThat(Config.redactUrl("jdbc:mysql://db:3306/events?user=u&password=" + SECRET + "&useSSL=false"))
