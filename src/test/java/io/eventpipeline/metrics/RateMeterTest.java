@@ -106,6 +106,20 @@ class RateMeterTest {
         assertThat(meter.lastSecond()).isEqualTo(2000);
     }
 
+    @Test
+    void works_with_a_clock_that_starts_at_zero() {
+        AtomicLong fromZero = new AtomicLong(0);
+        RateMeter m = new RateMeter(fromZero::get);
+
+        assertThat(m.lastSecond()).isZero();
+        assertThat(m.lastMinute()).isZero();
+        fromZero.set(500);
+        m.mark(4);
+        fromZero.set(1_000);
+        assertThat(m.lastSecond()).isEqualTo(4);
+        assertThat(m.lastMinute()).isEqualTo(4 / 60.0);
+    }
+
     private static long sum(int fromSecond, int toSecondExclusive) {
         long total = 0;
         for (int s = fromSecond; s < toSecondExclusive; s++) {
