@@ -74,9 +74,10 @@ public record Config(
         return dbUrl == null || dbUrl.startsWith("jdbc:h2:");
     }
 
-    /** The URL without any password= query parameter, for logs and error messages. */
+    /** The URL without any password= parameter or user:password@ part, for logs and error messages. */
     public static String redactUrl(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+        // The user info may over-redact when an '@' appears later in the URL: better than showing a password.
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/?#@:]*:)[^@]*@", "$1***@");
     }
 
     public static Builder builder() {

@@ -259,14 +259,16 @@ public final class EventParser {
         String s = p.getText();
         Instant t;
         try {
-            t = DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant();
+            // Truncated before the range check: the stored value is what must fit DATETIME(3).
+            t = DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant()
+                    .truncatedTo(ChronoUnit.MILLIS);
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidEventException("timestamp", hint + "; got '" + abbreviate(s) + "'");
         }
         if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
             throw new InvalidEventException("timestamp", "must be between the years 1000 and 9999");
         }
-        return t.truncatedTo(ChronoUnit.MILLIS);
+        return t;
     }
 
     private byte[] data(JsonParser p, JsonToken v, byte[] body) throws IOException, InvalidEventException {

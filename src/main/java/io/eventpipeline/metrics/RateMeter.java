@@ -20,7 +20,7 @@ public final class RateMeter {
 
     public void mark(long n) {
         long second = clockMillis.getAsLong() / 1000;
-        int slot = (int) (second % SLOTS);
+        int slot = slotOf(second);
         long owner = seconds.get(slot);
         if (owner != second) {
             // The first to see a new second resets the slot; a racing add may be lost, which a rate tolerates.
@@ -48,7 +48,12 @@ public final class RateMeter {
     }
 
     private long countAt(long second) {
-        int slot = (int) (second % SLOTS);
+        int slot = slotOf(second);
         return seconds.get(slot) == second ? counts.get(slot) : 0;
+    }
+
+    /** floorMod, not %: the windows look back before second 0 of a clock that starts there. */
+    private static int slotOf(long second) {
+        return (int) Math.floorMod(second, (long) SLOTS);
     }
 }

@@ -1,0 +1,202 @@
+package io.eventpipeline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigTest {
+    private static final String SECRET = "s3cret-Pw";
+
+    @Test
+    void defaults_are_the_documented_ones() {
+        Config c = Config.builder().build();
+
+        assertThat(c.port()).isEqualTo(8080).isEqualTo(Config.DEFAULT_PORT);
+        assertThat(c.host()).as("loopback without keys (DESIGN §9)").isEqualTo("127.0.0.1");
+        assertThat(c.batchSize()).isEqualTo(500);
+        assertThat(c.maxRetries()).isEqualTo(3);
+        assertThat(c.maxBodyBytes()).isEqualTo(5L * 1024 * 1024);
+        assertThat(c.maxBatchEvents()).isEqualTo(1000);
+        assertThat(c.maxEventBytes()).isEqualTo(64L * 1024);
+        assertThat(c.durability()).isEqualTo(Durability.JOURNAL);
+        assertThat(c.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(c.dbUrl()).isNull();
+        assertThat(c.embeddedDatabase()).isTrue();
+        assertThat(c.dbPoolSize()).isEqualTo(c.workers() + 1);
+        assertThat(c.queueMaxBytes()).isGreaterThanOrEqualTo(c.maxEventBytes());
+        assertThat(c.shutdownTimeout()).isPositive();
+    }
+
+    @Test
+    void derives_the_pool_size_from_the_workers_unless_it_is_given() {
+        assertThat(Config.builder().workers(16).build().dbPoolSize()).isEqualTo(17);
+        assertThat(Config.builder().workers(16).dbPoolSize(4).build().dbPoolSize()).isEqualTo(4);
+        assertThat(Config.builder().workers(16).dbPoolSize(null).build().dbPoolSize()).isEqualTo(17);
+    }
+
+    @Test
+    void treats_a_blank_db_url_and_user_as_unset() {
+        Config c = Config.builder().dbUrl("  ").dbUser("").build();
+
+        assertThat(c.dbUrl()).isNull();
+        assertThat(c.dbUser()).isNull();
+        assertThat(c.embeddedDatabase()).isTrue();
+    }
+
+    @Test
+    void rebuilds_an_equal_config_from_its_builder() {
+        Config c = Config.builder().host("0.0.0.0").port(9090).workers(7).queueCapacity(10).queueMaxBytes(1 << 20)
+                .batchSize(50).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
+                .maxRetries(0).shutdownTimeout(Duration.ofSeconds(2)).maxBodyBytes(1 << 16).maxBatchEvents(5)
+                .maxEventBytes(1 << 10).durability(Durability.MEMORY).dataDir(Path.of("/var/lib/x")).build();
+
+        assertThat(c.toBuilder().build()).isEqualTo(c);
+    }
+
+    static Stream<Arguments> invalid_settings() {
+        return Stream.of(
+                arguments(op(b -> b.host("")), "--host must not be empty"),
+                arguments(op(b -> b.host("  ")), "--host must not be empty"),
+                arguments(op(b -> b.port(-1)), "--port must be between 0 and 65535, got -1"),
+                arguments(op(b -> b.port(65536)), "--port must be between 0 and 65535, got 65536"),
+                arguments(op(b -> b.workers(0)), "--workers must be between 1 and 1024, got 0"),
+                arguments(op(b -> b.workers(1025)), "--workers must be between 1 and 1024, got 1025"),
+                arguments(op(b -> b.queueCapacity(0)), "--queue-capacity must be at least 1, got 0"),
+                arguments(op(b -> b.batchSize(0)), "--batch-size must be between 1 and 10000, got 0"),
+                arguments(op(b -> b.batchSize(10_001)), "--batch-size must be between 1 and 10000, got 10001"),
+                arguments(op(b -> b.dbPoolSize(0)), "--db-pool-size must be between 1 and 1024, got 0"),
+                arguments(op(b -> b.maxRetries(-1)), "--max-retries must not be negative, got -1"),
+                arguments(op(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "--shutdown-timeout must not be negative"),
+                arguments(op(b -> b.maxEventBytes(1)), "--max-event-bytes must be at least 2 bytes, got 1"),
+                arguments(op(b -> b.maxBodyBytes(63)), "--max-body-bytes must be at least 64 bytes, got 63"),
+                arguments(op(b -> b.maxBodyBytes(Integer.MAX_VALUE)), "--max-body-bytes must be under 2GiB"),
+                arguments(op(b -> b.maxBatchEvents(0)), "--max-batch-events must be at least 1, got 0"),
+                arguments(op(b -> b.queueMaxBytes(32 << 10)),
+                        "--queue-max-bytes (32KiB) must be at least --max-event-bytes (64KiB), or no event could ever be queued"),
+                arguments(op(b -> b.dbUrl("jdbc:postgresql://db/events")),
+                        "--db-url must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL, got 'jdbc:postgresql://db/events'"),
+                arguments(op(b -> b.dbUrl("mysql://db/events")), "--db-url must be a jdbc:mysql:"));
+    }
+
+    /** Names the lambda's type for the table. */
+    private static UnaryOperator<Config.Builder> op(UnaryOperator<Config.Builder> change) {
+        return change;
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("invalid_settings")
+    void refuses_an_invalid_setting_with_a_message_that_names_the_flag(UnaryOperator<Config.Builder> change,
+            String message) {
+        assertThatIllegalArgumentException().isThrownBy(() -> change.apply(Config.builder()).build())
+                .withMessageStartingWith(message)
+                .withMessageStartingWith("--");
+    }
+
+    @Test
+    void accepts_the_edges_of_each_range() {
+        Config c = Config.builder().port(0).workers(1).queueCapacity(1).batchSize(10_000).dbPoolSize(1024)
+                .maxRetries(0).shutdownTimeout(Duration.ZERO).maxEventBytes(2).queueMaxBytes(2).maxBodyBytes(64)
+                .maxBatchEvents(1).build();
+
+        assertThat(c.port()).isZero();
+        assertThat(c.queueMaxBytes()).isEqualTo(c.maxEventBytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdbc:mysql://db:3306/events", "jdbc:mariadb://db/events", "jdbc:h2:mem:test"})
+    void accepts_mysql_mariadb_and_h2_urls(String url) {
+        assertThat(Config.builder().dbUrl(url).build().effectiveDbUrl()).isEqualTo(url);
+    }
+
+    @Test
+    void a_refused_db_url_does_not_show_its_password() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Config.builder().dbUrl("jdbc:postgresql://db/events?user=u&password=" + SECRET).build())
+                .withMessageNotContaining(SECRET);
+    }
+
+    @Test
+    void to_string_never_contains_the_password() {
+        Config c = Config.builder().dbUrl("jdbc:mysql://db/events?user=u&password=" + SECRET + "&ssl=true")
+                .dbUser("u").dbPassword(SECRET).build();
+
+        assertThat(c.toString()).doesNotContain(SECRET).contains("password=***", "dbUser=u", "ssl=true");
+    }
+
+    @Test
+    void to_string_of_the_embedded_default_never_contains_the_password() {
+        assertThat(Config.builder().dbPassword(SECRET).build().toString()).doesNotContain(SECRET);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "jdbc:mysql://db/events?password=" + SECRET,
+            "jdbc:mysql://db/events?user=u&password=" + SECRET + "&useSSL=false",
+            "jdbc:mysql://db/events?user=u&PASSWORD=" + SECRET,
+            "jdbc:mysql://db/events?trustCertificateKeyStorePassword=" + SECRET,
+            "jdbc:h2:file:./data;USER=u;PASSWORD=" + SECRET + ";MODE=MySQL"})
+    void redact_url_hides_passwords(String url) {
+        String redacted = Config.redactUrl(url);
+
+        assertThat(redacted).doesNotContain(SECRET).containsIgnoringCase("password=***");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "jdbc:mysql://u:" + SECRET + "@db:3306/events",
+            "jdbc:mysql://u:" + SECRET + "@db",
+            "jdbc:mariadb://u:" + SECRET + "@db1:3306,db2:3306/events?useSSL=false"})
+    void redact_url_hides_a_password_in_the_user_info(String url) {
+        assertThat(Config.redactUrl(url)).doesNotContain(SECRET).contains("//u:***@db");
+    }
+
+    @Test
+    void to_string_never_contains_a_password_given_in_the_user_info() {
+        Config c = Config.builder().dbUrl("jdbc:mysql://pipeline:" + SECRET + "@db:3306/events").build();
+
+        assertThat(c.toString()).doesNotContain(SECRET).contains("db=jdbc:mysql://pipeline:***@db:3306/events");
+    }
+
+    @Test
+    void redact_url_keeps_the_rest_of_the_url() {
+        assertThat(Config.redactUrl("jdbc:mysql://db:3306/events?user=u&password=" + SECRET + "&useSSL=false"))
+                .isEqualTo("jdbc:mysql://db:3306/events?user=u&password=***&useSSL=false");
+        assertThat(Config.redactUrl("jdbc:mysql://db:3306/events")).isEqualTo("jdbc:mysql://db:3306/events");
+    }
+
+    @Test
+    void the_embedded_database_is_an_h2_file_under_the_data_dir(@TempDir Path dir) {
+        Config c = Config.builder().dataDir(dir).build();
+
+        assertThat(c.effectiveDbUrl()).isEqualTo("jdbc:h2:file:" + dir.resolve("h2").resolve("events").toAbsolutePath());
+        assertThat(c.embeddedDatabase()).isTrue();
+    }
+
+    @Test
+    void the_embedded_database_path_is_absolute_even_for_a_relative_data_dir() {
+        String url = Config.builder().dataDir(Path.of("some", "dir")).build().effectiveDbUrl();
+
+        assertThat(url).startsWith("jdbc:h2:file:");
+        Path file = Path.of(url.substring("jdbc:h2:file:".length()));
+        assertThat(file.isAbsolute()).isTrue();
+        assertThat(file.endsWith(Path.of("some", "dir", "h2", "events"))).isTrue();
+    }
+
+    @Test
+    void only_h2_urls_are_embedded() {
+        assertThat(Config.builder().dbUrl("jdbc:h2:mem:x").build().embeddedDatabase()).isTrue();
+        assertThat(Config.builder().dbUrl("jdbc:mysql://db/events").build().embeddedDatabase()).isFalse();
+        assertThat(Config.builder().dbUrl("jdbc:mariadb://db/events").build().embeddedDatabase()).isFalse();
+    }
+}

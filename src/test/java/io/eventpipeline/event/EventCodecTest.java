@@ -1,0 +1,121 @@
+package io.eventpipeline.event;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EventCodecTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Instant RECEIVED = Instant.parse("2024-05-01T12:30:01.234Z");
+
+    private static Event full() {
+        return new Event("evt-1", "page.view", "web:eu-1", "user \u00e9 \uD83D\uDE00",
+                Instant.parse("2024-05-01T12:30:00.250Z"),
+                "{ \"path\" : \"/caf\u00e9\", \"n\": [1, {\"x\": null}], \"esc\": \"\\u00e9\\n\" }".getBytes(UTF_8),
+                RECEIVED);
+    }
+
+    private static Event minimal() {
+        return new Event("0190a5b2-7c3e-7def-8a12-3456789abcde", "t", "s", null, null, "{}".getBytes(UTF_8),
+                RECEIVED);
+    }
+
+    static Stream<Event> events() {
+        return Stream.of(full(), minimal(),
+                new Event("i", "t", "s", "u", null, "{}".getBytes(UTF_8), RECEIVED),
+                new Event("i", "t", "s", null, Instant.parse("1000-01-01T00:00:00Z"), "{}".getBytes(UTF_8), RECEIVED),
+                new Event("x".repeat(64), "t", "s", "\uD83D\uDE00".repeat(128), Instant.parse("9999-12-31T23:59:59.999Z"),
+                        ("{\"big\":\"" + "y".repeat(70_000) + "\"}").getBytes(UTF_8), RECEIVED));
+    }
+
+    @ParameterizedTest
+    @MethodSource("events")
+    void decodes_what_it_encoded(Event event) throws IOException {
+        Event back = EventCodec.decode(EventCodec.encode(event));
+
+        assertThat(back).usingRecursiveComparison().ignoringFields("data").isEqualTo(event);
+        assertThat(back.data()).isEqualTo(event.data());
+    }
+
+    @Test
+    void keeps_absent_user_id_and_timestamp_absent() throws IOException {
+        Event back = EventCodec.decode(EventCodec.encode(minimal()));
+
+        assertThat(back.userId()).isNull();
+        assertThat(back.timestamp()).isNull();
+    }
+
+    @Test
+    void refuses_every_truncation_of_a_record() {
+        byte[] record = EventCodec.encode(full());
+
+        for (int length = 0; length < record.length; length++) {
+            byte[] cut = Arrays.copyOf(record, length);
+            assertThatThrownBy(() -> EventCodec.decode(cut)).as("cut to %d of %d bytes", length, record.length)
+                    .isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void refuses_a_record_of_another_version() {
+        byte[] record = EventCodec.encode(minimal());
+        record[0] = 2;
+
+        assertThatThrownBy(() -> EventCodec.decode(record)).isInstanceOf(IOException.class)
+                .hasMessageContaining("version 2");
+    }
+
+    @Test
+    void refuses_a_record_whose_data_length_is_impossible() {
+        byte[] record = EventCodec.encode(minimal());
+        // The data length is the int just before the two bytes of "{}".
+        int at = record.length - 2 - 4;
+        record[at] = (byte) 0x7F;
+
+        assertThatThrownBy(() -> EventCodec.decode(record)).isInstanceOf(IOException.class)
+                .hasMessageContaining("bad data length");
+    }
+
+    @Test
+    void writes_json_with_the_fields_a_client_sent_plus_received_at() throws IOException {
+        Event e = full();
+
+        JsonNode json = MAPPER.readTree(EventCodec.toJson(e));
+
+        assertThat(json.get("id").asText()).isEqualTo("evt-1");
+        assertThat(json.get("type").asText()).isEqualTo("page.view");
+        assertThat(json.get("source").asText()).isEqualTo("web:eu-1");
+        assertThat(json.get("user_id").asText()).isEqualTo(e.userId());
+        assertThat(Instant.parse(json.get("timestamp").asText())).isEqualTo(e.timestamp());
+        assertThat(Instant.parse(json.get("received_at").asText())).isEqualTo(RECEIVED);
+        assertThat(json.get("data")).isEqualTo(MAPPER.readTree(e.data()));
+        assertThat(json.properties()).extracting(java.util.Map.Entry::getKey)
+                .containsExactly("id", "type", "source", "user_id", "timestamp", "data", "received_at");
+    }
+
+    @Test
+    void leaves_absent_fields_out_of_the_json() throws IOException {
+        JsonNode json = MAPPER.readTree(EventCodec.toJson(minimal()));
+
+        assertThat(json.has("user_id")).isFalse();
+        assertThat(json.has("timestamp")).isFalse();
+        assertThat(json.get("data")).isEqualTo(MAPPER.createObjectNode());
+    }
+
+    @Test
+    void escapes_strings_in_the_json() throws IOException {
+        Event e = new Event("i", "t", "s", "quote \" backslash \\ newline \n", null, "{}".getBytes(UTF_8), RECEIVED);
+
+        assertThat(MAPPER.readTree(EventCodec.toJson(e)).get("user_id").asText()).isEqualTo(e.userId());
+    }
+}

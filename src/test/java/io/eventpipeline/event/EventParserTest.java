@@ -1,0 +1,778 @@
+package io.eventpipeline.event;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.eventpipeline.event.EventParser.Batch;
+import io.eventpipeline.event.EventParser.IndexedError;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The event rules of DESIGN §3 as tables of good and bad inputs. JSON in this file is written with single quotes
+ * (see {@link #json}) so that the tables stay readable.
+ */
+class EventParserTest {
+    private static final long MAX_EVENT_BYTES = 64 << 10;
+    private static final int MAX_BATCH_EVENTS = 1000;
+    private static final long MAX_BODY_BYTES = 5 << 20;
+    private static final String UUID_V7 = "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+    private static final String EMOJI = "\uD83D\uDE00"; // U+1F600, two UTF-16 units, four UTF-8 bytes
+
+    private final EventParser parser = new EventParser(MAX_EVENT_BYTES, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
+
+    /** Single quotes become double quotes: {@code {'type':'t'}} is {@code {"type":"t"}}. */
+    static String json(String singleQuoted) {
+        return singleQuoted.replace('\'', '"');
+    }
+
+    static byte[] bytes(String singleQuoted) {
+        return json(singleQuoted).getBytes(UTF_8);
+    }
+
+    /** A valid event with one more member (or members) appended: {@code with("'user_id':'u'")}. */
+    static String with(String members) {
+        return "{'type':'t','source':'s','data':{}," + members + "}";
+    }
+
+    static <T extends Throwable> T thrown(Class<T> type, ThrowingCallable call) {
+        Throwable t = catchThrowable(call);
+        assertThat(t).as("expected %s", type.getSimpleName()).isInstanceOf(type);
+        return type.cast(t);
+    }
+
+    private InvalidEventException invalid(String singleQuoted) {
+        return thrown(InvalidEventException.class, () -> parser.parseSingle(bytes(singleQuoted)));
+    }
+
+    private Event valid(String singleQuoted) throws Exception {
+        return parser.parseSingle(bytes(singleQuoted));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Single events: the bad ones
+
+    static Stream<Arguments> bad_events() {
+        String a65 = "a".repeat(65);
+        return Stream.of(
+                // id: optional, but when present 1-64 chars of [A-Za-z0-9._:-]
+                arguments("empty id", with("'id':''"), "id", "must be 1-64 characters long, got 0"),
+                arguments("65-char id", with("'id':'" + a65 + "'"), "id", "got 65"),
+                arguments("id with a space", with("'id':'a b'"), "id", "found ' ' at position 1"),
+                arguments("id with a slash", with("'id':'a/b'"), "id", "found '/' at position 1"),
+                arguments("id with a non-ASCII letter", with("'id':'caf\u00e9'"), "id", "found U+00E9 at position 3"),
+                arguments("id with an escaped non-ASCII letter", with("'id':'caf\\u00e9'"), "id", "U+00E9"),
+                arguments("id with an emoji", with("'id':'x" + EMOJI + "'"), "id", "found U+1F600 at position 1"),
+                arguments("id with a control character", with("'id':'a\\tb'"), "id", "found U+0009"),
+                arguments("numeric id", with("'id':42"), "id", "must be a string"),
+                arguments("boolean id", with("'id':true"), "id", "must be a string"),
+                arguments("object id", with("'id':{'v':'x'}"), "id", "must be a string"),
+                arguments("array id", with("'id':['x']"), "id", "must be a string"),
+
+                // type: required, same rule as id
+                arguments("missing type", "{'source':'s','data':{}}", "type", "is required"),
+                arguments("null type", "{'type':null,'source':'s','data':{}}", "type", "is required"),
+                arguments("empty type", "{'type':'','source':'s','data':{}}", "type", "got 0"),
+                arguments("65-char type", "{'type':'" + a65 + "','source':'s','data':{}}", "type", "got 65"),
+                arguments("type with a space", "{'type':'page view','source':'s','data':{}}", "type",
+                        "found ' ' at position 4"),
+                arguments("type with unicode", "{'type':'\u00fcber','source':'s','data':{}}", "type", "U+00FC"),
+                arguments("numeric type", "{'type':1,'source':'s','data':{}}", "type", "must be a string"),
+
+                // source: required, same rule
+                arguments("missing source", "{'type':'t','data':{}}", "source", "is required"),
+                arguments("null source", "{'type':'t','source':null,'data':{}}", "source", "is required"),
+                arguments("empty source", "{'type':'t','source':'','data':{}}", "source", "got 0"),
+                arguments("65-char source", "{'type':'t','source':'" + a65 + "','data':{}}", "source", "got 65"),
+                arguments("source with a space", "{'type':'t','source':' s','data':{}}", "source",
+                        "found ' ' at position 0"),
+                arguments("array source", "{'type':'t','source':['s'],'data':{}}", "source", "must be a string"),
+
+                // user_id: optional string of 1-128 code points
+                arguments("empty user_id", with("'user_id':''"), "user_id", "must be 1-128 characters long, got 0"),
+                arguments("129-char user_id", with("'user_id':'" + "u".repeat(129) + "'"), "user_id", "got 129"),
+                arguments("129-emoji user_id", with("'user_id':'" + EMOJI.repeat(129) + "'"), "user_id", "got 129"),
+                arguments("numeric user_id", with("'user_id':42"), "user_id", "must be a string"),
+                arguments("object user_id", with("'user_id':{'id':42}"), "user_id", "must be a string"),
+
+                // timestamp: ISO-8601 with an offset, years 1000-9999
+                arguments("timestamp without offset", with("'timestamp':'2024-05-01T12:30:00'"), "timestamp",
+                        "with an offset"),
+                arguments("date-only timestamp", with("'timestamp':'2024-05-01'"), "timestamp",
+                        "got '2024-05-01'"),
+                arguments("timestamp in year 0999", with("'timestamp':'0999-12-31T23:59:59Z'"), "timestamp",
+                        "between the years 1000 and 9999"),
+                arguments("timestamp in year 10000", with("'timestamp':'+10000-01-01T00:00:00Z'"), "timestamp",
+                        "between the years 1000 and 9999"),
+                arguments("timestamp on a day that does not exist", with("'timestamp':'2024-02-30T00:00:00Z'"),
+                        "timestamp", "ISO-8601"),
+                arguments("timestamp with a space for T", with("'timestamp':'2024-05-01 12:30:00Z'"), "timestamp",
+                        "ISO-8601"),
+                arguments("timestamp in words", with("'timestamp':'yesterday'"), "timestamp", "got 'yesterday'"),
+                arguments("epoch-millis timestamp", with("'timestamp':1714566600000"), "timestamp", "ISO-8601"),
+                arguments("empty timestamp", with("'timestamp':''"), "timestamp", "ISO-8601"),
+
+                // data: a required JSON object
+                arguments("missing data", "{'type':'t','source':'s'}", "data", "is required: a JSON object"),
+                arguments("array data", "{'type':'t','source':'s','data':[1,2]}", "data",
+                        "must be a JSON object, got an array"),
+                arguments("string data", "{'type':'t','source':'s','data':'{}'}", "data",
+                        "must be a JSON object, got a string"),
+                arguments("null data", "{'type':'t','source':'s','data':null}", "data",
+                        "must be a JSON object, got null"),
+                arguments("numeric data", "{'type':'t','source':'s','data':1.5}", "data", "got a number"),
+                arguments("boolean data", "{'type':'t','source':'s','data':false}", "data", "got a boolean"),
+
+                // no unknown fields: a typo must not silently lose data
+                arguments("userId for user_id", with("'userId':'u1'"), "userId", "did you mean user_id?"),
+                arguments("payload for data", "{'type':'t','source':'s','payload':{}}", "payload",
+                        "did you mean data?"),
+                arguments("ts for timestamp", with("'ts':'2024-05-01T12:30:00Z'"), "ts", "did you mean timestamp?"),
+                arguments("event_type for type", with("'event_type':'x'"), "event_type", "did you mean type?"),
+                arguments("an unrelated field", with("'color':'red'"), "color",
+                        "is not a field of an event (allowed: id, type, source, user_id, timestamp, data)"),
+                arguments("received_at, which the server sets", with("'received_at':'2024-05-01T12:30:00Z'"),
+                        "received_at", "is not a field of an event"),
+                arguments("a field name in another case", with("'Type':'t'"), "Type", "is not a field of an event"),
+
+                // each field at most once
+                arguments("type twice", "{'type':'a','type':'b','source':'s','data':{}}", "type", "appears twice"),
+                arguments("data twice", "{'type':'t','source':'s','data':{},'data':{}}", "data", "appears twice"),
+                arguments("id twice, the second null", with("'id':'a','id':null"), "id", "appears twice"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bad_events")
+    void rejects_an_invalid_event_and_names_the_field(String why, String body, String field, String fragment) {
+        InvalidEventException e = invalid(body);
+
+        assertThat(e.fieldError().field()).isEqualTo(field);
+        assertThat(e.fieldError().error()).contains(fragment);
+        assertThat(e.getMessage()).startsWith(field + ": ");
+        assertThat(e.tooLarge()).isFalse();
+    }
+
+    @Test
+    void rejects_an_unknown_field_and_names_it() {
+        InvalidEventException e = invalid(with("'userId':'u1'"));
+
+        assertThat(e.fieldError()).isEqualTo(new FieldError("userId",
+                "is not a field of an event (allowed: id, type, source, user_id, timestamp, data); did you mean user_id?"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Single events: the good ones
+
+    @Test
+    void parses_a_complete_event() throws Exception {
+        Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        Event e = valid("{'id':'evt-1','type':'page.view','source':'web:eu-1','user_id':'user 42',"
+                + "'timestamp':'2024-05-01T12:30:00Z','data':{'path':'/'}}");
+        Instant after = Instant.now();
+
+        assertThat(e.id()).isEqualTo("evt-1");
+        assertThat(e.type()).isEqualTo("page.view");
+        assertThat(e.source()).isEqualTo("web:eu-1");
+        assertThat(e.userId()).isEqualTo("user 42");
+        assertThat(e.timestamp()).isEqualTo(Instant.parse("2024-05-01T12:30:00Z"));
+        assertThat(new String(e.data(), UTF_8)).isEqualTo(json("{'path':'/'}"));
+        assertThat(e.receivedAt()).isBetween(before, after);
+        assertThat(e.receivedAt().getNano() % 1_000_000).isZero();
+    }
+
+    @Test
+    void fields_may_come_in_any_order() throws Exception {
+        Event e = valid("{'data':{'a':1},'timestamp':'2024-05-01T12:30:00Z','user_id':'u','source':'s','type':'t',"
+                + "'id':'i'}");
+
+        assertThat(e).extracting(Event::id, Event::type, Event::source, Event::userId)
+                .containsExactly("i", "t", "s", "u");
+        assertThat(new String(e.data(), UTF_8)).isEqualTo(json("{'a':1}"));
+    }
+
+    @Test
+    void assigns_a_uuid_v7_when_the_id_is_absent() throws Exception {
+        long before = System.currentTimeMillis();
+        Event e = valid("{'type':'t','source':'s','data':{}}");
+        long after = System.currentTimeMillis();
+
+        assertThat(e.id()).matches(UUID_V7);
+        UUID uuid = UUID.fromString(e.id());
+        assertThat(uuid.version()).isEqualTo(7);
+        assertThat(uuid.variant()).isEqualTo(2);
+        assertThat(uuid.getMostSignificantBits() >>> 16).as("the UUID's milliseconds").isBetween(before, after);
+        assertThat(e.userId()).isNull();
+        assertThat(e.timestamp()).isNull();
+    }
+
+    @Test
+    void a_null_id_counts_as_absent() throws Exception {
+        assertThat(valid(with("'id':null")).id()).matches(UUID_V7);
+    }
+
+    @Test
+    void assigns_a_different_id_to_each_event() throws Exception {
+        String body = "{'type':'t','source':'s','data':{}}";
+
+        assertThat(valid(body).id()).isNotEqualTo(valid(body).id());
+    }
+
+    static Stream<Arguments> good_tokens() {
+        return Stream.of(
+                arguments("a"),
+                arguments("A-Z.a_z:0-9"),
+                arguments("0"),
+                arguments("x".repeat(64)),
+                arguments("0190a5b2-7c3e-7def-8a12-3456789abcde"),
+                arguments("..--__::"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("good_tokens")
+    void accepts_ids_types_and_sources_of_1_to_64_allowed_characters(String token) throws Exception {
+        Event e = valid("{'id':'" + token + "','type':'" + token + "','source':'" + token + "','data':{}}");
+
+        assertThat(e).extracting(Event::id, Event::type, Event::source).containsOnly(token);
+    }
+
+    @Test
+    void accepts_an_escaped_allowed_character_in_a_token() throws Exception {
+        assertThat(valid("{'type':'\\u0041b','source':'s','data':{}}").type()).isEqualTo("Ab");
+    }
+
+    static Stream<Arguments> good_user_ids() {
+        return Stream.of(
+                arguments("u"),
+                arguments("u".repeat(128)),
+                arguments(EMOJI.repeat(128)), // 256 UTF-16 units, 128 code points
+                arguments("user 42 / caf\u00e9 \u2713"),
+                arguments("\u4e2d\u6587".repeat(64)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("good_user_ids")
+    void accepts_a_user_id_of_1_to_128_code_points(String userId) throws Exception {
+        assertThat(valid(with("'user_id':'" + userId + "'")).userId()).isEqualTo(userId);
+    }
+
+    @Test
+    void a_null_user_id_counts_as_absent() throws Exception {
+        assertThat(valid(with("'user_id':null")).userId()).isNull();
+    }
+
+    static Stream<Arguments> good_timestamps() {
+        return Stream.of(
+                arguments("2024-05-01T12:30:00Z", "2024-05-01T12:30:00Z"),
+                arguments("2024-05-01T14:30:00+02:00", "2024-05-01T12:30:00Z"),
+                arguments("2024-05-01T07:00:00-05:30", "2024-05-01T12:30:00Z"),
+                arguments("2024-05-01T12:30:00.250+02:00", "2024-05-01T10:30:00.250Z"),
+                arguments("2024-05-01T12:30:00.123456789Z", "2024-05-01T12:30:00.123Z"),
+                arguments("2024-05-01T12:30:00.9999Z", "2024-05-01T12:30:00.999Z"),
+                arguments("2024-05-01t12:30:00z", "2024-05-01T12:30:00Z"),
+                arguments("1000-01-01T00:00:00Z", "1000-01-01T00:00:00Z"),
+                arguments("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),
+                // In year 9999 once truncated to millis, as it is stored.
+                arguments("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.999Z"),
+                arguments("2024-02-29T23:59:59+00:00", "2024-02-29T23:59:59Z"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("good_timestamps")
+    void accepts_an_iso_8601_timestamp_with_an_offset_truncated_to_millis(String given, String expected)
+            throws Exception {
+        assertThat(valid(with("'timestamp':'" + given + "'")).timestamp()).isEqualTo(Instant.parse(expected));
+    }
+
+    @Test
+    void a_null_timestamp_counts_as_absent() throws Exception {
+        assertThat(valid(with("'timestamp':null")).timestamp()).isNull();
+    }
+
+    static Stream<Arguments> raw_data() {
+        return Stream.of(
+                arguments("{}"),
+                arguments("{ }"),
+                arguments("{\"a\":1}"),
+                arguments("{ \"a\" : 1 ,\n\t\"b\" : [ 1 , 2 ] }"),
+                arguments("{\"e\":\"caf\\u00e9 \\ud83d\\ude00\",\"n\":\"line\\nbreak \\\"q\\\" \\\\\"}"),
+                arguments("{\"raw\":\"caf\u00e9 " + EMOJI + "\"}"),
+                arguments("{\"n\":{\"m\":{\"o\":[{\"p\":null},true,false,-1.5e-3]}},\"z\":{}}"),
+                arguments("{\"}\":\"{\",\"]\":\"[\",\"data\":{\"type\":\"x\"}}"),
+                arguments("{\"big\":123456789012345678901234567890,\"f\":1e308}"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("raw_data")
+    void keeps_data_as_the_exact_bytes_it_came_in(String data) throws Exception {
+        byte[] body = ("{\"type\":\"t\",\"data\":" + data + ",\"source\":\"s\"}").getBytes(UTF_8);
+
+        assertThat(parser.parseSingle(body).data()).isEqualTo(data.getBytes(UTF_8));
+    }
+
+    @Test
+    void keeps_data_exactly_after_multibyte_characters_earlier_in_the_body() throws Exception {
+        String data = "{\"k\":\"\u00e9\"}";
+        byte[] body = ("{\"user_id\":\"" + EMOJI + "\u00e9\u4e2d\",\"type\":\"t\",\"source\":\"s\",\"data\":" + data
+                + "}").getBytes(UTF_8);
+
+        assertThat(parser.parseSingle(body).data()).isEqualTo(data.getBytes(UTF_8));
+    }
+
+    @Test
+    void accepts_surrounding_whitespace() throws Exception {
+        assertThat(valid(" \n\t{'type':'t','source':'s','data':{}}\r\n ").type()).isEqualTo("t");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Size of data
+
+    @Test
+    void data_up_to_max_event_bytes_is_accepted() throws Exception {
+        EventParser small = new EventParser(16, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
+        String data = json("{'a':'12345678'}"); // 16 bytes
+        assertThat(data).hasSize(16);
+
+        Event e = small.parseSingle(("{\"type\":\"t\",\"source\":\"s\",\"data\":" + data + "}").getBytes(UTF_8));
+
+        assertThat(new String(e.data(), UTF_8)).isEqualTo(data);
+    }
+
+    @Test
+    void data_over_max_event_bytes_is_too_large_and_names_the_flag() {
+        EventParser small = new EventParser(16, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
+        byte[] body = bytes("{'type':'t','source':'s','data':{'a':'123456789'}}"); // data is 17 bytes
+
+        InvalidEventException e = thrown(InvalidEventException.class, () -> small.parseSingle(body));
+
+        assertThat(e.tooLarge()).isTrue();
+        assertThat(e.fieldError().field()).isEqualTo("data");
+        assertThat(e.fieldError().error()).contains("is 17 bytes", "limit of 16 bytes", "--max-event-bytes");
+    }
+
+    @Test
+    void data_is_measured_in_utf8_bytes_not_characters() {
+        EventParser small = new EventParser(16, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
+        byte[] body = ("{\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":\"" + EMOJI.repeat(3) + "\"}}")
+                .getBytes(UTF_8); // data: 8 ASCII bytes + 12 bytes of emoji
+
+        InvalidEventException e = thrown(InvalidEventException.class, () -> small.parseSingle(body));
+
+        assertThat(e.tooLarge()).isTrue();
+        assertThat(e.fieldError().error()).contains("is 20 bytes");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Bodies that cannot be read at all
+
+    static Stream<Arguments> malformed_single_bodies() {
+        return Stream.of(
+                arguments("empty body", new byte[0], "the body is empty"),
+                arguments("only whitespace", " \n ".getBytes(UTF_8), "the body is empty"),
+                arguments("not JSON", "hello".getBytes(UTF_8), "not valid JSON"),
+                arguments("a JSON array", bytes("[{'type':'t','source':'s','data':{}}]"),
+                        "send several to /events/batch"),
+                arguments("a JSON string", bytes("'event'"), "must be a JSON object"),
+                arguments("a JSON number", "42".getBytes(UTF_8), "must be a JSON object"),
+                arguments("JSON null", "null".getBytes(UTF_8), "must be a JSON object"),
+                arguments("a truncated object", bytes("{'type':'t','source':'s','data':{"), "not valid JSON"),
+                arguments("a missing comma", bytes("{'type':'t' 'source':'s','data':{}}"), "not valid JSON"),
+                arguments("a trailing comma", bytes("{'type':'t','source':'s','data':{},}"), "not valid JSON"),
+                arguments("single-quoted JSON", "{'type':'t','source':'s','data':{}}".getBytes(UTF_8),
+                        "not valid JSON"),
+                arguments("a comment", bytes("{'type':'t',/* c */'source':'s','data':{}}"), "not valid JSON"),
+                arguments("NaN in data", bytes("{'type':'t','source':'s','data':{'x':NaN}}"), "not valid JSON"),
+                arguments("a leading zero in data", bytes("{'type':'t','source':'s','data':{'x':01}}"),
+                        "not valid JSON"),
+                arguments("a raw control character in a string", bytes("{'type':'t','source':'s','data':{'x':'a\tb'}}"),
+                        "not valid JSON"),
+                arguments("a bad escape in data", bytes("{'type':'t','source':'s','data':{'x':'\\q'}}"),
+                        "not valid JSON"),
+                arguments("a second object after the first", bytes("{'type':'t','source':'s','data':{}}{}"),
+                        "more content after its JSON object"),
+                arguments("a second value after the first", bytes("{'type':'t','source':'s','data':{}} 1"),
+                        "more content after its JSON object"),
+                arguments("garbage after the object", bytes("{'type':'t','source':'s','data':{}}garbage"),
+                        "not valid JSON"),
+                arguments("a closing bracket after the object", bytes("{'type':'t','source':'s','data':{}}]"),
+                        "not valid JSON"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformed_single_bodies")
+    void refuses_a_body_that_is_not_one_json_object(String why, byte[] body, String fragment) {
+        MalformedBodyException e = thrown(MalformedBodyException.class, () -> parser.parseSingle(body));
+
+        assertThat(e.getMessage()).contains(fragment);
+        assertThat(e.tooLarge()).isFalse();
+    }
+
+    @Test
+    void says_where_invalid_json_is() {
+        MalformedBodyException e = thrown(MalformedBodyException.class,
+                () -> parser.parseSingle(bytes("{'type':'t',\n'source':x}")));
+
+        assertThat(e.getMessage()).startsWith("the body is not valid JSON at line 2, column ");
+        assertThat(e.getMessage()).doesNotContain("\n");
+    }
+
+    static Stream<Arguments> invalid_utf8() {
+        return Stream.of(
+                arguments("C3 28: a lead byte without its continuation", new byte[] {(byte) 0xC3, 0x28}),
+                arguments("C0 AF: an overlong slash", new byte[] {(byte) 0xC0, (byte) 0xAF}),
+                arguments("E0 80 AF: an overlong three-byte slash", new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}),
+                arguments("ED A0 80: the surrogate U+D800", new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}),
+                arguments("F4 90 80 80: past U+10FFFF", new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}),
+                arguments("80: a stray continuation byte", new byte[] {(byte) 0x80}),
+                arguments("FF: never valid", new byte[] {(byte) 0xFF}),
+                arguments("E2 82: truncated", new byte[] {(byte) 0xE2, (byte) 0x82}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid_utf8")
+    void refuses_invalid_utf8_and_says_where(String why, byte[] bad) {
+        byte[] body = concat(bytes("{'type':'t','source':'s','data':{'x':'"), bad, bytes("'}}"));
+        int offset = json("{'type':'t','source':'s','data':{'x':'").length();
+
+        MalformedBodyException e = thrown(MalformedBodyException.class, () -> parser.parseSingle(body));
+
+        assertThat(e.getMessage()).isEqualTo("the body is not valid UTF-8 (first bad byte at offset " + offset + ")");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid_utf8")
+    void refuses_invalid_utf8_in_a_batch(String why, byte[] bad) {
+        byte[] body = concat(bytes("{'events':[{'type':'t','source':'s','data':{}},{'type':'"), bad,
+                bytes("','source':'s','data':{}}]}"));
+
+        MalformedBodyException e = thrown(MalformedBodyException.class, () -> parser.parseBatch(body));
+
+        assertThat(e.getMessage()).contains("not valid UTF-8");
+    }
+
+    @Test
+    void refuses_invalid_utf8_in_a_field_name() {
+        byte[] body = concat(bytes("{'"), new byte[] {(byte) 0xC0, (byte) 0xAF}, bytes("':1}"));
+
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseSingle(body)).getMessage())
+                .contains("not valid UTF-8 (first bad byte at offset 2)");
+    }
+
+    @Test
+    void refuses_a_number_of_100000_digits_as_a_parser_limit() {
+        String digits = "1".repeat(100_000);
+
+        for (String body : new String[] {
+                digits,
+                "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"n\":" + digits + "}}",
+                "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"n\":0." + digits + "}}",
+                "{\"type\":" + digits + ",\"source\":\"s\",\"data\":{}}"}) {
+            MalformedBodyException e = thrown(MalformedBodyException.class,
+                    () -> parser.parseSingle(body.getBytes(UTF_8)));
+            assertThat(e.getMessage()).contains("parser limit", "Number");
+        }
+    }
+
+    @Test
+    void refuses_nesting_100000_deep_quickly() {
+        String deepObject = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(100_000) + "1"
+                + "}".repeat(100_000) + "}";
+        String deepArray = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":" + "[".repeat(100_000)
+                + "]".repeat(100_000) + "}}";
+        String unclosed = "{\"data\":{\"a\":" + "[".repeat(100_000);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            for (String body : new String[] {deepObject, deepArray, unclosed}) {
+                MalformedBodyException e = thrown(MalformedBodyException.class,
+                        () -> parser.parseSingle(body.getBytes(UTF_8)));
+                assertThat(e.getMessage()).isEqualTo("the body is nested too deeply (at most 64 levels)");
+            }
+        });
+    }
+
+    @Test
+    void accepts_data_nested_up_to_the_limit_and_not_one_level_more() throws Exception {
+        // The event object is level 1, so data may open 63 levels.
+        int levels = EventParser.MAX_NESTING_DEPTH - 1;
+        String ok = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(levels) + "1" + "}".repeat(levels)
+                + "}";
+        String tooDeep = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(levels + 1) + "1"
+                + "}".repeat(levels + 1) + "}";
+
+        assertThat(parser.parseSingle(ok.getBytes(UTF_8)).data()).hasSize(levels * 6 + 1);
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseSingle(tooDeep.getBytes(UTF_8))))
+                .hasMessageContaining("nested too deeply");
+    }
+
+    @Test
+    void refuses_a_body_over_max_body_bytes_as_a_parser_limit() {
+        EventParser small = new EventParser(MAX_EVENT_BYTES, MAX_BATCH_EVENTS, 64);
+        byte[] body = bytes("{'type':'t','source':'s','data':{'x':'" + "y".repeat(64) + "'}}");
+
+        assertThat(thrown(MalformedBodyException.class, () -> small.parseSingle(body)))
+                .hasMessageContaining("parser limit");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Batches
+
+    private Batch batch(String singleQuoted) throws MalformedBodyException {
+        return parser.parseBatch(bytes(singleQuoted));
+    }
+
+    @Test
+    void accepts_the_valid_events_of_a_batch_in_order_and_reports_the_invalid_ones_by_index() throws Exception {
+        Batch b = batch("{'events':["
+                + "{'id':'a','type':'t','source':'s','data':{'n':0}},"
+                + "{'id':'b','source':'s','data':{}},"                                   // 1: no type
+                + "{'id':'c','type':'t','source':'s','data':{'n':2}},"
+                + "'not an event',"                                                      // 3: not an object
+                + "{'id':'e','type':'t','source':'s','user_id':'" + "u".repeat(129) + "','data':{}}," // 4
+                + "{'id':'f','type':'t','source':'s','userId':'u','data':{}},"           // 5: unknown field
+                + "{'id':'g','type':'t','source':'s','data':{'n':6}}"
+                + "]}");
+
+        assertThat(b.events()).extracting(Event::id).containsExactly("a", "c", "g");
+        assertThat(b.events()).extracting(e -> new String(e.data(), UTF_8))
+                .containsExactly(json("{'n':0}"), json("{'n':2}"), json("{'n':6}"));
+        assertThat(b.errors()).extracting(IndexedError::index, IndexedError::field).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, "type"),
+                org.assertj.core.groups.Tuple.tuple(3, ""),
+                org.assertj.core.groups.Tuple.tuple(4, "user_id"),
+                org.assertj.core.groups.Tuple.tuple(5, "userId"));
+        assertThat(b.errors().get(0).error()).contains("is required");
+        assertThat(b.errors().get(1).error()).contains("must be a JSON object");
+        assertThat(b.errors().get(2).error()).contains("got 129");
+        assertThat(b.errors().get(3).error()).contains("did you mean user_id?");
+    }
+
+    @Test
+    void gives_the_events_of_a_batch_one_received_at_and_distinct_generated_ids() throws Exception {
+        Batch b = batch("{'events':[{'type':'t','source':'s','data':{}},{'type':'t','source':'s','data':{}}]}");
+
+        assertThat(b.events()).hasSize(2);
+        assertThat(b.events().get(0).id()).matches(UUID_V7).isNotEqualTo(b.events().get(1).id());
+        assertThat(b.events().get(0).receivedAt()).isEqualTo(b.events().get(1).receivedAt());
+    }
+
+    static Stream<Arguments> non_object_elements() {
+        return Stream.of(arguments("42"), arguments("'x'"), arguments("null"), arguments("true"), arguments("[]"),
+                arguments("[{'type':'t','source':'s','data':{}}]"), arguments("[[[{'a':[]}]]]"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("non_object_elements")
+    void reports_an_element_that_is_not_an_object_and_reads_on(String element) throws Exception {
+        Batch b = batch("{'events':[" + element + ",{'id':'after','type':'t','source':'s','data':{'k':[1]}}]}");
+
+        assertThat(b.errors()).containsExactly(
+                new IndexedError(0, "", "each element of \"events\" must be a JSON object"));
+        assertThat(b.events()).extracting(Event::id).containsExactly("after");
+        assertThat(b.events().get(0).data()).isEqualTo(bytes("{'k':[1]}"));
+    }
+
+    @Test
+    void a_batch_of_only_invalid_events_is_returned_with_its_errors() throws Exception {
+        Batch b = batch("{'events':[{},{'type':'t'}]}");
+
+        assertThat(b.events()).isEmpty();
+        assertThat(b.errors()).extracting(IndexedError::index, IndexedError::field).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(0, "type"), org.assertj.core.groups.Tuple.tuple(1, "source"));
+    }
+
+    /**
+     * After an invalid field the parser must skip the rest of that element exactly: a bad value that is itself an
+     * object or array (holding keys such as "type" or "data", and brackets inside strings) must not make it lose its
+     * place, or the next elements would be read from the middle of this one.
+     */
+    @Test
+    void an_invalid_element_with_nested_values_does_not_desync_the_elements_after_it() throws Exception {
+        String tooBig = "x".repeat((int) MAX_EVENT_BYTES);
+        Batch b = batch("{'events':["
+                // 0: unknown field whose value nests objects that look like events
+                + "{'type':'t','source':'s','data':{},'extra':{'type':'x','events':[{'data':{'a':[1,{'b':'}]'}]}}]}},"
+                + "{'id':'e1','type':'t','source':'s','data':{'k':1}},"
+                // 2: type is an object, the first field, with the rest of the element after it
+                + "{'type':{'x':{'y':[1,2,{}]},'source':'z'},'source':'s','data':{'nested':{'deep':[{}]}}},"
+                + "{'id':'e3','type':'t','source':'s','data':{'k':3}},"
+                // 4: data is an array of objects
+                + "{'id':'x4','data':[{'type':'t'},{'source':'s','data':{}}],'type':'t','source':'s'},"
+                + "{'id':'e5','type':'t','source':'s','data':{'k':5}},"
+                // 6: a duplicate field whose second value is an object, followed by more nesting
+                + "{'type':'t','type':{'a':{}},'source':'s','data':{'z':[[{}]]}},"
+                + "{'id':'e7','type':'t','source':'s','data':{'k':7}},"
+                // 8: data too large, then more fields with nested values
+                + "{'type':'t','source':'s','data':{'big':'" + tooBig + "'},'more':{'a':[{'b':{}}]},'x':[]},"
+                + "{'id':'e9','type':'t','source':'s','data':{'k':9}},"
+                // 10: an invalid last field holding an object, so the element ends right after it
+                + "{'type':'t','source':'s','data':{},'unknown':{'events':[]}},"
+                + "{'id':'e11','type':'t','source':'s','data':{'k':11}},"
+                // 12: missing source: the whole element was read before the error
+                + "{'type':'t','data':{'n':{'m':{}}}},"
+                + "{'id':'e13','type':'t','source':'s','data':{'k':13}},"
+                // 14: user_id is an array holding an object
+                + "{'user_id':[{'id':1}],'type':'t','source':'s','data':{}},"
+                + "{'id':'e15','type':'t','source':'s','data':{'k':15}}"
+                + "]}");
+
+        assertThat(b.errors()).extracting(IndexedError::index, IndexedError::field).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(0, "extra"),
+                org.assertj.core.groups.Tuple.tuple(2, "type"),
+                org.assertj.core.groups.Tuple.tuple(4, "data"),
+                org.assertj.core.groups.Tuple.tuple(6, "type"),
+                org.assertj.core.groups.Tuple.tuple(8, "data"),
+                org.assertj.core.groups.Tuple.tuple(10, "unknown"),
+                org.assertj.core.groups.Tuple.tuple(12, "source"),
+                org.assertj.core.groups.Tuple.tuple(14, "user_id"));
+        assertThat(b.events()).extracting(Event::id)
+                .containsExactly("e1", "e3", "e5", "e7", "e9", "e11", "e13", "e15");
+        for (Event e : b.events()) {
+            assertThat(new String(e.data(), UTF_8)).isEqualTo(json("{'k':" + e.id().substring(1) + "}"));
+        }
+    }
+
+    @Test
+    void accepts_exactly_max_batch_events() throws Exception {
+        EventParser three = new EventParser(MAX_EVENT_BYTES, 3, MAX_BODY_BYTES);
+
+        Batch b = three.parseBatch(bytes("{'events':[" + events(3) + "]}"));
+
+        assertThat(b.events()).hasSize(3);
+    }
+
+    @Test
+    void refuses_a_batch_over_max_batch_events_as_too_large() {
+        EventParser three = new EventParser(MAX_EVENT_BYTES, 3, MAX_BODY_BYTES);
+
+        MalformedBodyException e = thrown(MalformedBodyException.class,
+                () -> three.parseBatch(bytes("{'events':[" + events(4) + "]}")));
+
+        assertThat(e.tooLarge()).isTrue();
+        assertThat(e.getMessage()).contains("more than 3 events", "--max-batch-events");
+    }
+
+    @Test
+    void counts_invalid_and_non_object_elements_towards_max_batch_events() {
+        EventParser three = new EventParser(MAX_EVENT_BYTES, 3, MAX_BODY_BYTES);
+
+        MalformedBodyException e = thrown(MalformedBodyException.class,
+                () -> three.parseBatch(bytes("{'events':[1,{},null,{'type':'t','source':'s','data':{}}]}")));
+
+        assertThat(e.tooLarge()).isTrue();
+    }
+
+    private static String events(int n) {
+        return String.join(",", java.util.Collections.nCopies(n, "{'type':'t','source':'s','data':{}}"));
+    }
+
+    static Stream<Arguments> bad_envelopes() {
+        return Stream.of(
+                arguments("empty body", "", "must be a JSON object of the form {\"events\":[...]}"),
+                arguments("an array", "[{'type':'t','source':'s','data':{}}]", "of the form {\"events\":[...]}"),
+                arguments("a single event", "{'type':'t','source':'s','data':{}}", "unknown field 'type'"),
+                arguments("no events", "{}", "\"events\" is required"),
+                arguments("events is an object", "{'events':{'type':'t'}}", "\"events\" must be an array"),
+                arguments("events is null", "{'events':null}", "\"events\" must be an array"),
+                arguments("events is a string", "{'events':'[]'}", "\"events\" must be an array"),
+                arguments("an empty array", "{'events':[]}", "\"events\" is empty"),
+                arguments("an unknown envelope key", "{'events':[{'type':'t','source':'s','data':{}}],'meta':{}}",
+                        "unknown field 'meta' in the batch envelope"),
+                arguments("a misspelled events", "{'event':[]}", "unknown field 'event'"),
+                arguments("events twice", "{'events':[{'type':'t','source':'s','data':{}}],'events':[]}",
+                        "\"events\" appears twice"),
+                arguments("more after the envelope", "{'events':[{'type':'t','source':'s','data':{}}]}{}",
+                        "more content after its JSON object"),
+                arguments("a truncated array", "{'events':[{'type':'t','source':'s','data':{}},", "not valid JSON"),
+                arguments("not JSON", "events", "not valid JSON"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bad_envelopes")
+    void refuses_a_wrong_envelope(String why, String body, String fragment) {
+        MalformedBodyException e = thrown(MalformedBodyException.class, () -> parser.parseBatch(bytes(body)));
+
+        assertThat(e.getMessage()).contains(fragment);
+        assertThat(e.tooLarge()).isFalse();
+    }
+
+    @Test
+    void refuses_a_batch_element_nested_100000_deep_quickly() {
+        String body = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + "[".repeat(100_000)
+                + "]".repeat(100_000) + "]}";
+        String inBadField = "{\"events\":[{\"x\":" + "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000) + "}]}";
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            for (String s : new String[] {body, inBadField}) {
+                assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(s.getBytes(UTF_8))))
+                        .hasMessageContaining("nested too deeply");
+            }
+        });
+    }
+
+    @Test
+    void refuses_a_batch_with_a_number_of_100000_digits() {
+        String body = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + "9".repeat(100_000) + "]}";
+
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(body.getBytes(UTF_8))))
+                .hasMessageContaining("parser limit");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Whatever comes in, only the parser's own two exceptions come out
+
+    @Test
+    void throws_only_its_own_exceptions_for_mutated_bodies() {
+        EventParser small = new EventParser(64, 4, 4096);
+        byte[][] seeds = {
+                bytes("{'id':'a','type':'t','source':'s','user_id':'u','timestamp':'2024-05-01T12:30:00Z',"
+                        + "'data':{'k':[1,{'x':null}],'s':'caf\u00e9'}}"),
+                bytes("{'events':[{'type':'t','source':'s','data':{}},{'type':{'a':[]},'source':'s','data':{}},"
+                        + "{'type':'t','source':'s','data':{'n':[[{}]]},'extra':{'b':[1,2]}},7]}")};
+        byte[] alphabet = bytes("{}[]:,'\\ 0123456789.eE+-tfnul\"xyz").clone();
+        java.util.Random random = new java.util.Random(20240501L);
+        for (int round = 0; round < 2_000; round++) {
+            byte[] body = seeds[round % seeds.length].clone();
+            int edits = 1 + random.nextInt(4);
+            for (int k = 0; k < edits; k++) {
+                int at = random.nextInt(body.length);
+                switch (random.nextInt(4)) {
+                    case 0 -> body[at] = alphabet[random.nextInt(alphabet.length)];
+                    case 1 -> body[at] = (byte) random.nextInt(256);
+                    case 2 -> body = java.util.Arrays.copyOf(body, at); // truncate
+                    default -> body = concat(java.util.Arrays.copyOf(body, at),
+                            new byte[] {alphabet[random.nextInt(alphabet.length)]},
+                            java.util.Arrays.copyOfRange(body, at, body.length));
+                }
+                if (body.length == 0) {
+                    break;
+                }
+            }
+            byte[] input = body;
+            for (ThrowingCallable call : new ThrowingCallable[] {
+                    () -> small.parseSingle(input), () -> small.parseBatch(input)}) {
+                Throwable t = catchThrowable(call);
+                if (t != null && !(t instanceof MalformedBodyException) && !(t instanceof InvalidEventException)) {
+                    throw new AssertionError("round " + round + ": " + new String(input, UTF_8), t);
+                }
+            }
+        }
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+}
