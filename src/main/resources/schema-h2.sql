@@ -1,11 +1,12 @@
--- The embedded H2 (MySQL mode) twin of schema.sql: same tables, columns and indexes.
+-- The embedded H2 (MySQL mode) twin of schema.sql: same tables, columns and indexes. user_id is
+-- VARCHAR(256) here because H2 counts UTF-16 units, and 128 code points may take 256 of them.
 
 CREATE TABLE IF NOT EXISTS events (
   seq         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
   id          VARCHAR(64)  NOT NULL,
   type        VARCHAR(64)  NOT NULL,
   source      VARCHAR(64)  NOT NULL,
-  user_id     VARCHAR(128) NULL,
+  user_id     VARCHAR(256) NULL,
   event_time  TIMESTAMP(3) NULL,
   data        JSON         NOT NULL,
   received_at TIMESTAMP(3) NOT NULL,

@@ -50,6 +50,8 @@ public record Config(
         require(queueMaxBytes >= maxEventBytes,
                 "--queue-max-bytes (" + Units.formatSize(queueMaxBytes) + ") must be at least --max-event-bytes ("
                         + Units.formatSize(maxEventBytes) + "), or no event could ever be queued");
+        require(queueCapacity >= maxBatchEvents, "--queue-capacity (" + queueCapacity
+                + ") must be at least --max-batch-events (" + maxBatchEvents + "), or a full batch could never be queued");
         if (dbUrl != null) {
             require(dbUrl.startsWith("jdbc:mysql:") || dbUrl.startsWith("jdbc:mariadb:") || dbUrl.startsWith("jdbc:h2:"),
                     "--db-url must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL, got '" + redactUrl(dbUrl) + "'");
@@ -65,7 +67,8 @@ public record Config(
     /** The database URL to use: the given one, or the embedded H2 file database under the data directory. */
     public String effectiveDbUrl() {
         if (dbUrl != null) {
-            return dbUrl;
+            // mysql-connector-j speaks to MariaDB too; it is the one driver in the jar.
+            return dbUrl.startsWith("jdbc:mariadb:") ? "jdbc:mysql:" + dbUrl.substring("jdbc:mariadb:".length()) : dbUrl;
         }
         return "jdbc:h2:file:" + dataDir.resolve("h2").resolve("events").toAbsolutePath();
     }
@@ -132,7 +135,7 @@ public record Config(
         public Builder dataDir(Path v) { dataDir = v; return this; }
 
         public Config build() {
-            int pool = dbPoolSize != null ? dbPoolSize : workers + 1;
+            int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(host, port, workers, queueCapacity, queueMaxBytes, batchSize, blankToNull(dbUrl),
                     blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes, maxBatchEvents,
                     maxEventBytes, durability, dataDir);

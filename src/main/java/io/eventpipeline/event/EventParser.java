@@ -283,6 +283,12 @@ public final class EventParser {
             throw new InvalidEventException("data", "is " + size + " bytes, over the limit of " + maxEventBytes
                     + " bytes (--max-event-bytes)", true);
         }
+        int surrogate = JsonText.firstUnpairedSurrogateEscape(body, (int) start, (int) end);
+        if (surrogate >= 0) {
+            throw new InvalidEventException("data", "contains an unpaired UTF-16 surrogate escape ("
+                    + new String(body, surrogate, 6, java.nio.charset.StandardCharsets.US_ASCII)
+                    + "), which is not valid Unicode and which databases refuse");
+        }
         return Arrays.copyOfRange(body, (int) start, (int) end);
     }
 

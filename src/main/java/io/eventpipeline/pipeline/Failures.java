@@ -13,7 +13,8 @@ public final class Failures {
     }
 
     public static boolean isTransient(Throwable t) {
-        for (Throwable x = t; x != null; x = x.getCause() == x ? null : x.getCause()) {
+        int depth = 0;
+        for (Throwable x = t; x != null && depth < 32; x = x.getCause(), depth++) { // bounded: causes may loop
             if (x instanceof SQLTransientException || x instanceof SQLRecoverableException) {
                 return true;
             }
@@ -36,7 +37,7 @@ public final class Failures {
         }
         return switch (code) {
             case 1205, 1213 -> true; // lock wait timeout, deadlock
-            case 1040, 1053, 1077, 1079, 1080, 1152, 1153, 1158, 1159, 1160, 1161 -> true; // too many connections,
+            case 1040, 1053, 1077, 1079, 1080, 1152, 1158, 1159, 1160, 1161 -> true; // too many connections,
             // server shutdown, aborted connection, network read/write errors, packet errors
             case 1290, 1836 -> true; // read-only (fail-over in progress)
             case 2002, 2003, 2006, 2013, 2055 -> true; // client: cannot connect, server gone, lost connection

@@ -114,9 +114,22 @@ class ConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdbc:mysql://db:3306/events", "jdbc:mariadb://db/events", "jdbc:h2:mem:test"})
-    void accepts_mysql_mariadb_and_h2_urls(String url) {
+    @ValueSource(strings = {"jdbc:mysql://db:3306/events", "jdbc:h2:mem:test"})
+    void accepts_mysql_and_h2_urls(String url) {
         assertThat(Config.builder().dbUrl(url).build().effectiveDbUrl()).isEqualTo(url);
+    }
+
+    @Test
+    void a_mariadb_url_is_served_by_the_mysql_driver() {
+        assertThat(Config.builder().dbUrl("jdbc:mariadb://db/events?user=u").build().effectiveDbUrl())
+                .isEqualTo("jdbc:mysql://db/events?user=u");
+    }
+
+    @Test
+    void a_queue_smaller_than_a_full_batch_is_refused() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Config.builder().queueCapacity(500).maxBatchEvents(1000).build())
+                .withMessageContaining("--queue-capacity").withMessageContaining("--max-batch-events");
     }
 
     @Test

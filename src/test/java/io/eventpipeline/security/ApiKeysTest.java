@@ -1,0 +1,68 @@
+package io.eventpipeline.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApiKeysTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void a_generated_key_is_found_by_its_secret_and_only_by_it() throws Exception {
+        ApiKeys.NewKey writer = ApiKeys.generate("write", "shop-web");
+        ApiKeys.NewKey reader = ApiKeys.generate("read", "dashboard");
+        Path file = dir.resolve("keys");
+        Files.writeString(file, "# keys\n" + writer.line() + "\n\n" + reader.line() + "\n");
+
+        ApiKeys keys = ApiKeys.load(file, null);
+
+        assertThat(keys.size()).isEqualTo(2);
+        assertThat(keys.find(writer.secret())).get().satisfies(k -> {
+            assertThat(k.name()).isEqualTo("shop-web");
+            assertThat(k.allows(Scope.WRITE)).isTrue();
+            assertThat(k.allows(Scope.READ)).isFalse();
+        });
+        assertThat(keys.find(reader.secret()).map(ApiKey::name)).contains("dashboard");
+        assertThat(keys.find(writer.secret() + "x")).isEmpty();
+        assertThat(keys.find("")).isEmpty();
+    }
+
+    @Test
+    void the_secret_is_not_in_the_configuration_line() {
+        ApiKeys.NewKey key = ApiKeys.generate("read+write", "both");
+        assertThat(key.secret()).startsWith("ep_").hasSizeGreaterThan(40);
+        assertThat(key.line()).startsWith("read+write:both:sha256:").doesNotContain(key.secret().substring(3));
+    }
+
+    @Test
+    void keys_from_the_environment_may_be_separated_by_commas_and_combine_with_the_file() throws Exception {
+        ApiKeys.NewKey a = ApiKeys.generate("write", "a");
+        ApiKeys.NewKey b = ApiKeys.generate("read+write", "b");
+        ApiKeys keys = ApiKeys.load(null, a.line() + "," + b.line());
+        assertThat(keys.find(b.secret())).get().satisfies(k -> assertThat(k.allows(Scope.READ)).isTrue());
+        assertThat(keys.find(a.secret())).isPresent();
+    }
+
+    @Test
+    void a_malformed_line_is_refused_with_where_it_is_and_what_is_expected() throws Exception {
+        Path file = dir.resolve("keys");
+        Files.writeString(file, "write:ok:sha256:" + "a".repeat(64) + "\nadmin:x:sha256:" + "b".repeat(64) + "\n");
+        assertThatThrownBy(() -> ApiKeys.load(file, null)).hasMessageContaining("line 2").hasMessageContaining("admin");
+        assertThatThrownBy(() -> ApiKeys.load(null, "write:name:md5:abc"))
+                .hasMessageContaining("scopes:name:sha256:");
+        assertThatThrownBy(() -> ApiKeys.load(null, "write:bad name:sha256:" + "a".repeat(64)))
+                .hasMessageContaining("name");
+        assertThatThrownBy(() -> ApiKeys.load(null, "write:n:sha256:xyz")).hasMessageContaining("64 hex");
+    }
+
+    @Test
+    void to_string_never_shows_the_hash() {
+        ApiKey key = new ApiKey("n", java.util.Set.of(Scope.READ), ApiKeys.sha256("secret"));
+        assertThat(key.toString()).doesNotContain(java.util.HexFormat.of().formatHex(ApiKeys.sha256("secret")));
+    }
+}
