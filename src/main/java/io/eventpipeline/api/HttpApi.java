@@ -35,7 +35,10 @@ public final class HttpApi {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
             c.jetty.port = config.port();
-            c.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setErrorHandler(new JsonErrorHandler());
+            });
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
             c.routes.get("/health", status::health);
