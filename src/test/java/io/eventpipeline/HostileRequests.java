@@ -68,6 +68,7 @@ final class HostileRequests {
             new Gen("gzip-corrupt", 5, HostileRequests::gzipCorrupt),
             new Gen("gzip-bomb", 1, r -> http("gzip-bomb", path(r), JSON, "gzip", gzipBomb(), 413)),
             new Gen("huge-number", 3, HostileRequests::hugeNumber),
+            new Gen("unstorable-number", 3, HostileRequests::unstorableNumber),
             new Gen("deep-nesting", 3, HostileRequests::deepNesting),
             new Gen("invalid-utf8", 5, HostileRequests::invalidUtf8),
             new Gen("lone-surrogate", 5, HostileRequests::loneSurrogate),
@@ -200,6 +201,17 @@ final class HostileRequests {
             default -> number;
         };
         return http("huge-number", path, JSON, null, utf8(body), 400, 413);
+    }
+
+    /** Valid JSON numbers that no database column holds: past a double, or with an exponent past an int. */
+    private static Case unstorableNumber(Random r) {
+        String[] numbers = {"1e400", "-1.7976931348623159e308", "0e99999940464354", "1e-2147483649", "9".repeat(400),
+                "-238736905241e99999940464354"};
+        String n = numbers[r.nextInt(numbers.length)];
+        String data = r.nextBoolean() ? "{\"n\":" + n + "}" : "{\"a\":[1,{\"b\":[" + n + "]}]}";
+        String path = path(r);
+        return http("unstorable-number", path, JSON, null,
+                utf8(body(r, path, "{\"type\":\"t\",\"source\":\"s\",\"data\":" + data + "}")), perEvent(path, 400));
     }
 
     private static Case deepNesting(Random r) {

@@ -280,12 +280,16 @@ public final class EventParser {
             throw new InvalidEventException("data", "must be a JSON object, got " + kind(v));
         }
         long start = p.currentTokenLocation().getByteOffset();
-        p.skipChildren();
+        String unstorable = JsonNumbers.skipChildrenFindingUnstorable(p);
         long end = p.currentLocation().getByteOffset();
         long size = end - start;
         if (size > maxEventBytes) {
             throw new InvalidEventException("data", "is " + size + " bytes, over the limit of " + maxEventBytes
                     + " bytes (--max-event-bytes)", true);
+        }
+        if (unstorable != null) {
+            throw new InvalidEventException("data", "has the number " + abbreviate(unstorable) + ", out of the range "
+                    + "a database can store: numbers must fit a double (about 1e308)");
         }
         int lone = Surrogates.firstUnpairedEscape(body, (int) start, (int) end);
         if (lone >= 0) {
