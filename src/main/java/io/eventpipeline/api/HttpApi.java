@@ -10,6 +10,8 @@ import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,13 +57,27 @@ public final class HttpApi {
         });
     }
 
+    /**
+     * Writes and flushes the error first, then reads what is left of the body (see
+     * {@link BodyReader#discardUnread}): the client has its answer at once, even one that never finishes sending.
+     */
     private static void respond(Context ctx, int status, Map<String, Object> body, Map<String, String> headers) {
-        headers.forEach(ctx::header);
+        byte[] json;
         try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+            json = JSON.writeValueAsBytes(body);
         } catch (Exception e) {
-            ctx.status(status).contentType("application/json").result("{\"error\":\"unprintable error\"}");
+            json = "{\"error\":\"unprintable error\"}".getBytes(StandardCharsets.UTF_8);
         }
+        headers.forEach(ctx::header);
+        ctx.status(status).contentType("application/json");
+        try {
+            ctx.res().setContentLength(json.length);
+            ctx.res().getOutputStream().write(json);
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            return; // the client is gone
+        }
+        BodyReader.discardUnread(ctx);
     }
 
     /** Javalin's own 404/405 answers get a JSON body like every other error. */
