@@ -37,12 +37,12 @@ final class HostileRequests {
     }
 
     /** A well-formed HTTP request, sent with java.net.http. A null header is not sent. */
-    record Http(String generator, String path, String contentType, String contentEncoding, byte[] body,
-            Set<Integer> allowed) implements Case {
+    record Http(String generator, String method, String path, String contentType, String contentEncoding,
+            String accept, byte[] body, Set<Integer> allowed) implements Case {
         @Override
         public String toString() {
-            return generator + " POST " + path + " type=" + contentType + " encoding=" + contentEncoding + " body("
-                    + body.length + ")=" + preview(body);
+            return generator + " " + method + " " + path + " type=" + contentType + " encoding=" + contentEncoding
+                    + " accept=" + accept + " body(" + body.length + ")=" + preview(body);
         }
     }
 
@@ -80,6 +80,7 @@ final class HostileRequests {
             new Gen("nul-bytes", 4, HostileRequests::nulBytes),
             new Gen("batch-shapes", 6, HostileRequests::batchShapes),
             new Gen("edge-values", 6, HostileRequests::edgeValues),
+            new Gen("wrong-method-or-path", 4, HostileRequests::wrongMethodOrPath),
             new Gen("raw-lying-length", 4, HostileRequests::lyingContentLength),
             new Gen("raw-bad-chunked", 4, HostileRequests::badChunked),
             new Gen("raw-garbage", 4, HostileRequests::garbageRequest),
@@ -367,6 +368,22 @@ final class HostileRequests {
         return http("edge-values", path, JSON, null, utf8(body(r, path, event)));
     }
 
+    /** Other methods and paths, with an Accept header that asks for anything but JSON: errors are JSON still. */
+    private static Case wrongMethodOrPath(Random r) {
+        String[] methods = {"PUT", "DELETE", "PATCH", "OPTIONS", "GET", "TRACE", "FOO", "POST"};
+        String[] paths = {SINGLE, BATCH, "/", "/nope", "/events/", "/EVENTS", "/events/batch/x", "/health/..",
+                "/events?batch=1", "/metrics"};
+        String[] accepts = {null, "text/html", "text/plain", "*/*", "application/xml", "image/*;q=0.1"};
+        String method = methods[r.nextInt(methods.length)];
+        String path = paths[r.nextInt(paths.length)];
+        if (method.equals("POST") && (path.startsWith(SINGLE) && !path.startsWith("/events/"))) {
+            path = "/nope"; // POST /events is what every other generator sends
+        }
+        byte[] body = r.nextBoolean() ? utf8(validEvent(r)) : new byte[0];
+        return new Http("wrong-method-or-path", method, path, JSON, null, accepts[r.nextInt(accepts.length)], body,
+                Set.of());
+    }
+
     // ---- raw socket cases ------------------------------------------------------------------------------------
 
     private static String head(String path, String... headers) {
@@ -482,7 +499,7 @@ final class HostileRequests {
 
     private static Http http(String generator, String path, String type, String encoding, byte[] body,
             Integer... allowed) {
-        return new Http(generator, path, type, encoding, body, Set.of(allowed));
+        return new Http(generator, "POST", path, type, encoding, null, body, Set.of(allowed));
     }
 
     /** An invalid event in a batch is reported by index: with the valid ones around it, the batch is a 202. */
