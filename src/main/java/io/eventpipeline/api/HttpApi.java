@@ -80,9 +80,9 @@ public final class HttpApi {
         BodyReader.discardUnread(ctx);
     }
 
-    /** Javalin's own 404/405 answers get a JSON body like every other error. */
+    /** Javalin's own 404/405 answers get a JSON body like every other error; one already sent is left alone. */
     private static void fallback(Context ctx, String message) {
-        if (!"application/json".equals(ctx.res().getContentType())) {
+        if (!ctx.res().isCommitted() && !"application/json".equals(ctx.res().getContentType())) {
             respond(ctx, ctx.statusCode(), Map.of("error", message), Map.of());
         }
     }

@@ -2,6 +2,7 @@ package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -50,7 +51,7 @@ final class JsonErrorHandler extends ErrorHandler {
         try {
             body = JSON.writeValueAsBytes(Map.of("error", describe(status, text)));
         } catch (Exception e) {
-            body = "{\"error\":\"bad request\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            body = "{\"error\":\"bad request\"}".getBytes(StandardCharsets.UTF_8);
         }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(body), callback);
