@@ -15,7 +15,36 @@ import java.util.zip.ZipException;
  * JSON content types only, gzip or identity encoding, and the size limit applied after inflating.
  */
 final class BodyReader {
+    /** The most an error answer reads and throws away of a body it refused; see {@link #discardUnread}. */
+    static final long DISCARD_LIMIT = 32L << 20;
+
     private BodyReader() {
+    }
+
+    /**
+     * Reads and throws away what is left of the request body, up to {@link #DISCARD_LIMIT}, after an error was
+     * answered. A server that answers early (413 on the declared length, 415 before reading) and closes with the
+     * client's bytes still unread makes its TCP stack send a reset, which can destroy the answer before the client
+     * reads it (RFC 9112 §9.6): the client sees "connection reset" or an empty reply instead of the 413. Reading
+     * the rest lets the answer arrive and the connection live on. Past the limit, or when the client waits for a
+     * 100 Continue before sending, it is cheaper to let Jetty close the connection.
+     */
+    static void discardUnread(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > DISCARD_LIMIT || "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+            return;
+        }
+        byte[] buf = new byte[16 * 1024];
+        long read = 0;
+        try {
+            InputStream in = ctx.req().getInputStream();
+            int n;
+            while (read <= DISCARD_LIMIT && (n = in.read(buf)) >= 0) {
+                read += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // The body is broken or the client is gone: Jetty closes the connection, nothing more to save.
+        }
     }
 
     static byte[] readJson(Context ctx, long limit, String limitFlag) {

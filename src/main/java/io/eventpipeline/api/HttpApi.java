@@ -10,6 +10,8 @@ import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
@@ -37,9 +39,11 @@ public final class HttpApi {
             c.jetty.host = config.host();
             c.jetty.port = config.port();
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
+            // Errors Jetty answers itself (bad request line, 431, bad chunked...) are JSON like every other.
             c.jetty.modifyServer(server -> {
                 server.setStopTimeout(10_000);
                 server.setHandler(new GracefulHandler());
+                server.setErrorHandler(new JsonErrorHandler());
             });
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
@@ -57,18 +61,32 @@ public final class HttpApi {
         });
     }
 
+    /**
+     * Writes and flushes the error first, then reads what is left of the body (see
+     * {@link BodyReader#discardUnread}): the client has its answer at once, even one that never finishes sending.
+     */
     private static void respond(Context ctx, int status, Map<String, Object> body, Map<String, String> headers) {
-        headers.forEach(ctx::header);
+        byte[] json;
         try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+            json = JSON.writeValueAsBytes(body);
         } catch (Exception e) {
-            ctx.status(status).contentType("application/json").result("{\"error\":\"unprintable error\"}");
+            json = "{\"error\":\"unprintable error\"}".getBytes(StandardCharsets.UTF_8);
         }
+        headers.forEach(ctx::header);
+        ctx.status(status).contentType("application/json");
+        try {
+            ctx.res().setContentLength(json.length);
+            ctx.res().getOutputStream().write(json);
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            return; // the client is gone
+        }
+        BodyReader.discardUnread(ctx);
     }
 
-    /** Javalin's own 404/405 answers get a JSON body like every other error. */
+    /** Javalin's own 404/405 answers get a JSON body like every other error; one already sent is left alone. */
     private static void fallback(Context ctx, String message) {
-        if (!"application/json".equals(ctx.res().getContentType())) {
+        if (!ctx.res().isCommitted() && !"application/json".equals(ctx.res().getContentType())) {
             respond(ctx, ctx.statusCode(), Map.of("error", message), Map.of());
         }
     }

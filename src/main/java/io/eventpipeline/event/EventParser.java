@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -247,6 +248,11 @@ public final class EventParser {
         if (n == 0 || n > 128) {
             throw new InvalidEventException("user_id", "must be 1-128 characters long, got " + n);
         }
+        int lone = Surrogates.firstUnpaired(s);
+        if (lone >= 0) {
+            throw new InvalidEventException("user_id", "has an unpaired surrogate (" + describe(s.charAt(lone))
+                    + ") at position " + lone + ": escape a character outside the BMP as a pair, or send it as UTF-8");
+        }
         return s;
     }
 
@@ -276,18 +282,22 @@ public final class EventParser {
             throw new InvalidEventException("data", "must be a JSON object, got " + kind(v));
         }
         long start = p.currentTokenLocation().getByteOffset();
-        p.skipChildren();
+        String unstorable = JsonNumbers.skipChildrenFindingUnstorable(p);
         long end = p.currentLocation().getByteOffset();
         long size = end - start;
         if (size > maxEventBytes) {
             throw new InvalidEventException("data", "is " + size + " bytes, over the limit of " + maxEventBytes
                     + " bytes (--max-event-bytes)", true);
         }
-        int surrogate = JsonText.firstUnpairedSurrogateEscape(body, (int) start, (int) end);
-        if (surrogate >= 0) {
-            throw new InvalidEventException("data", "contains an unpaired UTF-16 surrogate escape ("
-                    + new String(body, surrogate, 6, java.nio.charset.StandardCharsets.US_ASCII)
-                    + "), which is not valid Unicode and which databases refuse");
+        if (unstorable != null) {
+            throw new InvalidEventException("data", "has the number " + abbreviate(unstorable) + ", out of the range "
+                    + "a database can store: numbers must fit a double (about 1e308)");
+        }
+        int lone = Surrogates.firstUnpairedEscape(body, (int) start, (int) end);
+        if (lone >= 0) {
+            throw new InvalidEventException("data", "has an unpaired surrogate escape ("
+                    + new String(body, lone, 6, StandardCharsets.US_ASCII) + " at byte " + lone
+                    + "): a JSON string must be valid Unicode; escape a character outside the BMP as a pair");
         }
         return Arrays.copyOfRange(body, (int) start, (int) end);
     }
