@@ -43,10 +43,16 @@ public final class EventReader {
 
     private final DataSource dataSource;
     private final Dialect dialect;
+    private final int maxPageDataChars;
 
     public EventReader(DataSource dataSource, Dialect dialect) {
+        this(dataSource, dialect, MAX_PAGE_DATA_CHARS);
+    }
+
+    EventReader(DataSource dataSource, Dialect dialect, int maxPageDataChars) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.maxPageDataChars = maxPageDataChars;
     }
 
     public Optional<StoredEvent> findById(String id) throws SQLException {
@@ -83,7 +89,7 @@ public final class EventReader {
                     long chars = 0;
                     boolean more = false;
                     while (rs.next()) {
-                        if (events.size() == limit || chars >= MAX_PAGE_DATA_CHARS) {
+                        if (events.size() == limit || chars >= maxPageDataChars) {
                             more = true;
                             break;
                         }
