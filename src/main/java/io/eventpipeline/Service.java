@@ -13,6 +13,7 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.WorkerPool;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
+import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.HealthProbe;
 import io.eventpipeline.storage.JdbcEventRepository;
 import io.javalin.Javalin;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
     static final Duration START_DB_WAIT = Duration.ofSeconds(20);
+    static final int READ_POOL_SIZE = 2;
 
     private final Config config;
     private final AcceptLogFactory acceptLogFactory;
@@ -42,6 +44,7 @@ public final class Service {
     private AcceptLog acceptLog;
     private HikariDataSource pool;
     private HikariDataSource healthPool;
+    private HikariDataSource readPool;
     private HealthProbe health;
     private WorkerPool workers;
     private Ingest ingest;
@@ -101,8 +104,14 @@ public final class Service {
         workers.start();
         replay();
 
+        // Reads get a small pool of their own: however many GET requests arrive, they queue for these
+        // connections and never take one a worker is waiting for.
+        readPool = Database.pool(config, "pipeline-read", READ_POOL_SIZE, Duration.ofSeconds(5));
+        EventReader reader = new EventReader(readPool, dialect);
+
         ingest = new Ingest(queue, acceptLog, metrics);
-        http = HttpApi.create(config, ingest, queue, metrics, health, config.workers(), acceptLog.describe());
+        http = HttpApi.create(config, ingest, queue, metrics, health, config.workers(), acceptLog.describe(),
+                reader);
         try {
             http.start();
         } catch (RuntimeException e) {
@@ -205,6 +214,9 @@ public final class Service {
         }
         if (healthPool != null) {
             healthPool.close();
+        }
+        if (readPool != null) {
+            readPool.close();
         }
         if (pool != null) {
             pool.close();

@@ -15,9 +15,15 @@ public final class HttpTestClient {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final int port;
 
     public HttpTestClient(int port) {
         this.base = "http://127.0.0.1:" + port;
+        this.port = port;
+    }
+
+    public int port() {
+        return port;
     }
 
     public record Response(int status, String body, HttpResponse<String> raw) {

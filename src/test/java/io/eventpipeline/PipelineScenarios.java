@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
  * subclass per database overrides only where the database is.
  */
-abstract class PipelineScenarios {
+abstract class PipelineScenarios implements QueryScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     @TempDir
@@ -34,6 +34,16 @@ abstract class PipelineScenarios {
 
     /** The database under test. */
     abstract TestDb db();
+
+    @Override
+    public TestDb database() {
+        return db();
+    }
+
+    @Override
+    public HttpTestClient client() {
+        return http;
+    }
 
     Config.Builder config() {
         return Config.builder().port(0).dbUrl(db().url()).dataDir(dataDir);

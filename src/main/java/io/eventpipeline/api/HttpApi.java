@@ -6,6 +6,7 @@ import io.eventpipeline.event.EventParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -26,10 +27,11 @@ public final class HttpApi {
     }
 
     public static Javalin create(Config config, Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health,
-            int workers, String durability) {
+            int workers, String durability, EventReader reader) {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, ingest, metrics, JSON, config.maxBodyBytes());
         StatusRoutes status = new StatusRoutes(health, ingest, queue, metrics, JSON, workers, durability);
+        QueryRoutes query = new QueryRoutes(reader, JSON.getFactory());
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -47,6 +49,8 @@ public final class HttpApi {
             });
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
+            c.routes.get("/events", query::list);
+            c.routes.get("/events/{id}", query::byId);
             c.routes.get("/health", status::health);
             c.routes.get("/metrics", status::metrics);
             c.routes.exception(ApiError.class, (e, ctx) -> respond(ctx, e.status(), e.body(), e.headers()));
