@@ -28,6 +28,7 @@ public final class HttpApi {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, ingest, metrics, JSON, config.maxBodyBytes());
         StatusRoutes status = new StatusRoutes(health, ingest, queue, metrics, JSON, workers, durability);
+        RequestLog requests = new RequestLog(metrics);
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -41,15 +42,20 @@ public final class HttpApi {
                 server.setStopTimeout(10_000);
                 server.setHandler(new GracefulHandler());
             });
+            c.routes.before(requests::before);
+            c.routes.after(requests::after);
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
             c.routes.get("/health", status::health);
+            c.routes.get("/health/live", status::live);
+            c.routes.get("/health/ready", status::ready);
             c.routes.get("/metrics", status::metrics);
             c.routes.exception(ApiError.class, (e, ctx) -> respond(ctx, e.status(), e.body(), e.headers()));
             c.routes.exception(HttpResponseException.class, (e, ctx) ->
                     respond(ctx, e.getStatus(), Map.of("error", e.getMessage()), Map.of()));
             c.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("event=request_failed method={} path={}", ctx.method(), ctx.path(), e);
+                log.error("event=request_failed method={} path={} request_id={}", ctx.method(), ctx.path(),
+                        RequestLog.id(ctx), e);
                 respond(ctx, 500, Map.of("error", "internal error: the request was not processed; retry"), Map.of());
             });
             c.routes.error(404, ctx -> fallback(ctx, "no such route: " + ctx.method() + " " + ctx.path()));
