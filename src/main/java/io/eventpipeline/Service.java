@@ -89,6 +89,8 @@ public final class Service {
         Database.awaitReachable(pool, url, START_DB_WAIT);
         Dialect dialect = Dialect.of(url);
         Database.applySchema(pool, dialect);
+        log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
+                dialect.name().toLowerCase(java.util.Locale.ROOT));
 
         healthPool = Database.pool(config, "pipeline-health", 1, Duration.ofSeconds(2));
         health = new HealthProbe(healthPool, Duration.ofSeconds(1));
@@ -99,6 +101,7 @@ public final class Service {
                 new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
         workers = new WorkerPool(queue, writer, config.workers(), config.batchSize());
         workers.start();
+        log.info("event=workers_started workers={} batch_size={}", config.workers(), config.batchSize());
         replay();
 
         ingest = new Ingest(queue, acceptLog, metrics);
@@ -127,7 +130,7 @@ public final class Service {
         if (recovered.isEmpty()) {
             return;
         }
-        log.info("event=replay events={} (accepted before the last stop, not yet stored)", recovered.size());
+        log.info("event=replay events={} note=\"accepted before the last stop, not yet stored\"", recovered.size());
         try {
             for (Envelope e : recovered) {
                 queue.putBlocking(e);
@@ -164,7 +167,7 @@ public final class Service {
             return;
         }
         long t0 = System.nanoTime();
-        log.info("event=stopping queued={} (refusing new events, draining the queue)", queue.depth());
+        log.info("event=stopping queued={} note=\"refusing new events, draining the queue\"", queue.depth());
         try {
             ingest.close(Duration.ofSeconds(10));
             log.info("event=intake_closed ms={}", (System.nanoTime() - t0) / 1_000_000);
@@ -173,7 +176,7 @@ public final class Service {
             List<Envelope> unstored = workers.drain(config.shutdownTimeout());
             log.info("event=queue_drained ms={} unstored={}", (System.nanoTime() - t0) / 1_000_000, unstored.size());
             if (!unstored.isEmpty()) {
-                log.warn("event=drain_timeout unstored={} timeout={} (kept under {}; stored at the next start)",
+                log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
                         unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
                 acceptLog.keep(unstored);
             }
