@@ -17,8 +17,12 @@ import io.eventpipeline.storage.HealthProbe;
 import io.eventpipeline.storage.JdbcEventRepository;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,6 +43,7 @@ public final class Service {
     private final Metrics metrics = new Metrics();
     private final EventQueue queue;
 
+    private FileChannel dataDirLock;
     private AcceptLog acceptLog;
     private HikariDataSource pool;
     private HikariDataSource healthPool;
@@ -76,6 +81,7 @@ public final class Service {
         } catch (IOException e) {
             throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e);
         }
+        lockDataDir(dataDir);
         Path journalDir = dataDir.resolve("journal");
         try {
             acceptLog = acceptLogFactory.open(journalDir);
@@ -116,6 +122,29 @@ public final class Service {
         log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
                 config.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
                 config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Two running instances on one data directory would write the same journal segments and replay each other's
+     * events: the lock makes the second one refuse to start. The OS releases it if the process dies.
+     */
+    private void lockDataDir(Path dataDir) throws StartupException {
+        Path file = dataDir.resolve("instance.lock");
+        try {
+            dataDirLock = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = dataDirLock.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process
+            }
+            if (lock == null) {
+                throw new StartupException("the data directory " + dataDir.toAbsolutePath() + " is in use by "
+                        + "another running instance: give each instance its own --data-dir");
+            }
+        } catch (IOException e) {
+            throw new StartupException("cannot lock the data directory " + dataDir.toAbsolutePath() + ": " + e);
+        }
     }
 
     /** Puts back what an earlier run accepted and did not store, before ingest opens. */
@@ -211,6 +240,13 @@ public final class Service {
         }
         if (pool != null) {
             pool.close();
+        }
+        try {
+            if (dataDirLock != null) {
+                dataDirLock.close(); // releases the lock
+            }
+        } catch (IOException e) {
+            log.warn("event=data_dir_unlock_failed error=\"{}\"", e.getMessage());
         }
     }
 }

@@ -153,6 +153,20 @@ class OperabilityIT {
         assertThat(requests).anySatisfy(l -> assertThat(l).contains("request_id=" + generatedId));
     }
 
+    @Test
+    void a_second_instance_on_the_same_data_dir_refuses_to_start() throws Exception {
+        List<String> args = List.of("--db-url", "jdbc:h2:file:" + dir.resolve("h2/events").toAbsolutePath(),
+                "--data-dir", dir.resolve("data").toString());
+        try (JarProcess first = JarProcess.start(dir.resolve("first.log"), args)) {
+            first.awaitHealthy(Duration.ofSeconds(60));
+            try (JarProcess second = JarProcess.start(dir.resolve("second.log"), args)) {
+                assertThat(second.awaitExit(Duration.ofSeconds(60))).isEqualTo(1);
+                assertThat(second.output()).contains("is in use by another running instance");
+            }
+            assertThat(new HttpTestClient(first.port()).get("/health/ready").status()).isEqualTo(200);
+        }
+    }
+
     private static HttpRequest.Builder post(JarProcess service, String json) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/events"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
