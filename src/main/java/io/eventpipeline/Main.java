@@ -106,6 +106,12 @@ public final class Main implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     Path dataDir;
 
+    @Option(names = "--log-level", defaultValue = "${env:PIPELINE_LOG_LEVEL:-info}",
+            converter = LogLevelConverter.class,
+            description = "trace, debug (adds one line per HTTP request), info, warn, error or off "
+                    + "(env PIPELINE_LOG_LEVEL). Default: ${DEFAULT-VALUE}")
+    String logLevel;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -126,6 +132,8 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
         Config config = Config.builder()
                 .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
                 .batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
@@ -183,6 +191,21 @@ public final class Main implements Callable<Integer> {
                 default -> throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a durability: use journal or memory");
             };
+        }
+    }
+
+    static final class LogLevelConverter implements CommandLine.ITypeConverter<String> {
+        private static final java.util.Set<String> LEVELS = java.util.Set.of("trace", "debug", "info", "warn", "error",
+                "off");
+
+        @Override
+        public String convert(String value) {
+            String level = value.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!LEVELS.contains(level)) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a log level: use trace, debug, info, warn, error or off");
+            }
+            return level;
         }
     }
 

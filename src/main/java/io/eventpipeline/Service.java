@@ -18,8 +18,12 @@ import io.eventpipeline.storage.HealthProbe;
 import io.eventpipeline.storage.JdbcEventRepository;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,6 +45,7 @@ public final class Service {
     private final Metrics metrics = new Metrics();
     private final EventQueue queue;
 
+    private FileChannel dataDirLock;
     private AcceptLog acceptLog;
     private HikariDataSource pool;
     private HikariDataSource healthPool;
@@ -79,6 +84,7 @@ public final class Service {
         } catch (IOException e) {
             throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e);
         }
+        lockDataDir(dataDir);
         Path journalDir = dataDir.resolve("journal");
         try {
             acceptLog = acceptLogFactory.open(journalDir);
@@ -92,6 +98,8 @@ public final class Service {
         Database.awaitReachable(pool, url, START_DB_WAIT);
         Dialect dialect = Dialect.of(url);
         Database.applySchema(pool, dialect);
+        log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
+                dialect.name().toLowerCase(java.util.Locale.ROOT));
 
         healthPool = Database.pool(config, "pipeline-health", 1, Duration.ofSeconds(2));
         health = new HealthProbe(healthPool, Duration.ofSeconds(1));
@@ -102,6 +110,7 @@ public final class Service {
                 new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
         workers = new WorkerPool(queue, writer, config.workers(), config.batchSize());
         workers.start();
+        log.info("event=workers_started workers={} batch_size={}", config.workers(), config.batchSize());
         replay();
 
         // Reads get a small pool of their own: however many GET requests arrive, they queue for these
@@ -124,6 +133,29 @@ public final class Service {
                 config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * Two running instances on one data directory would write the same journal segments and replay each other's
+     * events: the lock makes the second one refuse to start. The OS releases it if the process dies.
+     */
+    private void lockDataDir(Path dataDir) throws StartupException {
+        Path file = dataDir.resolve("instance.lock");
+        try {
+            dataDirLock = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = dataDirLock.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process
+            }
+            if (lock == null) {
+                throw new StartupException("the data directory " + dataDir.toAbsolutePath() + " is in use by "
+                        + "another running instance: give each instance its own --data-dir");
+            }
+        } catch (IOException e) {
+            throw new StartupException("cannot lock the data directory " + dataDir.toAbsolutePath() + ": " + e);
+        }
+    }
+
     /** Puts back what an earlier run accepted and did not store, before ingest opens. */
     private void replay() throws StartupException {
         List<Envelope> recovered;
@@ -136,7 +168,7 @@ public final class Service {
         if (recovered.isEmpty()) {
             return;
         }
-        log.info("event=replay events={} (accepted before the last stop, not yet stored)", recovered.size());
+        log.info("event=replay events={} note=\"accepted before the last stop, not yet stored\"", recovered.size());
         try {
             for (Envelope e : recovered) {
                 queue.putBlocking(e);
@@ -173,7 +205,7 @@ public final class Service {
             return;
         }
         long t0 = System.nanoTime();
-        log.info("event=stopping queued={} (refusing new events, draining the queue)", queue.depth());
+        log.info("event=stopping queued={} note=\"refusing new events, draining the queue\"", queue.depth());
         try {
             ingest.close(Duration.ofSeconds(10));
             log.info("event=intake_closed ms={}", (System.nanoTime() - t0) / 1_000_000);
@@ -182,7 +214,7 @@ public final class Service {
             List<Envelope> unstored = workers.drain(config.shutdownTimeout());
             log.info("event=queue_drained ms={} unstored={}", (System.nanoTime() - t0) / 1_000_000, unstored.size());
             if (!unstored.isEmpty()) {
-                log.warn("event=drain_timeout unstored={} timeout={} (kept under {}; stored at the next start)",
+                log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
                         unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
                 acceptLog.keep(unstored);
             }
@@ -220,6 +252,13 @@ public final class Service {
         }
         if (pool != null) {
             pool.close();
+        }
+        try {
+            if (dataDirLock != null) {
+                dataDirLock.close(); // releases the lock
+            }
+        } catch (IOException e) {
+            log.warn("event=data_dir_unlock_failed error=\"{}\"", e.getMessage());
         }
     }
 }

@@ -32,6 +32,7 @@ public final class HttpApi {
         IngestRoutes ingestRoutes = new IngestRoutes(parser, ingest, metrics, JSON, config.maxBodyBytes());
         StatusRoutes status = new StatusRoutes(health, ingest, queue, metrics, JSON, workers, durability);
         QueryRoutes query = new QueryRoutes(reader, JSON.getFactory());
+        RequestLog requests = new RequestLog(metrics);
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -47,17 +48,22 @@ public final class HttpApi {
                 server.setHandler(new GracefulHandler());
                 server.setErrorHandler(new JsonErrorHandler());
             });
+            c.routes.before(requests::before);
+            c.routes.after(requests::after);
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);
             c.routes.get("/events", query::list);
             c.routes.get("/events/{id}", query::byId);
             c.routes.get("/health", status::health);
+            c.routes.get("/health/live", status::live);
+            c.routes.get("/health/ready", status::ready);
             c.routes.get("/metrics", status::metrics);
             c.routes.exception(ApiError.class, (e, ctx) -> respond(ctx, e.status(), e.body(), e.headers()));
             c.routes.exception(HttpResponseException.class, (e, ctx) ->
                     respond(ctx, e.getStatus(), Map.of("error", e.getMessage()), Map.of()));
             c.routes.exception(Exception.class, (e, ctx) -> {
-                log.error("event=request_failed method={} path={}", ctx.method(), ctx.path(), e);
+                log.error("event=request_failed method={} path={} request_id={}", ctx.method(), ctx.path(),
+                        RequestLog.id(ctx), e);
                 respond(ctx, 500, Map.of("error", "internal error: the request was not processed; retry"), Map.of());
             });
             c.routes.error(404, ctx -> fallback(ctx, "no such route: " + ctx.method() + " " + ctx.path()));

@@ -12,9 +12,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** POST /events and POST /events/batch: read, validate, accept, answer 202 with the ids. */
 final class IngestRoutes {
+    private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
     private final EventParser parser;
     private final Ingest ingest;
     private final Metrics metrics;
@@ -45,7 +48,7 @@ final class IngestRoutes {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage()).with("field", e.fieldError().field());
         }
         metrics.received(1);
-        accept(List.of(event));
+        accept(ctx, List.of(event));
         ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", event.id())));
     }
 
@@ -73,7 +76,7 @@ final class IngestRoutes {
             throw ApiError.badRequest("no event in the batch is valid").with("accepted", 0)
                     .with("rejected", errors.size()).with("errors", errors);
         }
-        accept(batch.events());
+        accept(ctx, batch.events());
         List<String> ids = new ArrayList<>(batch.events().size());
         for (Event e : batch.events()) {
             ids.add(e.id());
@@ -93,10 +96,14 @@ final class IngestRoutes {
         }
     }
 
-    private void accept(List<Event> events) throws InterruptedException {
+    private void accept(Context ctx, List<Event> events) throws InterruptedException {
         try {
             ingest.accept(events);
         } catch (Ingest.RefusedException e) {
+            if (e.getCause() != null) {
+                log.warn("event=journal_write_failed events={} error=\"{}\" request_id={}", events.size(),
+                        e.getCause().getMessage(), RequestLog.id(ctx));
+            }
             int retryAfter = e.refusal() == Ingest.Refusal.QUEUE_FULL ? 1 : 5;
             throw ApiError.unavailable(e.getMessage(), retryAfter).with("reason",
                     e.refusal().name().toLowerCase(java.util.Locale.ROOT));

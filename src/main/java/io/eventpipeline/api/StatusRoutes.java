@@ -1,8 +1,11 @@
 package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.metrics.HttpRequests;
 import io.eventpipeline.metrics.LatencyHistogram;
 import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.metrics.PrometheusFormat;
+import io.eventpipeline.metrics.SizeHistogram;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.storage.HealthProbe;
@@ -10,7 +13,10 @@ import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** GET /health and GET /metrics. */
+/**
+ * GET /health (and its split for orchestrators: /health/live, /health/ready) and GET /metrics, as JSON or, for a
+ * Prometheus scrape, as text; both renderings read the same registry.
+ */
 final class StatusRoutes {
     private final HealthProbe database;
     private final Ingest ingest;
@@ -47,7 +53,23 @@ final class StatusRoutes {
         ctx.status(dbUp && !draining ? 200 : 503).contentType("application/json").result(json.writeValueAsBytes(body));
     }
 
+    /** The process is up and serving HTTP: nothing else is checked, so a restart is never asked for in vain. */
+    void live(Context ctx) {
+        ctx.status(200).contentType("application/json").result("{\"status\":\"UP\"}");
+    }
+
+    /** Whether to send traffic here: the database is reachable and the service is not draining; as /health. */
+    void ready(Context ctx) throws Exception {
+        health(ctx);
+    }
+
     void metrics(Context ctx) throws Exception {
+        if (PrometheusFormat.requestedBy(ctx.header("Accept"))) {
+            PrometheusFormat.Gauges gauges = new PrometheusFormat.Gauges(queue.depth(), queue.capacity(),
+                    queue.bytes(), queue.maxBytes(), workers, database.up(), ingest.closed(), metrics.uptimeSeconds());
+            ctx.contentType(PrometheusFormat.CONTENT_TYPE).result(PrometheusFormat.render(metrics, gauges));
+            return;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("received", metrics.received.sum());
         body.put("accepted", metrics.accepted.sum());
@@ -61,12 +83,14 @@ final class StatusRoutes {
         body.put("queue", queueState());
         body.put("workers", workers);
         body.put("latency_ms", latency(metrics.latency.snapshot()));
+        body.put("batch_size", batchSize(metrics.batchSize.snapshot()));
         Map<String, Object> eps = new LinkedHashMap<>();
         eps.put("received_last_second", metrics.receivedRate.lastSecond());
         eps.put("received_last_minute", round(metrics.receivedRate.lastMinute()));
         eps.put("processed_last_second", metrics.processedRate.lastSecond());
         eps.put("processed_last_minute", round(metrics.processedRate.lastMinute()));
         body.put("eps", eps);
+        body.put("http_requests", httpRequests());
         body.put("database", database.up() ? "UP" : "DOWN");
         body.put("uptime_seconds", metrics.uptimeSeconds());
         ctx.contentType("application/json").result(json.writeValueAsBytes(body));
@@ -89,6 +113,25 @@ final class StatusRoutes {
         m.put("p99", millis(s.quantileNanos(0.99)));
         m.put("max", millis(s.maxNanos()));
         m.put("mean", millis((long) s.meanNanos()));
+        return m;
+    }
+
+    private static Map<String, Object> batchSize(SizeHistogram.Snapshot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", s.count());
+        m.put("sum", s.sum());
+        m.put("mean", round(s.mean()));
+        m.put("max", s.max());
+        return m;
+    }
+
+    /** {"POST /events": {"202": 3, "400": 1}, …}: by method and route template, then status. */
+    private Map<String, Map<String, Long>> httpRequests() {
+        Map<String, Map<String, Long>> m = new LinkedHashMap<>();
+        for (HttpRequests.Count c : metrics.httpRequests.snapshot()) {
+            m.computeIfAbsent(c.method() + " " + c.route(), k -> new LinkedHashMap<>())
+                    .put(Integer.toString(c.status()), c.count());
+        }
         return m;
     }
 

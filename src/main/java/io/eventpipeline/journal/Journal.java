@@ -112,7 +112,7 @@ public final class Journal implements AutoCloseable {
             // Even a skipped file's id is used up, so a new segment can never collide with it.
             maxId = Math.max(maxId, id);
             if (!Files.isRegularFile(file)) {
-                log.warn("Journal: {} is not a regular file; ignoring it", file);
+                log.warn("event=journal_file_ignored file={} reason=\"not a regular file\"", file);
                 continue;
             }
             SegmentScanner.Scan scan;
@@ -126,12 +126,13 @@ public final class Journal implements AutoCloseable {
                 corruptions.add(damage);
             }
             if (!scan.usable()) {
-                log.warn("Journal segment {} skipped: {}", file, damage.reason());
+                log.warn("event=journal_segment_skipped file={} reason=\"{}\"", file, damage.reason());
                 continue;
             }
             if (damage != null) {
-                log.warn("Journal segment {} damaged at offset {} ({}): discarded {} bytes, recovered {} records before it",
-                        file, damage.offset(), damage.reason(), damage.discardedBytes(), scan.records().size());
+                log.warn("event=journal_segment_damaged file={} offset={} reason=\"{}\" discarded_bytes={} "
+                        + "recovered_records={}", file, damage.offset(), damage.reason(), damage.discardedBytes(),
+                        scan.records().size());
             }
             if (scan.records().isEmpty()) {
                 Files.deleteIfExists(file);
@@ -149,9 +150,8 @@ public final class Journal implements AutoCloseable {
             throw new IOException("Cannot write to journal directory " + dir + " (" + e + ")", e);
         }
         journal.syncer.start();
-        log.info("Journal opened in {}: {} records to replay from {} segments, appending to segment {}",
-                dir, recovered.stream().mapToInt(r -> r.records().size()).sum(), recovered.size(),
-                firstId);
+        log.info("event=journal_opened dir={} replay_records={} replay_segments={} appending_segment={}",
+                dir, recovered.stream().mapToInt(r -> r.records().size()).sum(), recovered.size(), firstId);
         return journal;
     }
 
@@ -249,7 +249,8 @@ public final class Journal implements AutoCloseable {
         } catch (IOException e) {
             failure.addSuppressed(e);
         }
-        log.warn("Journal segment {}: could not undo a failed append ({}); abandoning the segment", segment, failure.toString());
+        log.warn("event=journal_undo_failed segment={} error=\"{}\" note=\"abandoning the segment\"", segment,
+                failure.toString());
         segment.sealed = true;
         try {
             rollLocked();
@@ -343,12 +344,12 @@ public final class Journal implements AutoCloseable {
         try {
             Segment segment = segments.get(segmentId);
             if (segment == null || n < 0) {
-                log.warn("Journal: ignoring release of {} records of segment {} ({}); a caller bug", n, segmentId,
-                        n < 0 ? "negative count" : "no such segment, or already fully released");
+                log.warn("event=journal_release_ignored records={} segment={} reason=\"{}\" note=\"a caller bug\"", n,
+                        segmentId, n < 0 ? "negative count" : "no such segment, or already fully released");
                 return;
             }
             if (n > segment.unreleased) {
-                log.warn("Journal: release of {} records of segment {}, which has only {} unreleased; a caller bug",
+                log.warn("event=journal_release_excess records={} segment={} unreleased={} note=\"a caller bug\"",
                         n, segmentId, segment.unreleased);
             }
             segment.unreleased = Math.max(0, segment.unreleased - n);
@@ -444,7 +445,7 @@ public final class Journal implements AutoCloseable {
         try {
             if (!syncer.join(SYNCER_STOP_WAIT)) {
                 // Stuck in force (a dying disk): interrupting closes its channel, close() fails the waiters.
-                log.warn("Journal syncer did not stop within {}; interrupting it", SYNCER_STOP_WAIT);
+                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", SYNCER_STOP_WAIT);
                 syncer.interrupt();
             }
         } catch (InterruptedException e) {
@@ -494,7 +495,7 @@ public final class Journal implements AutoCloseable {
             // Only close() interrupts us, after giving up on waiting; it settles what is left.
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            log.error("Journal syncer in {} died", dir, e);
+            log.error("event=journal_syncer_died dir={}", dir, e);
             stopped = new IOException("Journal syncer died: " + e, e);
         } finally {
             if (stopped == null && !closing) {
@@ -520,7 +521,7 @@ public final class Journal implements AutoCloseable {
         try {
             old.close();
         } catch (IOException e) {
-            log.warn("Journal segment {}: close failed ({})", old, e.toString());
+            log.warn("event=journal_close_failed segment={} error=\"{}\"", old, e.toString());
         }
         active = next;
         segments.put(next.id, next);
@@ -551,7 +552,7 @@ public final class Journal implements AutoCloseable {
      * ("fsyncgate"), so the range fails for good and the segment takes no more appends.
      */
     private void failUnforcedLocked(IOException cause) {
-        log.error("Journal segment {}: force failed ({}); {} bytes not durable, segment sealed",
+        log.error("event=journal_force_failed segment={} error=\"{}\" bytes_not_durable={} note=\"segment sealed\"",
                 active, cause.toString(), written - synced);
         forceFailures.put(written, new ForceFailure(synced, cause));
         synced = written;
@@ -564,7 +565,8 @@ public final class Journal implements AutoCloseable {
             Files.deleteIfExists(segment.path);
         } catch (IOException e) {
             // Not fatal: the only cost is that its records are replayed (stored twice) after the next open.
-            log.warn("Journal segment {}: delete failed ({}); it will be replayed at next open", segment, e.toString());
+            log.warn("event=journal_delete_failed segment={} error=\"{}\" note=\"it will be replayed at next open\"",
+                    segment, e.toString());
         }
     }
 

@@ -28,6 +28,10 @@ public final class Metrics {
     public final LongAdder replayed = new LongAdder();
 
     public final LatencyHistogram latency = new LatencyHistogram();
+    /** Events per stored batch (new rows and duplicates). */
+    public final SizeHistogram batchSize = new SizeHistogram();
+    /** HTTP requests by method, route template and status, counted once the answer is known. */
+    public final HttpRequests httpRequests = new HttpRequests();
     public final RateMeter receivedRate;
     public final RateMeter processedRate;
 
@@ -55,6 +59,7 @@ public final class Metrics {
         processed.add(inserted);
         duplicates.add(duplicateCount);
         processedRate.mark(inserted + duplicateCount);
+        batchSize.record(inserted + duplicateCount);
     }
 
     public long uptimeSeconds() {

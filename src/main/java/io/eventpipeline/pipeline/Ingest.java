@@ -52,7 +52,12 @@ public final class Ingest {
         private final Refusal refusal;
 
         RefusedException(Refusal refusal) {
-            super(refusal.message(), null, false, false);
+            this(refusal, null);
+        }
+
+        /** With the cause of a NOT_DURABLE refusal: the caller logs it, with the request it belongs to. */
+        RefusedException(Refusal refusal, Throwable cause) {
+            super(refusal.message(), cause, false, false);
             this.refusal = refusal;
         }
 
@@ -84,8 +89,7 @@ public final class Ingest {
             } catch (IOException e) {
                 queue.unreserve(n, bytes);
                 metrics.throttled.add(n);
-                log.warn("event=journal_write_failed events={} error=\"{}\"", n, e.getMessage());
-                throw new RefusedException(Refusal.NOT_DURABLE);
+                throw new RefusedException(Refusal.NOT_DURABLE, e);
             } catch (InterruptedException e) {
                 queue.unreserve(n, bytes);
                 throw e;
@@ -106,7 +110,7 @@ public final class Ingest {
         if (door.writeLock().tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             door.writeLock().unlock();
         } else {
-            log.warn("event=ingest_close_timeout (requests still being accepted after {})", timeout);
+            log.warn("event=ingest_close_timeout timeout={} note=\"requests still being accepted\"", timeout);
         }
     }
 

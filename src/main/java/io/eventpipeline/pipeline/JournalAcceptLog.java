@@ -90,7 +90,7 @@ public final class JournalAcceptLog implements AcceptLog {
                 }
             }
             if (unreadable > 0) {
-                log.warn("event=journal_unreadable_records segment={} records={} (not events of this version)",
+                log.warn("event=journal_unreadable_records segment={} records={} note=\"not events of this version\"",
                         segment.segmentId(), unreadable);
                 journal.release(segment.segmentId(), unreadable);
             }

@@ -160,7 +160,7 @@ class JournalTest {
             assertThat(damage.discardedBytes()).isEqualTo(Segment.RECORD_HEADER_BYTES + 2 - 3);
 
             assertThat(log.warnings()).singleElement().asString()
-                    .contains(file.toString(), "offset " + tornRecordOffset, "discarded 7 bytes");
+                    .contains(file.toString(), "offset=" + tornRecordOffset, "discarded_bytes=7");
             assertThat(log.text()).doesNotContain("\tat ", "Exception");
         }
     }

@@ -1,0 +1,177 @@
+package io.eventpipeline.metrics;
+
+import java.math.BigDecimal;
+import java.util.Locale;
+
+/**
+ * Renders the registry in the Prometheus text exposition format 0.0.4: what GET /metrics answers to a scrape.
+ * Names follow Prometheus conventions: a {@code pipeline_} prefix, {@code _total} on counters, seconds for
+ * time. The latency histogram reports every fourth bound of {@link LatencyHistogram} (so each {@code le} doubles
+ * the one before), and each cumulative count is the exact sum of the fine buckets below that bound.
+ */
+public final class PrometheusFormat {
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final int LATENCY_BOUND_STEP = 4;
+
+    /** What the registry does not hold: the state of the queue, the database and the service. */
+    public record Gauges(long queueDepth, long queueCapacity, long queueBytes, long queueMaxBytes, int workers,
+            boolean databaseUp, boolean draining, long uptimeSeconds) {
+    }
+
+    private final StringBuilder out = new StringBuilder(8192);
+
+    private PrometheusFormat() {
+    }
+
+    public static String render(Metrics m, Gauges g) {
+        PrometheusFormat p = new PrometheusFormat();
+        p.counter("pipeline_events_received_total", "Events read from ingest requests, valid or not.",
+                m.received.sum());
+        p.counter("pipeline_events_accepted_total", "Events acknowledged with a 202: they will be stored.",
+                m.accepted.sum());
+        p.counter("pipeline_events_rejected_total", "Events refused as invalid (400/413).", m.rejected.sum());
+        p.counter("pipeline_events_throttled_total",
+                "Valid events refused with a 503: queue full, journal unwritable, or draining.", m.throttled.sum());
+        p.counter("pipeline_events_processed_total", "Events stored in the database as new rows.",
+                m.processed.sum());
+        p.counter("pipeline_events_duplicates_total", "Events whose id was already stored: no new row.",
+                m.duplicates.sum());
+        p.counter("pipeline_events_failed_total", "Events the database refused for good, put in events_dead_letter.",
+                m.failed.sum());
+        p.counter("pipeline_events_replayed_total", "Events put back in the queue from the journal at start.",
+                m.replayed.sum());
+        p.counter("pipeline_store_retries_total", "Failed attempts to store a batch that were tried again.",
+                m.retries.sum());
+        p.gauge("pipeline_queue_depth", "Events in the queue, waiting for a worker.", g.queueDepth());
+        p.gauge("pipeline_queue_capacity", "Events the queue holds before ingest answers 503 (--queue-capacity).",
+                g.queueCapacity());
+        p.gauge("pipeline_queue_bytes", "Bytes of the events in the queue.", g.queueBytes());
+        p.gauge("pipeline_queue_capacity_bytes",
+                "Bytes the queue holds before ingest answers 503 (--queue-max-bytes).", g.queueMaxBytes());
+        p.gauge("pipeline_workers", "Workers storing batches (--workers).", g.workers());
+        p.gauge("pipeline_database_up", "1 when the last database probe succeeded, else 0.", g.databaseUp() ? 1 : 0);
+        p.gauge("pipeline_draining", "1 while the service is shutting down and refusing events, else 0.",
+                g.draining() ? 1 : 0);
+        p.gauge("pipeline_uptime_seconds", "Seconds since the service started.", g.uptimeSeconds());
+        p.latency(m.latency.snapshot());
+        p.batchSize(m.batchSize.snapshot());
+        p.httpRequests(m.httpRequests);
+        return p.out.toString();
+    }
+
+    private void latency(LatencyHistogram.Snapshot s) {
+        String name = "pipeline_event_latency_seconds";
+        header(name, "Time from an event's 202 to its row being stored (or found a duplicate).", "histogram");
+        long[] bounds = LatencyHistogram.bucketBoundsNanos();
+        long[] counts = s.bucketCounts();
+        long cumulative = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            cumulative += counts[i];
+            if (i % LATENCY_BOUND_STEP == 0) {
+                bucket(name, seconds(bounds[i]), cumulative);
+            }
+        }
+        bucket(name, "+Inf", s.count());
+        sample(name + "_sum", "", seconds(s.sumNanos()));
+        sample(name + "_count", "", Long.toString(s.count()));
+    }
+
+    private void batchSize(SizeHistogram.Snapshot s) {
+        String name = "pipeline_batch_size_events";
+        header(name, "Events per batch stored in one INSERT.", "histogram");
+        long[] bounds = SizeHistogram.bucketBounds();
+        long[] counts = s.bucketCounts();
+        long cumulative = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            cumulative += counts[i];
+            bucket(name, Long.toString(bounds[i]), cumulative);
+        }
+        bucket(name, "+Inf", s.count());
+        sample(name + "_sum", "", Long.toString(s.sum()));
+        sample(name + "_count", "", Long.toString(s.count()));
+    }
+
+    private void httpRequests(HttpRequests requests) {
+        String name = "pipeline_http_requests_total";
+        header(name, "HTTP requests answered, by method, route template (\"unmatched\" for none) and status.",
+                "counter");
+        for (HttpRequests.Count c : requests.snapshot()) {
+            sample(name, "{method=\"" + escapeLabel(c.method()) + "\",route=\"" + escapeLabel(c.route())
+                    + "\",status=\"" + c.status() + "\"}", Long.toString(c.count()));
+        }
+    }
+
+    private void counter(String name, String help, long value) {
+        header(name, help, "counter");
+        sample(name, "", Long.toString(value));
+    }
+
+    private void gauge(String name, String help, long value) {
+        header(name, help, "gauge");
+        sample(name, "", Long.toString(value));
+    }
+
+    private void bucket(String name, String le, long cumulative) {
+        sample(name + "_bucket", "{le=\"" + le + "\"}", Long.toString(cumulative));
+    }
+
+    /** HELP and TYPE name the family: for a counter, the name with its _total. */
+    private void header(String name, String help, String type) {
+        out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private void sample(String name, String labels, String value) {
+        out.append(name).append(labels).append(' ').append(value).append('\n');
+    }
+
+    /** Exact decimal seconds, never an exponent: {@code 50000} ns is {@code 0.00005}. */
+    static String seconds(long nanos) {
+        return BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
+    }
+
+    static String escapeHelp(String s) {
+        return s.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    static String escapeLabel(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /**
+     * Whether an Accept header asks for this format: text/plain or application/openmetrics-text (both answered
+     * with 0.0.4 text, which Prometheus reads whatever it asked for) preferred over application/json.
+     */
+    public static boolean requestedBy(String accept) {
+        if (accept == null || accept.isBlank()) {
+            return false;
+        }
+        double text = 0;
+        double json = 0;
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            String type = parts[0].strip().toLowerCase(Locale.ROOT);
+            double q = quality(parts);
+            if (type.equals("text/plain") || type.equals("application/openmetrics-text")) {
+                text = Math.max(text, q);
+            } else if (type.equals("application/json")) {
+                json = Math.max(json, q);
+            }
+        }
+        return text > 0 && text > json;
+    }
+
+    private static double quality(String[] parts) {
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].strip();
+            if (p.length() > 2 && (p.charAt(0) == 'q' || p.charAt(0) == 'Q') && p.charAt(1) == '=') {
+                try {
+                    return Double.parseDouble(p.substring(2).strip());
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    }
+}

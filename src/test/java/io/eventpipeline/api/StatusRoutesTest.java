@@ -1,0 +1,190 @@
+package io.eventpipeline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventpipeline.HttpTestClient;
+import io.eventpipeline.config.Config;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.metrics.PrometheusText;
+import io.eventpipeline.pipeline.AcceptLog;
+import io.eventpipeline.pipeline.Envelope;
+import io.eventpipeline.pipeline.EventQueue;
+import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.storage.HealthProbe;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.List;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP app alone, with a real socket: health split, request ids, route counting, metrics negotiation. */
+class StatusRoutesTest {
+    final Metrics metrics = new Metrics();
+    final EventQueue queue = new EventQueue(100, 1 << 20);
+    final Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+    HealthProbe probe;
+    Javalin app;
+    HttpTestClient http;
+
+    void start(boolean databaseUp) {
+        JdbcDataSource ds = new JdbcDataSource();
+        // An in-memory database is always there; IFEXISTS on a file that is not makes every connection fail.
+        ds.setURL(databaseUp ? "jdbc:h2:mem:status-test" : "jdbc:h2:file:/nonexistent/status-test;IFEXISTS=TRUE");
+        probe = new HealthProbe(ds, Duration.ofSeconds(60));
+        probe.start();
+        app = HttpApi.create(Config.builder().port(0).build(), ingest, queue, metrics, probe, 4, "memory", null).start();
+        http = new HttpTestClient(app.port());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (app != null) {
+            app.stop();
+        }
+        if (probe != null) {
+            probe.close();
+        }
+    }
+
+    @Test
+    void live_and_ready_are_up_when_the_database_is_and_the_service_is_not_draining() throws Exception {
+        start(true);
+        assertThat(http.get("/health/live").status()).isEqualTo(200);
+        assertThat(http.get("/health/live").json().get("status").asText()).isEqualTo("UP");
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("status").asText()).isEqualTo("UP");
+        assertThat(ready.json().get("database").asText()).isEqualTo("UP");
+        assertThat(ready.json().get("draining").asBoolean()).isFalse();
+        // The same shape as /health, which stays as it was.
+        var health = http.get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(ready.json().fieldNames()).toIterable().containsExactlyElementsOf(
+                () -> health.json().fieldNames());
+    }
+
+    @Test
+    void ready_is_down_while_draining_but_live_stays_up() throws Exception {
+        start(true);
+        ingest.close(Duration.ofSeconds(1));
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(503);
+        assertThat(ready.json().get("status").asText()).isEqualTo("DOWN");
+        assertThat(ready.json().get("draining").asBoolean()).isTrue();
+        assertThat(http.get("/health").status()).isEqualTo(503);
+        assertThat(http.get("/health/live").status()).isEqualTo(200);
+    }
+
+    @Test
+    void ready_is_down_while_the_database_is_unreachable_but_live_stays_up() throws Exception {
+        start(false);
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(503);
+        assertThat(ready.json().get("database").asText()).isEqualTo("DOWN");
+        assertThat(ready.json().get("database_error").asText()).isNotBlank();
+        assertThat(http.get("/health/live").status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_sane_request_id_is_echoed_and_any_other_is_replaced_by_a_new_one() throws Exception {
+        start(true);
+        assertThat(requestId("/health/live", "abc-123.X:y_z")).isEqualTo("abc-123.X:y_z");
+        assertThat(requestId("/no/such/route", "gw:42")).isEqualTo("gw:42"); // 404s carry it too
+        String generated = requestId("/health/live", null);
+        assertThat(generated).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        assertThat(requestId("/health/live", null)).isNotEqualTo(generated);
+        for (String insane : List.of("x".repeat(129), "has space", "quote\"", "semi;colon", "")) {
+            assertThat(requestId("/health/live", insane)).as(insane).isNotEqualTo(insane).hasSize(36);
+        }
+        assertThat(requestId("/health/live", "y".repeat(128))).isEqualTo("y".repeat(128));
+    }
+
+    @Test
+    void requests_are_counted_by_route_template_and_status_never_by_raw_path() throws Exception {
+        start(true);
+        http.get("/health/live");
+        http.get("/health/live");
+        http.post("/events", "{\"type\":\"t\"}"); // 400
+        http.get("/unknown/" + System.nanoTime()); // 404
+        http.send(HttpRequest.newBuilder(uri("/events")).method("DELETE", HttpRequest.BodyPublishers.noBody()));
+
+        PrometheusText text = scrape();
+        assertThat(text.value("pipeline_http_requests_total", "method", "GET", "route", "/health/live",
+                "status", "200")).isEqualTo(2);
+        assertThat(text.value("pipeline_http_requests_total", "method", "POST", "route", "/events",
+                "status", "400")).isEqualTo(1);
+        assertThat(text.value("pipeline_http_requests_total", "method", "GET", "route", "unmatched",
+                "status", "404")).isEqualTo(1);
+        assertThat(text.value("pipeline_http_requests_total", "method", "DELETE", "route", "unmatched",
+                "status", "405")).isEqualTo(1);
+        assertThat(text.samples).noneMatch(s -> s.labels().getOrDefault("route", "").startsWith("/unknown"));
+        assertThat(http.get("/metrics").json().get("http_requests").get("POST /events").get("400").asLong())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void metrics_answer_prometheus_text_to_a_scrape_and_json_otherwise() throws Exception {
+        start(true);
+        var text = http.send(HttpRequest.newBuilder(uri("/metrics")).header("Accept",
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1").GET());
+        assertThat(text.status()).isEqualTo(200);
+        assertThat(text.raw().headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        PrometheusText.parse(text.body()).assertWellFormed();
+
+        var json = http.send(HttpRequest.newBuilder(uri("/metrics")).header("Accept", "*/*").GET());
+        assertThat(json.raw().headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        assertThat(json.json().get("queue").get("capacity").asInt()).isEqualTo(100);
+        assertThat(http.get("/metrics").json().has("latency_ms")).isTrue(); // no Accept at all
+    }
+
+    private PrometheusText scrape() throws Exception {
+        var r = http.send(HttpRequest.newBuilder(uri("/metrics")).header("Accept", "text/plain").GET());
+        return PrometheusText.parse(r.body());
+    }
+
+    private String requestId(String path, String given) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
+        if (given != null) {
+            b.header(RequestLog.HEADER, given);
+        }
+        return http.send(b).raw().headers().firstValue(RequestLog.HEADER).orElseThrow();
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + app.port() + path);
+    }
+
+    /** Nothing is accepted in these tests. */
+    static final class NoAcceptLog implements AcceptLog {
+        @Override
+        public long append(List<Event> events) {
+            return 0;
+        }
+
+        @Override
+        public void stored(long segment, int n) {
+        }
+
+        @Override
+        public void keep(List<Envelope> unstored) {
+        }
+
+        @Override
+        public List<Envelope> recover() {
+            return List.of();
+        }
+
+        @Override
+        public String describe() {
+            return "none";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
