@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS events (
   data        JSON         NOT NULL,
   received_at DATETIME(3)  NOT NULL,
   created_at  DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  key_name    VARCHAR(64)  NULL,
   PRIMARY KEY (seq),
   UNIQUE KEY uk_events_id (id),
   KEY idx_events_type_created (type, created_at),

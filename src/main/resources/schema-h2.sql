@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS events (
   data        JSON         NOT NULL,
   received_at TIMESTAMP(3) NOT NULL,
   created_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  key_name    VARCHAR(64)  NULL,
   CONSTRAINT uk_events_id UNIQUE (id)
 );
 CREATE INDEX IF NOT EXISTS idx_events_type_created ON events (type, created_at);

@@ -15,14 +15,15 @@ import sun.misc.Signal;
 
 /** The command line: parses flags (each also an environment variable), starts the service, stops it on a signal. */
 @Command(name = "event-pipeline", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
+        sortOptions = false, usageHelpAutoWidth = true, subcommands = KeysCommand.class,
         description = "Ingests events over HTTP, validates them, and stores them in MySQL/MariaDB (or an embedded "
                 + "H2 database) without losing any.%n"
                 + "Every flag can also be set by the environment variable named after it.")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST:-127.0.0.1}",
-            description = "Address to listen on (env PIPELINE_HOST). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST}",
+            description = "Address to listen on (env PIPELINE_HOST). Default: 0.0.0.0 with API keys, 127.0.0.1 "
+                    + "without; another address without keys needs --insecure-no-auth")
     String host;
 
     @Option(names = "--port", defaultValue = "${env:PIPELINE_PORT:-8080}",
@@ -112,6 +113,27 @@ public final class Main implements Callable<Integer> {
                     + "(env PIPELINE_LOG_LEVEL). Default: ${DEFAULT-VALUE}")
     String logLevel;
 
+    @Option(names = "--api-keys-file", defaultValue = "${env:PIPELINE_API_KEYS_FILE}",
+            description = "File of API keys, one 'scopes:name:sha256:<hex>' per line; make one with "
+                    + "`keys new` (env PIPELINE_API_KEYS_FILE). Keys may also come from PIPELINE_API_KEYS, "
+                    + "comma-separated")
+    Path apiKeysFile;
+
+    @Option(names = "--insecure-no-auth", defaultValue = "${env:PIPELINE_INSECURE_NO_AUTH:-false}",
+            description = "Listen on a non-loopback --host without API keys: anyone who reaches the port may write "
+                    + "and read events (env PIPELINE_INSECURE_NO_AUTH)")
+    boolean insecureNoAuth;
+
+    @Option(names = "--rate-limit", defaultValue = "${env:PIPELINE_RATE_LIMIT:-0}",
+            description = "Events per second per API key, in bursts of up to one second's worth; over it, 429 with "
+                    + "Retry-After. 0 is off (env PIPELINE_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
+    double rateLimit;
+
+    @Option(names = "--metrics-need-key", defaultValue = "${env:PIPELINE_METRICS_NEED_KEY:-false}",
+            description = "Put GET /metrics behind the read scope (env PIPELINE_METRICS_NEED_KEY). "
+                    + "Default: open, like the health routes")
+    boolean metricsNeedKey;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -139,6 +161,8 @@ public final class Main implements Callable<Integer> {
                 .batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
                 .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes)
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
+                .apiKeysFile(apiKeysFile).apiKeys(System.getenv("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
+                .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
                 .build();
         Service service = build(config);
         CountDownLatch stop = new CountDownLatch(1);

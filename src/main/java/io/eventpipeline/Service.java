@@ -11,6 +11,7 @@ import io.eventpipeline.pipeline.Envelope;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.WorkerPool;
+import io.eventpipeline.security.Access;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.EventReader;
@@ -78,6 +79,7 @@ public final class Service {
 
     private void startComponents() throws StartupException {
         long t0 = System.nanoTime();
+        Access access = Access.decide(config);
         Path dataDir = config.dataDir();
         try {
             Files.createDirectories(dataDir);
@@ -119,17 +121,17 @@ public final class Service {
         EventReader reader = new EventReader(readPool, dialect);
 
         ingest = new Ingest(queue, acceptLog, metrics);
-        http = HttpApi.create(config, ingest, queue, metrics, health, config.workers(), acceptLog.describe(),
-                reader);
+        http = HttpApi.create(config, access.host(), new HttpApi.Parts(ingest, queue, metrics, health, reader,
+                acceptLog.describe(), access.keys(), access.rateLimiter()));
         try {
             http.start();
         } catch (RuntimeException e) {
             http = null;
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
+            throw new StartupException("cannot listen on " + access.host() + ":" + config.port() + ": "
                     + Database.rootMessage(e));
         }
         log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
-                config.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
+                access.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
                 config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -5,20 +5,20 @@ import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.security.Scope;
 import io.javalin.http.Context;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Checks the {@code Authorization: Bearer} key of every request to a protected route. A missing or unknown key
- * is a 401 and a key without the route's scope a 403; neither says whether a key exists. Without configured
- * keys every route is open (the service then listens on loopback only, see Main).
+ * is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never
+ * logged. Failures are counted like every answer, by route and status ({@code http_requests}). Without
+ * configured keys every route is open (the service then listens on loopback only, see {@code Access}).
  */
 final class Authenticator {
     static final String KEY_ATTRIBUTE = "pipeline.apiKey";
+    /** The protected route template a request asked for, set before the key is checked. */
+    static final String ROUTE_ATTRIBUTE = "pipeline.protectedRoute";
 
     private final ApiKeys keys;
     private final boolean metricsNeedKey;
-    private final ConcurrentHashMap<String, LongAdder> failures = new ConcurrentHashMap<>();
 
     Authenticator(ApiKeys keys, boolean metricsNeedKey) {
         this.keys = keys;
@@ -47,35 +47,31 @@ final class Authenticator {
         if (scope.isEmpty()) {
             return;
         }
-        String route = ctx.method().name() + " " + routeOf(ctx.path());
+        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(ctx.path()));
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-            throw unauthorized(route, "an API key is required: send Authorization: Bearer <key>");
+            throw unauthorized("an API key is required: send Authorization: Bearer <key>");
         }
         Optional<ApiKey> key = keys.find(header.substring(7).strip());
         if (key.isEmpty()) {
-            throw unauthorized(route, "the API key is not valid");
+            throw unauthorized("the API key is not valid");
         }
         if (!key.get().allows(scope.get())) {
-            failures.computeIfAbsent(route, r -> new LongAdder()).increment();
             throw new ApiError(403, "this API key may not " + (scope.get() == Scope.WRITE ? "write" : "read")
                     + " events");
         }
         ctx.attribute(KEY_ATTRIBUTE, key.get());
     }
 
-    private ApiError unauthorized(String route, String message) {
-        failures.computeIfAbsent(route, r -> new LongAdder()).increment();
-        return new ApiError(401, message).header("WWW-Authenticate", "Bearer realm=\"event-pipeline\"");
-    }
-
-    /** Collapses ids so that the failure counters have a bounded set of routes. */
+    /** The route template of a protected path: the set of metric labels stays bounded. */
     private static String routeOf(String path) {
-        return path.startsWith("/events/") && !path.equals("/events/batch") ? "/events/{id}" : path;
+        if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")) {
+            return path;
+        }
+        return path.startsWith("/events/") ? "/events/{id}" : RequestLog.UNMATCHED;
     }
 
-    /** Failed authentications by route ("POST /events" → count), for the metrics. */
-    ConcurrentHashMap<String, LongAdder> failures() {
-        return failures;
+    private static ApiError unauthorized(String message) {
+        return new ApiError(401, message).header("WWW-Authenticate", "Bearer realm=\"event-pipeline\"");
     }
 }

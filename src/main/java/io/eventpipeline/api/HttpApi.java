@@ -6,6 +6,8 @@ import io.eventpipeline.event.EventParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.security.ApiKeys;
+import io.eventpipeline.security.RateLimiter;
 import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
@@ -26,20 +28,31 @@ public final class HttpApi {
     private HttpApi() {
     }
 
-    public static Javalin create(Config config, Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health,
-            int workers, String durability, EventReader reader) {
+    /**
+     * What the routes serve from.
+     *
+     * @param rateLimiter null when there is no per-key rate limit
+     */
+    public record Parts(Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health, EventReader reader,
+            String durability, ApiKeys keys, RateLimiter rateLimiter) {
+    }
+
+    public static Javalin create(Config config, String host, Parts p) {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
-        IngestRoutes ingestRoutes = new IngestRoutes(parser, ingest, metrics, JSON, config.maxBodyBytes());
-        StatusRoutes status = new StatusRoutes(health, ingest, queue, metrics, JSON, workers, durability);
-        QueryRoutes query = new QueryRoutes(reader, JSON.getFactory());
-        RequestLog requests = new RequestLog(metrics);
+        IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
+                p.rateLimiter());
+        StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
+                config.workers(), p.durability());
+        QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
+        RequestLog requests = new RequestLog(p.metrics());
+        Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = config.maxBodyBytes();
-            c.jetty.host = config.host();
+            c.jetty.host = host;
             c.jetty.port = config.port();
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
             // Errors Jetty answers itself (bad request line, 431, bad chunked...) are JSON like every other.
@@ -49,6 +62,7 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
             c.routes.before(requests::before);
+            c.routes.before(auth::check);
             c.routes.after(requests::after);
             c.routes.post("/events", ingestRoutes::single);
             c.routes.post("/events/batch", ingestRoutes::batch);

@@ -7,6 +7,8 @@ import io.eventpipeline.event.InvalidEventException;
 import io.eventpipeline.event.MalformedBodyException;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.security.ApiKey;
+import io.eventpipeline.security.RateLimiter;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,13 +25,17 @@ final class IngestRoutes {
     private final Metrics metrics;
     private final ObjectMapper json;
     private final long maxBodyBytes;
+    private final RateLimiter rateLimiter;
 
-    IngestRoutes(EventParser parser, Ingest ingest, Metrics metrics, ObjectMapper json, long maxBodyBytes) {
+    /** @param rateLimiter null when there is no per-key rate limit */
+    IngestRoutes(EventParser parser, Ingest ingest, Metrics metrics, ObjectMapper json, long maxBodyBytes,
+            RateLimiter rateLimiter) {
         this.parser = parser;
         this.ingest = ingest;
         this.metrics = metrics;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
+        this.rateLimiter = rateLimiter;
     }
 
     void single(Context ctx) throws Exception {
@@ -48,8 +54,9 @@ final class IngestRoutes {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage()).with("field", e.fieldError().field());
         }
         metrics.received(1);
+        String id = event.id();
         accept(ctx, List.of(event));
-        ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", event.id())));
+        ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", id)));
     }
 
     void batch(Context ctx) throws Exception {
@@ -96,7 +103,24 @@ final class IngestRoutes {
         }
     }
 
+    /** Tags the events with the caller's key, applies its rate limit, and hands them to the pipeline. */
     private void accept(Context ctx, List<Event> events) throws InterruptedException {
+        ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
+        if (key != null) {
+            if (rateLimiter != null) {
+                long wait = rateLimiter.tryAcquire(key.name(), events.size());
+                if (wait > 0) {
+                    metrics.throttled.add(events.size());
+                    throw new ApiError(429, "over the rate limit of this API key (--rate-limit): retry after "
+                            + wait + "s").header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");
+                }
+            }
+            List<Event> tagged = new ArrayList<>(events.size());
+            for (Event e : events) {
+                tagged.add(e.withKeyName(key.name()));
+            }
+            events = tagged;
+        }
         try {
             ingest.accept(events);
         } catch (Ingest.RefusedException e) {

@@ -82,6 +82,7 @@ final class QueryRoutes {
         g.writeRawValue(e.data());
         g.writeStringField("received_at", time(e.receivedAt()));
         g.writeStringField("created_at", time(e.createdAt()));
+        g.writeStringField("key_name", e.keyName());
         g.writeEndObject();
     }
 

@@ -43,7 +43,9 @@ final class RequestLog {
 
     void after(Context ctx) {
         Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
-        String route = endpoint == null ? UNMATCHED : endpoint.path;
+        // A request refused before routing (a missing API key) is counted under the route it asked for.
+        String route = endpoint != null ? endpoint.path
+                : ctx.attribute(Authenticator.ROUTE_ATTRIBUTE) instanceof String r ? r : UNMATCHED;
         String method = endpoint == null ? knownMethod(ctx.method().name()) : endpoint.method.name();
         int status = ctx.statusCode();
         metrics.httpRequests.record(method, route, status);

@@ -7,7 +7,12 @@ import java.util.Objects;
 /**
  * Every setting of the service, validated once here; nothing changes it after start.
  *
- * @param dbUrl JDBC URL of MySQL/MariaDB, or null for the embedded H2 database under {@code dataDir}
+ * @param host          the address to listen on, or null to decide from the keys: every interface with API keys,
+ *                      loopback only without
+ * @param dbUrl         JDBC URL of MySQL/MariaDB, or null for the embedded H2 database under {@code dataDir}
+ * @param apiKeysFile   a file of API key lines, or null
+ * @param apiKeys       API key lines from the environment, or null
+ * @param rateLimit     events per second per API key, or 0 for no limit
  */
 public record Config(
         String host,
@@ -26,16 +31,22 @@ public record Config(
         int maxBatchEvents,
         long maxEventBytes,
         Durability durability,
-        Path dataDir) {
+        Path dataDir,
+        Path apiKeysFile,
+        String apiKeys,
+        boolean insecureNoAuth,
+        double rateLimit,
+        boolean metricsNeedKey) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public Config {
-        Objects.requireNonNull(host, "host");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
-        require(!host.isBlank(), "--host must not be empty");
+        require(host == null || !host.isBlank(), "--host must not be empty");
+        require(rateLimit >= 0 && rateLimit < 1e9, "--rate-limit must be 0 (off) or a positive number of events "
+                + "per second, got " + rateLimit);
         require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, got " + port);
         require(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got " + workers);
         require(queueCapacity >= 1, "--queue-capacity must be at least 1, got " + queueCapacity);
@@ -92,12 +103,13 @@ public record Config(
                 .queueMaxBytes(queueMaxBytes).batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
                 .dbPoolSize(dbPoolSize).maxRetries(maxRetries).shutdownTimeout(shutdownTimeout)
                 .maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes)
-                .durability(durability).dataDir(dataDir);
+                .durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile).apiKeys(apiKeys)
+                .insecureNoAuth(insecureNoAuth).rateLimit(rateLimit).metricsNeedKey(metricsNeedKey);
     }
 
     /** Starts from the documented defaults; the CLI and the tests set what they need. */
     public static final class Builder {
-        private String host = "127.0.0.1";
+        private String host;
         private int port = DEFAULT_PORT;
         private int workers = 4;
         private int queueCapacity = 50_000;
@@ -114,6 +126,11 @@ public record Config(
         private long maxEventBytes = 64L << 10;
         private Durability durability = Durability.JOURNAL;
         private Path dataDir = Path.of("data");
+        private Path apiKeysFile;
+        private String apiKeys;
+        private boolean insecureNoAuth;
+        private double rateLimit;
+        private boolean metricsNeedKey;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -133,12 +150,18 @@ public record Config(
         public Builder maxEventBytes(long v) { maxEventBytes = v; return this; }
         public Builder durability(Durability v) { durability = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder apiKeysFile(Path v) { apiKeysFile = v; return this; }
+        public Builder apiKeys(String v) { apiKeys = v; return this; }
+        public Builder insecureNoAuth(boolean v) { insecureNoAuth = v; return this; }
+        public Builder rateLimit(double v) { rateLimit = v; return this; }
+        public Builder metricsNeedKey(boolean v) { metricsNeedKey = v; return this; }
 
         public Config build() {
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
-            return new Config(host, port, workers, queueCapacity, queueMaxBytes, batchSize, blankToNull(dbUrl),
-                    blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes, maxBatchEvents,
-                    maxEventBytes, durability, dataDir);
+            return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
+                    blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes,
+                    maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
+                    insecureNoAuth, rateLimit, metricsNeedKey);
         }
 
         private static String blankToNull(String s) {
@@ -154,6 +177,7 @@ public record Config(
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
                 + ", shutdownTimeout=" + shutdownTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
                 + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="
-                + dataDir + "]";
+                + dataDir + ", apiKeysFile=" + apiKeysFile + ", apiKeys=" + (apiKeys == null ? "none" : "set")
+                + ", insecureNoAuth=" + insecureNoAuth + ", rateLimit=" + rateLimit + "]";
     }
 }

@@ -9,9 +9,10 @@ import java.util.Objects;
  *
  * @param timestamp when it happened by the client's clock, or null
  * @param userId    null when the client sent none
+ * @param keyName   the name of the API key that wrote it, or null without API keys
  */
 public record Event(String id, String type, String source, String userId, Instant timestamp, byte[] data,
-        Instant receivedAt) {
+        Instant receivedAt, String keyName) {
 
     public Event {
         Objects.requireNonNull(id, "id");
@@ -19,6 +20,11 @@ public record Event(String id, String type, String source, String userId, Instan
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+
+    /** The same event, as written by the named API key. */
+    public Event withKeyName(String name) {
+        return new Event(id, type, source, userId, timestamp, data, receivedAt, name);
     }
 
     /** Roughly what the event holds in memory; the queue's byte bound is counted in these. */

@@ -12,7 +12,8 @@ import java.time.Instant;
 
 /** Turns an event into bytes and back: a compact binary form for the journal, and JSON for the dead letter. */
 public final class EventCodec {
-    private static final byte VERSION = 1;
+    /** Version 2 added the key name; version 1 records (without it) are still read. */
+    private static final byte VERSION = 2;
     private static final JsonFactory JSON = new JsonFactory();
 
     private EventCodec() {
@@ -33,6 +34,10 @@ public final class EventCodec {
             out.writeLong(e.receivedAt().toEpochMilli());
             out.writeInt(e.data().length);
             out.write(e.data());
+            out.writeBoolean(e.keyName() != null);
+            if (e.keyName() != null) {
+                out.writeUTF(e.keyName());
+            }
         } catch (IOException impossible) {
             throw new UncheckedIOException(impossible);
         }
@@ -43,7 +48,7 @@ public final class EventCodec {
     public static Event decode(byte[] record) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(record))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new IOException("unknown event record version " + version);
             }
             String id = in.readUTF();
@@ -60,8 +65,9 @@ public final class EventCodec {
             if (data.length != n) {
                 throw new IOException("record ends inside data");
             }
+            String keyName = version >= 2 && in.readBoolean() ? in.readUTF() : null;
             return new Event(id, type, source, userId, ts == Long.MIN_VALUE ? null : Instant.ofEpochMilli(ts), data,
-                    receivedAt);
+                    receivedAt, keyName);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException("malformed event record: " + e.getMessage(), e);
         }

@@ -205,7 +205,7 @@ public final class EventParser {
         if (data == null) {
             throw new InvalidEventException("data", "is required: a JSON object");
         }
-        return new Event(id != null ? id : Uuid7.next(), type, source, userId, timestamp, data, receivedAt);
+        return new Event(id != null ? id : Uuid7.next(), type, source, userId, timestamp, data, receivedAt, null);
     }
 
     private static String unknownFieldMessage(String name) {

@@ -34,7 +34,7 @@ public final class EventReader {
     public static final int QUERY_TIMEOUT_SECONDS = 10;
 
     private static final String COLUMNS =
-            "seq, id, type, source, user_id, event_time, data, received_at, created_at";
+            "seq, id, type, source, user_id, event_time, data, received_at, created_at, key_name";
     private static final String BY_ID = "SELECT " + COLUMNS + " FROM events WHERE id = ?";
     private static final DateTimeFormatter DB_DATETIME = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd HH:mm:ss")
@@ -193,7 +193,8 @@ public final class EventReader {
 
     private static StoredEvent row(ResultSet rs) throws SQLException {
         return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                instant(rs.getString(6)), rs.getString(7), instant(rs.getString(8)), instant(rs.getString(9)));
+                instant(rs.getString(6)), rs.getString(7), instant(rs.getString(8)), instant(rs.getString(9)),
+                rs.getString(10));
     }
 
     /**

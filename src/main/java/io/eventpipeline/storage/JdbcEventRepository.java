@@ -104,6 +104,11 @@ public final class JdbcEventRepository implements EventRepository {
                 }
                 ps.setString(p++, new String(e.data(), StandardCharsets.UTF_8));
                 ps.setString(p++, datetime(e.receivedAt()));
+                if (e.keyName() == null) {
+                    ps.setNull(p++, Types.VARCHAR);
+                } else {
+                    ps.setString(p++, e.keyName());
+                }
             }
             return ps.executeUpdate();
         }
@@ -118,9 +123,9 @@ public final class JdbcEventRepository implements EventRepository {
     }
 
     private String buildInsertSql(int rows) {
-        String row = "(?, ?, ?, ?, ?, " + dialect.jsonParameter() + ", ?)";
+        String row = "(?, ?, ?, ?, ?, " + dialect.jsonParameter() + ", ?, ?)";
         StringBuilder sb = new StringBuilder(96 + rows * (row.length() + 2));
-        sb.append("INSERT INTO events (id, type, source, user_id, event_time, data, received_at) VALUES ");
+        sb.append("INSERT INTO events (id, type, source, user_id, event_time, data, received_at, key_name) VALUES ");
         for (int i = 0; i < rows; i++) {
             if (i > 0) {
                 sb.append(", ");

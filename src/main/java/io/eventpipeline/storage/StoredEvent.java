@@ -9,7 +9,8 @@ import java.time.Instant;
  * @param userId null when the event had none
  * @param timestamp the event's own time ({@code event_time}); null when the event had none
  * @param data the stored JSON object, as text
+ * @param keyName the API key that wrote it; null without API keys
  */
 public record StoredEvent(long seq, String id, String type, String source, String userId, Instant timestamp,
-        String data, Instant receivedAt, Instant createdAt) {
+        String data, Instant receivedAt, Instant createdAt, String keyName) {
 }

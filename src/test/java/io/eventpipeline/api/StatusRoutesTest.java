@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
@@ -36,7 +37,8 @@ class StatusRoutesTest {
         ds.setURL(databaseUp ? "jdbc:h2:mem:status-test" : "jdbc:h2:file:/nonexistent/status-test;IFEXISTS=TRUE");
         probe = new HealthProbe(ds, Duration.ofSeconds(60));
         probe.start();
-        app = HttpApi.create(Config.builder().port(0).build(), ingest, queue, metrics, probe, 4, "memory", null).start();
+        app = HttpApi.create(Config.builder().port(0).build(), "127.0.0.1",
+                new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", ApiKeys.none(), null)).start();
         http = new HttpTestClient(app.port());
     }
 

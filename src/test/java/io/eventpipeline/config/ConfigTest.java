@@ -23,7 +23,7 @@ class ConfigTest {
         Config c = Config.builder().build();
 
         assertThat(c.port()).isEqualTo(8080).isEqualTo(Config.DEFAULT_PORT);
-        assertThat(c.host()).as("loopback without keys (DESIGN §9)").isEqualTo("127.0.0.1");
+        assertThat(c.host()).as("decided at start: loopback without keys (DESIGN §9)").isNull();
         assertThat(c.batchSize()).isEqualTo(500);
         assertThat(c.maxRetries()).isEqualTo(3);
         assertThat(c.maxBodyBytes()).isEqualTo(5L * 1024 * 1024);
@@ -66,8 +66,6 @@ class ConfigTest {
 
     static Stream<Arguments> invalid_settings() {
         return Stream.of(
-                arguments(op(b -> b.host("")), "--host must not be empty"),
-                arguments(op(b -> b.host("  ")), "--host must not be empty"),
                 arguments(op(b -> b.port(-1)), "--port must be between 0 and 65535, got -1"),
                 arguments(op(b -> b.port(65536)), "--port must be between 0 and 65535, got 65536"),
                 arguments(op(b -> b.workers(0)), "--workers must be between 1 and 1024, got 0"),

@@ -22,20 +22,21 @@ class EventCodecTest {
         return new Event("evt-1", "page.view", "web:eu-1", "user \u00e9 \uD83D\uDE00",
                 Instant.parse("2024-05-01T12:30:00.250Z"),
                 "{ \"path\" : \"/caf\u00e9\", \"n\": [1, {\"x\": null}], \"esc\": \"\\u00e9\\n\" }".getBytes(UTF_8),
-                RECEIVED);
+                RECEIVED, "shop-web");
     }
 
     private static Event minimal() {
         return new Event("0190a5b2-7c3e-7def-8a12-3456789abcde", "t", "s", null, null, "{}".getBytes(UTF_8),
-                RECEIVED);
+                RECEIVED, null);
     }
 
     static Stream<Event> events() {
         return Stream.of(full(), minimal(),
-                new Event("i", "t", "s", "u", null, "{}".getBytes(UTF_8), RECEIVED),
-                new Event("i", "t", "s", null, Instant.parse("1000-01-01T00:00:00Z"), "{}".getBytes(UTF_8), RECEIVED),
+                new Event("i", "t", "s", "u", null, "{}".getBytes(UTF_8), RECEIVED, null),
+                new Event("i", "t", "s", null, Instant.parse("1000-01-01T00:00:00Z"), "{}".getBytes(UTF_8), RECEIVED,
+                        null),
                 new Event("x".repeat(64), "t", "s", "\uD83D\uDE00".repeat(128), Instant.parse("9999-12-31T23:59:59.999Z"),
-                        ("{\"big\":\"" + "y".repeat(70_000) + "\"}").getBytes(UTF_8), RECEIVED));
+                        ("{\"big\":\"" + "y".repeat(70_000) + "\"}").getBytes(UTF_8), RECEIVED, "k".repeat(64)));
     }
 
     @ParameterizedTest
@@ -69,17 +70,29 @@ class EventCodecTest {
     @Test
     void refuses_a_record_of_another_version() {
         byte[] record = EventCodec.encode(minimal());
-        record[0] = 2;
+        record[0] = 9;
 
         assertThatThrownBy(() -> EventCodec.decode(record)).isInstanceOf(IOException.class)
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version 9");
+    }
+
+    @Test
+    void reads_a_version_1_record_written_before_key_names_existed() throws IOException {
+        byte[] v2 = EventCodec.encode(minimal());
+        byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 1); // without the trailing "no key name" flag
+        v1[0] = 1;
+
+        Event e = EventCodec.decode(v1);
+
+        assertThat(e.id()).isEqualTo(minimal().id());
+        assertThat(e.keyName()).isNull();
     }
 
     @Test
     void refuses_a_record_whose_data_length_is_impossible() {
         byte[] record = EventCodec.encode(minimal());
-        // The data length is the int just before the two bytes of "{}".
-        int at = record.length - 2 - 4;
+        // The data length is the int just before the two bytes of "{}" and the one-byte key-name flag.
+        int at = record.length - 1 - 2 - 4;
         record[at] = (byte) 0x7F;
 
         assertThatThrownBy(() -> EventCodec.decode(record)).isInstanceOf(IOException.class)
@@ -114,7 +127,7 @@ class EventCodecTest {
 
     @Test
     void escapes_strings_in_the_json() throws IOException {
-        Event e = new Event("i", "t", "s", "quote \" backslash \\ newline \n", null, "{}".getBytes(UTF_8), RECEIVED);
+        Event e = new Event("i", "t", "s", "quote \" backslash \\ newline \n", null, "{}".getBytes(UTF_8), RECEIVED, null);
 
         assertThat(MAPPER.readTree(EventCodec.toJson(e)).get("user_id").asText()).isEqualTo(e.userId());
     }

@@ -20,7 +20,7 @@ class EventQueueTest {
     private static Envelope envelope(String id, long sizeBytes) {
         long overhead = 96 + 2L * (id.length() + "t".length() + "s".length());
         byte[] data = new byte[(int) (sizeBytes - overhead)];
-        Event e = new Event(id, "t", "s", null, null, data, Instant.EPOCH);
+        Event e = new Event(id, "t", "s", null, null, data, Instant.EPOCH, null);
         assertThat(e.sizeBytes()).isEqualTo(sizeBytes);
         return new Envelope(e, -1, 0);
     }

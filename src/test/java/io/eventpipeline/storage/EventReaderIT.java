@@ -114,6 +114,6 @@ class EventReaderIT {
 
     private static Event event(String id, String pad) {
         byte[] data = ("{\"p\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8);
-        return new Event(id, "t", "s", null, null, data, RECEIVED);
+        return new Event(id, "t", "s", null, null, data, RECEIVED, null);
     }
 }

@@ -57,7 +57,7 @@ class QueryPlanIT {
         for (int i = 0; i < EVENTS; i++) {
             byte[] data = ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8);
             batch.add(new Event("plan-" + i, "type-" + i % 40, "source-" + i % 3,
-                    i % 10 == 0 ? null : "user-" + i % 400, null, data, START));
+                    i % 10 == 0 ? null : "user-" + i % 400, null, data, START, null));
             if (batch.size() == 500) {
                 repository.insert(batch);
                 batch.clear();

@@ -1,0 +1,65 @@
+package io.eventpipeline.security;
+
+import io.eventpipeline.StartupException;
+import io.eventpipeline.config.Config;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may use the service and where it listens, decided once at start. Safe by default: without API keys it
+ * listens on loopback only, and it listens elsewhere without keys only when told {@code --insecure-no-auth}.
+ *
+ * @param rateLimiter null when there is no per-key rate limit
+ */
+public record Access(ApiKeys keys, String host, RateLimiter rateLimiter) {
+    private static final Logger log = LoggerFactory.getLogger(Access.class);
+
+    public static Access decide(Config config) throws StartupException {
+        ApiKeys keys;
+        try {
+            keys = ApiKeys.load(config.apiKeysFile(), config.apiKeys());
+        } catch (IOException e) {
+            throw new StartupException("cannot read --api-keys-file " + config.apiKeysFile() + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("bad API key: " + e.getMessage());
+        }
+        String host = config.host();
+        if (keys.isEmpty()) {
+            if (host == null) {
+                host = "127.0.0.1";
+                log.info("event=auth_off keys=0 host=127.0.0.1 note=\"no API keys: listening on loopback only; "
+                        + "configure keys (--api-keys-file) to listen on other interfaces\"");
+            } else if (!isLoopback(host) && !config.insecureNoAuth()) {
+                throw new StartupException("refusing to listen on " + host + " without API keys: configure "
+                        + "--api-keys-file or PIPELINE_API_KEYS, or pass --insecure-no-auth to accept anyone who "
+                        + "can reach the port");
+            } else if (!isLoopback(host)) {
+                log.warn("event=auth_off keys=0 host={} note=\"--insecure-no-auth: anyone who can reach the port "
+                        + "may write and read events\"", host);
+            }
+        } else {
+            host = host == null ? "0.0.0.0" : host;
+            log.info("event=auth_on keys={} host={}", keys.size(), host);
+        }
+        if (config.rateLimit() > 0 && keys.isEmpty()) {
+            log.warn("event=rate_limit_off note=\"--rate-limit applies per API key, and no key is configured\"");
+        }
+        RateLimiter limiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), System::nanoTime) : null;
+        return new Access(keys, host, limiter);
+    }
+
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            // Only literal addresses are checked without a lookup; a name is resolved as the server would.
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}
