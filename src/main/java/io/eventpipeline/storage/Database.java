@@ -128,8 +128,19 @@ public final class Database {
             for (String sql : statements) {
                 s.execute(sql);
             }
+            // Tables created before events carried the key name lack the column; CREATE ... IF NOT EXISTS
+            // leaves them as they are, and MySQL has no ADD COLUMN IF NOT EXISTS.
+            if (!hasColumn(c, "events", "key_name")) {
+                s.execute("ALTER TABLE events ADD COLUMN key_name VARCHAR(64) NULL");
+            }
         } catch (SQLException e) {
             throw new StartupException("cannot create the schema: " + rootMessage(e));
+        }
+    }
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (var rs = c.getMetaData().getColumns(c.getCatalog(), null, table, column)) {
+            return rs.next();
         }
     }
 
