@@ -2,6 +2,9 @@ package io.eventpipeline.journal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +103,7 @@ public final class Journal implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("Cannot create journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot create the journal directory " + dir.toAbsolutePath() + ": " + reason(e), e);
         }
 
         List<Segment> kept = new ArrayList<>();
@@ -119,7 +122,7 @@ public final class Journal implements AutoCloseable {
             try {
                 scan = SegmentScanner.scan(file);
             } catch (IOException e) {
-                throw new IOException("Cannot read journal segment " + file + " (" + e + ")", e);
+                throw new IOException("cannot read the journal segment " + file.toAbsolutePath() + ": " + reason(e), e);
             }
             JournalCorruption damage = scan.damage();
             if (damage != null) {
@@ -146,7 +149,8 @@ public final class Journal implements AutoCloseable {
         try {
             firstId = journal.startFirstSegment();
         } catch (IOException e) {
-            throw new IOException("Cannot write to journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot write to the journal directory " + dir.toAbsolutePath() + ": " + reason(e),
+                    e);
         }
         journal.syncer.start();
         log.info("Journal opened in {}: {} records to replay from {} segments, appending to segment {}",
@@ -155,13 +159,30 @@ public final class Journal implements AutoCloseable {
         return journal;
     }
 
+    /**
+     * An I/O failure in an operator's words, for the one line a failed start prints: "Not a directory", not
+     * "java.nio.file.FileSystemException: /var/lib/x: Not a directory".
+     */
+    public static String reason(IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "it exists and is not a directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
     private static List<Path> segmentFiles(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> Segment.idOf(f).isPresent())
                     .sorted((a, b) -> Long.compare(Segment.idOf(a).orElseThrow(), Segment.idOf(b).orElseThrow()))
                     .toList();
         } catch (IOException e) {
-            throw new IOException("Cannot list journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot list the journal directory " + dir.toAbsolutePath() + ": " + reason(e), e);
         }
     }
 
