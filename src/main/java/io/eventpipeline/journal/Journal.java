@@ -251,7 +251,16 @@ public final class Journal implements AutoCloseable {
                 segment.write(batch);
             } catch (IOException e) {
                 undoLocked(segment, before, e);
-                throw e;
+                if (!reclaimLocked(segment, e)) {
+                    throw e;
+                }
+                before = segment.size();
+                try {
+                    segment.write(batch);
+                } catch (IOException again) {
+                    undoLocked(segment, before, again);
+                    throw again;
+                }
             }
             segment.unreleased += records.size();
             written += batch.length;
@@ -260,6 +269,30 @@ public final class Journal implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * After a failed write (a full disk, most likely): if every record of the active segment is stored, they are
+     * garbage that may be all that fills the disk, and nothing else would ever delete them, since only a segment
+     * that is no longer appended to is deleted. So the segment is cut back to its header for one more try.
+     * No waiter is affected: a record being waited for is not released yet.
+     *
+     * @return true if space was reclaimed and the write is worth repeating
+     */
+    private boolean reclaimLocked(Segment segment, IOException failure) {
+        if (segment != active || segment.sealed || segment.unreleased > 0 || !segment.hasRecords()) {
+            return false;
+        }
+        long size = segment.size();
+        try {
+            segment.truncate(Segment.HEADER_BYTES);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+        log.warn("Journal segment {}: write failed ({}); reclaimed {} bytes of stored records and trying again",
+                segment, failure.getMessage(), size - Segment.HEADER_BYTES);
+        return true;
     }
 
     /** A failed write may have left part of the batch in the file; recovery must never see it. */
