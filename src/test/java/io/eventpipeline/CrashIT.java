@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -197,7 +196,7 @@ class CrashIT {
         try (JarProcess service = JarProcess.start(dir.resolve("full-disk.log"), args)) {
             service.awaitHealthy(START_TIMEOUT);
             HttpTestClient http = new HttpTestClient(service.port());
-            // Something else fills the disk, leaving the journal room for a few hundred events.
+            // Something else fills the disk, leaving the journal room for about 1500 events.
             fill(filler, 512 << 10);
             load = LoadClients.start(service.port(), "disk", 4, BATCH, PAD_BYTES);
             try {
@@ -213,15 +212,18 @@ class CrashIT {
             assertThat(refusal.json().path("error").asText()).as(refusal.body()).contains("journal");
 
             assertThat(http.get("/health").status()).as("the service stays up on a full disk").isEqualTo(200);
-            // Room again: ingest takes events again without a restart.
-            try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.WRITE)) {
-                ch.truncate(Math.max(0, ch.size() - (1 << 20)));
+            // Once every acknowledged event is stored, the records filling the journal are garbage: ingest must
+            // take events again on the same full disk, without a restart and without anyone freeing space. The
+            // batch is larger than any slack a failed write can leave.
+            awaitStored(db, load.acknowledged);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 4 * BATCH; i++) {
+                ids.add("disk-after-" + i);
             }
-            String id = "disk-after-room";
-            load.sent.add(id);
-            TestDb.await(Duration.ofSeconds(10), "a 202 once the disk has room again",
-                    () -> postSingle(http, id) == 202);
-            load.acknowledged.add(id);
+            load.sent.addAll(ids);
+            TestDb.await(Duration.ofSeconds(10), "a 202 on the full disk once the journal's events are stored",
+                    () -> postBatch(http, ids) == 202);
+            load.acknowledged.addAll(ids);
             service.kill();
         }
 
@@ -254,9 +256,11 @@ class CrashIT {
                 .isEqualTo(db.count("SELECT COUNT(DISTINCT id) FROM events"));
     }
 
-    private static int postSingle(HttpTestClient http, String id) {
+    private static int postBatch(HttpTestClient http, List<String> ids) {
+        String events = String.join(",", ids.stream()
+                .map(id -> HttpTestClient.event(id, "crash", "{\"pad\":\"" + "x".repeat(PAD_BYTES) + "\"}")).toList());
         try {
-            return http.post("/events", HttpTestClient.event(id, "crash", "{}")).status();
+            return http.post("/events/batch", "{\"events\":[" + events + "]}").status();
         } catch (IOException e) {
             throw new AssertionError("the service went away on a full disk", e);
         } catch (InterruptedException e) {
