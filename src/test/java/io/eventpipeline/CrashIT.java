@@ -224,6 +224,7 @@ class CrashIT {
             TestDb.await(Duration.ofSeconds(10), "a 202 on the full disk once the journal's events are stored",
                     () -> postBatch(http, ids) == 202);
             load.acknowledged.addAll(ids);
+            // Killed with that batch perhaps still queued: the restart below must find it in the journal.
             service.kill();
         }
 
