@@ -3,6 +3,7 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.journal.Journal;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.AcceptLog;
 import io.eventpipeline.pipeline.Backoff;
@@ -84,15 +85,15 @@ public final class Service {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
-            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e);
+            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": "
+                    + Journal.reason(e));
         }
         lockDataDir(dataDir);
         Path journalDir = dataDir.resolve("journal");
         try {
             acceptLog = acceptLogFactory.open(journalDir);
         } catch (IOException e) {
-            throw new StartupException("cannot open the journal in " + journalDir.toAbsolutePath() + ": "
-                    + e.getMessage());
+            throw new StartupException(e.getMessage()); // already names the directory and the cause
         }
 
         String url = config.effectiveDbUrl();

@@ -2,6 +2,9 @@ package io.eventpipeline.journal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +103,7 @@ public final class Journal implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("Cannot create journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot create the journal directory " + dir.toAbsolutePath() + ": " + reason(e), e);
         }
 
         List<Segment> kept = new ArrayList<>();
@@ -119,7 +122,7 @@ public final class Journal implements AutoCloseable {
             try {
                 scan = SegmentScanner.scan(file);
             } catch (IOException e) {
-                throw new IOException("Cannot read journal segment " + file + " (" + e + ")", e);
+                throw new IOException("cannot read the journal segment " + file.toAbsolutePath() + ": " + reason(e), e);
             }
             JournalCorruption damage = scan.damage();
             if (damage != null) {
@@ -147,12 +150,30 @@ public final class Journal implements AutoCloseable {
         try {
             firstId = journal.startFirstSegment();
         } catch (IOException e) {
-            throw new IOException("Cannot write to journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot write to the journal directory " + dir.toAbsolutePath() + ": " + reason(e),
+                    e);
         }
         journal.syncer.start();
         log.info("event=journal_opened dir={} replay_records={} replay_segments={} appending_segment={}",
                 dir, recovered.stream().mapToInt(r -> r.records().size()).sum(), recovered.size(), firstId);
         return journal;
+    }
+
+    /**
+     * An I/O failure in an operator's words, for the one line a failed start prints: "Not a directory", not
+     * "java.nio.file.FileSystemException: /var/lib/x: Not a directory".
+     */
+    public static String reason(IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "it exists and is not a directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static List<Path> segmentFiles(Path dir) throws IOException {
@@ -161,7 +182,7 @@ public final class Journal implements AutoCloseable {
                     .sorted((a, b) -> Long.compare(Segment.idOf(a).orElseThrow(), Segment.idOf(b).orElseThrow()))
                     .toList();
         } catch (IOException e) {
-            throw new IOException("Cannot list journal directory " + dir + " (" + e + ")", e);
+            throw new IOException("cannot list the journal directory " + dir.toAbsolutePath() + ": " + reason(e), e);
         }
     }
 
@@ -230,7 +251,16 @@ public final class Journal implements AutoCloseable {
                 segment.write(batch);
             } catch (IOException e) {
                 undoLocked(segment, before, e);
-                throw e;
+                if (!reclaimLocked(segment, e)) {
+                    throw e;
+                }
+                before = segment.size();
+                try {
+                    segment.write(batch);
+                } catch (IOException again) {
+                    undoLocked(segment, before, again);
+                    throw again;
+                }
             }
             segment.unreleased += records.size();
             written += batch.length;
@@ -239,6 +269,30 @@ public final class Journal implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * After a failed write (a full disk, most likely): if every record of the active segment is stored, they are
+     * garbage that may be all that fills the disk, and nothing else would ever delete them, since only a segment
+     * that is no longer appended to is deleted. So the segment is cut back to its header for one more try.
+     * No waiter is affected: a record being waited for is not released yet.
+     *
+     * @return true if space was reclaimed and the write is worth repeating
+     */
+    private boolean reclaimLocked(Segment segment, IOException failure) {
+        if (segment != active || segment.sealed || segment.unreleased > 0 || !segment.hasRecords()) {
+            return false;
+        }
+        long size = segment.size();
+        try {
+            segment.truncate(Segment.HEADER_BYTES);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+        log.warn("Journal segment {}: write failed ({}); reclaimed {} bytes of stored records and trying again",
+                segment, failure.getMessage(), size - Segment.HEADER_BYTES);
+        return true;
     }
 
     /** A failed write may have left part of the batch in the file; recovery must never see it. */
