@@ -197,7 +197,7 @@ public final class Service {
             return;
         }
         if (http == null) {
-            closeQuietly(); // start failed: nothing was accepted, nothing to drain
+            // Start failed: nothing was accepted. Replayed events not yet stored are still in the journal.
             if (workers != null) {
                 try {
                     workers.drain(Duration.ZERO);
@@ -205,6 +205,7 @@ public final class Service {
                     Thread.currentThread().interrupt();
                 }
             }
+            closeQuietly();
             return;
         }
         long t0 = System.nanoTime();
