@@ -9,13 +9,15 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * SIGTERM while the database is away: the drain cannot finish, so after --shutdown-timeout the service keeps
  * what it could not store under --data-dir and exits 0. Once the database is back, a restart on the same data
- * directory stores every accepted event, exactly once, in both durability modes.
+ * directory stores every accepted event, exactly once, in both durability modes. With the journal, even kill -9
+ * loses nothing that got a 202.
  */
 class FaultInjectionShutdownIT extends FaultInjectionSupport {
     /** What "a few seconds" past --shutdown-timeout may take: closing intake, HTTP, the pools. */
@@ -83,6 +85,30 @@ class FaultInjectionShutdownIT extends FaultInjectionSupport {
                 + "(--shutdown-timeout %ds), %d events not yet stored kept on disk; all %d stored %.2fs after the "
                 + "restarted service was healthy%n", durability, maxRetries, seconds(exit), SHUTDOWN_TIMEOUT.toSeconds(),
                 accepted.size() - storedBeforeRestart.size(), accepted.size(), seconds(recovery));
+    }
+
+    @Test
+    void kill_9_while_the_database_is_away_loses_nothing_that_got_a_202_with_the_journal() throws Exception {
+        List<String> args = serviceArgs("--durability", "journal");
+        Set<String> accepted = new HashSet<>();
+        JarProcess first = startService(args);
+        HttpTestClient http = new HttpTestClient(first.port());
+        for (int b = 0; b < 3; b++) {
+            accepted.addAll(postBatch(http, ids("before-" + b + "-", 0, 100), "{}").accepted());
+        }
+        proxy.cut();
+        awaitHealth(http, 503, "DOWN");
+        for (int b = 0; b < 10; b++) {
+            accepted.addAll(postBatch(http, ids("away-" + b + "-", 0, 100), "{}").accepted());
+        }
+        assertThat(accepted).hasSize(1300);
+        first.kill(); // no shutdown code runs: only what was forced to the journal before each 202 is left
+
+        proxy.restore();
+        JarProcess second = startService(args);
+        awaitStored(accepted, STORE_TIMEOUT);
+        assertStoredExactlyOnce(accepted);
+        assertThat(second.output()).contains("event=replay");
     }
 
     /** Bytes of records in the journal's segment files (each file starts with an 8-byte header). */
