@@ -28,6 +28,7 @@ class FaultInjectionOutageIT extends FaultInjectionSupport {
         assertThat(health.get("status").asText()).isEqualTo("DOWN");
         assertThat(health.get("database_error").asText()).as("says what is wrong").isNotBlank();
         assertThat(metrics(http).get("database").asText()).isEqualTo("DOWN");
+        assertThat(proxy.refused()).as("the service tried to reconnect, and was refused").isPositive();
 
         proxy.restore();
         Duration up = awaitHealth(http, 200, "UP");

@@ -25,7 +25,6 @@ final class TcpProxy implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final ServerSocket server;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final Thread acceptor;
     private volatile boolean cut;
@@ -55,19 +54,9 @@ final class TcpProxy implements AutoCloseable {
         cut = false;
     }
 
-    /** Connections open now. */
-    int open() {
-        return links.size();
-    }
-
     /** Connections closed on arrival because the proxy was cut or full. */
     int refused() {
         return refused.get();
-    }
-
-    /** Connections forwarded since the start. */
-    int forwarded() {
-        return accepted.get();
     }
 
     private void acceptLoop() {
@@ -102,7 +91,6 @@ final class TcpProxy implements AutoCloseable {
             link.close();
             return;
         }
-        accepted.incrementAndGet();
         Thread.ofVirtual().name("proxy-up").start(() -> pump(link, client, db));
         Thread.ofVirtual().name("proxy-down").start(() -> pump(link, db, client));
     }
