@@ -27,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,6 +43,7 @@ public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
     static final Duration START_DB_WAIT = Duration.ofSeconds(20);
     static final int READ_POOL_SIZE = 2;
+    static final Duration POOL_CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final Config config;
     private final AcceptLogFactory acceptLogFactory;
@@ -248,21 +251,41 @@ public final class Service {
         } catch (IOException e) {
             log.warn("event=journal_close_failed error=\"{}\"", e.getMessage());
         }
-        if (healthPool != null) {
-            healthPool.close();
-        }
-        if (readPool != null) {
-            readPool.close();
-        }
-        if (pool != null) {
-            pool.close();
-        }
+        closePools();
         try {
             if (dataDirLock != null) {
                 dataDirLock.close(); // releases the lock
             }
         } catch (IOException e) {
             log.warn("event=data_dir_unlock_failed error=\"{}\"", e.getMessage());
+        }
+    }
+
+    /**
+     * Closes the pools at once, waiting at most {@link #POOL_CLOSE_WAIT}. With the database away, HikariCP's close
+     * waits out its pending connection attempts, up to the connection timeout per pool, one pool after the other:
+     * that held the exit seconds past --shutdown-timeout for nothing, since whatever is unstored is on disk by now
+     * and the exit closes the sockets anyway.
+     */
+    private void closePools() {
+        List<Thread> closing = new ArrayList<>(3);
+        for (HikariDataSource p : Arrays.asList(healthPool, readPool, pool)) {
+            if (p != null) {
+                closing.add(Thread.ofVirtual().name("close-" + p.getPoolName()).start(p::close));
+            }
+        }
+        long deadline = System.nanoTime() + POOL_CLOSE_WAIT.toNanos();
+        try {
+            for (Thread t : closing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                    log.warn("event=pool_close_timeout wait={} note=\"the database does not answer; its connections "
+                            + "close with the process\"", POOL_CLOSE_WAIT);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -25,16 +25,25 @@ final class JarProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts {@code java -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}. */
+    /** Starts {@code java -Xmx512m -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}. */
     static JarProcess start(Path log, List<String> args) throws IOException {
+        return start(log, List.of("-Xmx512m"), args);
+    }
+
+    /**
+     * Starts {@code java jvmArgs... -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}.
+     * The JVM arguments are the operator's: a heap limit, GC logging.
+     */
+    static JarProcess start(Path log, List<String> jvmArgs, List<String> args) throws IOException {
         String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
         if (!Files.exists(Path.of(jar))) {
             throw new IllegalStateException("the service jar " + jar + " is missing: run `make build` first");
         }
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar,
-                "--port", Integer.toString(port)));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar, "--port", Integer.toString(port)));
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -49,6 +58,10 @@ final class JarProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** Waits until GET /health answers 200, or fails with the log when the process dies or time runs out. */

@@ -1,5 +1,8 @@
 package io.eventpipeline;
 
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.eventpipeline.storage.Database;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,6 +16,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A database the integration tests run against, reached with plain JDBC to check what the service stored.
@@ -20,6 +25,7 @@ import java.util.function.BooleanSupplier;
  */
 public record TestDb(String name, String url) {
     public static final String ENV = "PIPELINE_TEST_DB_URL";
+    private static final Pattern MYSQL_URL = Pattern.compile("(jdbc:(?:mysql|mariadb)://)([^/:?]+)(?::(\\d+))?(/.*)?");
 
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(Database.withDriverOptions(url));
@@ -109,5 +115,55 @@ public record TestDb(String name, String url) {
     /** In CI a database suite must run; elsewhere it is skipped with a visible message. */
     public static boolean requiredHere() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /**
+     * The MariaDB/MySQL named by PIPELINE_TEST_DB_URL. Without it, {@code suite} is skipped with a message on
+     * stderr, or fails under CI=true, where every database suite must run. Call it from a {@code @BeforeAll}.
+     */
+    public static TestDb requireFromEnvironment(String suite) {
+        TestDb database = fromEnvironment();
+        if (database == null) {
+            String message = ENV + " is not set: " + suite + " did not run. Set it to e.g. "
+                    + "jdbc:mysql://127.0.0.1:3306/pipeline_it?user=root&password= (an empty database).";
+            if (requiredHere()) {
+                fail(message + " In CI this suite must run.");
+            }
+            System.err.println("SKIPPED: " + message);
+            assumeTrue(false, message);
+        }
+        return database;
+    }
+
+    /** Host of a MariaDB/MySQL URL. */
+    public String host() {
+        return mysqlUrl().group(2);
+    }
+
+    /** Port of a MariaDB/MySQL URL (3306 when it names none). */
+    public int port() {
+        String port = mysqlUrl().group(3);
+        return port == null ? 3306 : Integer.parseInt(port);
+    }
+
+    /** The same database, user and options, reached through {@code 127.0.0.1:port} (a proxy). */
+    public String urlVia(int port) {
+        Matcher m = mysqlUrl();
+        return m.group(1) + "127.0.0.1:" + port + (m.group(4) == null ? "" : m.group(4));
+    }
+
+    private Matcher mysqlUrl() {
+        Matcher m = MYSQL_URL.matcher(url);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(name + ": not a jdbc:mysql://host[:port]/database URL");
+        }
+        return m;
+    }
+
+    /** Runs one statement (DDL such as a trigger, for fault injection). */
+    public void execute(String sql) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 }

@@ -64,6 +64,7 @@ public final class BatchWriter {
                 stored(batch, inserted);
                 return;
             } catch (Exception e) {
+                throwIfInterrupted(e);
                 if (Failures.isTransient(e)) {
                     transientFailures++;
                     metrics.retries.increment();
@@ -114,6 +115,7 @@ public final class BatchWriter {
                 repository.deadLetter(envelope.event(), error, attempts);
                 break;
             } catch (Exception e) {
+                throwIfInterrupted(e);
                 if (!Failures.isTransient(e)) {
                     // Nowhere left in the database to keep it: the log is the last place. Never silently dropped.
                     log.error("event=dead_letter_failed id={} error=\"{}\" dead_letter_error=\"{}\" event_json={}",
@@ -128,6 +130,20 @@ public final class BatchWriter {
         metrics.failed.increment();
         log.warn("event=dead_letter id={} attempts={} error=\"{}\"", envelope.event().id(), attempts, error);
         release(List.of(envelope));
+    }
+
+    /**
+     * A stop past the shutdown deadline interrupts the worker, and the pool or the driver then fails the attempt
+     * with an SQLException ("Interrupted during connection acquisition"). That says nothing about the data: it
+     * must not count as a refusal (which would bisect the batch and dead-letter every event of it), but stop the
+     * store so that the caller keeps the batch for the next start.
+     */
+    private static void throwIfInterrupted(Exception cause) throws InterruptedException {
+        if (Thread.interrupted()) {
+            InterruptedException stop = new InterruptedException("stopped during a store attempt");
+            stop.initCause(cause);
+            throw stop;
+        }
     }
 
     /** Tells the accept log, one call per run of events from the same segment. */
