@@ -66,7 +66,8 @@ class BatchWriterInterruptTest {
     private static List<Envelope> batch(int n) {
         List<Envelope> batch = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Event e = new Event("e-" + i, "t", "s", null, null, "{}".getBytes(StandardCharsets.UTF_8), Instant.now());
+            Event e = new Event("e-" + i, "t", "s", null, null, "{}".getBytes(StandardCharsets.UTF_8), Instant.now(),
+                    null);
             batch.add(new Envelope(e, 1, System.nanoTime()));
         }
         return batch;
