@@ -58,7 +58,8 @@ interface QueryScenarios {
         List<String> names = new ArrayList<>();
         e.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("id", "type", "source", "user_id", "timestamp", "data", "received_at",
-                "created_at");
+                "created_at", "key_name");
+        assertThat(e.get("key_name").isNull()).as("no API keys configured").isTrue();
 
         JsonNode bare = client().get("/events/q-2").json();
         assertThat(bare.get("user_id").isNull()).isTrue();
