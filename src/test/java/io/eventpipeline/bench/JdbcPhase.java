@@ -1,0 +1,96 @@
+package io.eventpipeline.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.StartupException;
+import io.eventpipeline.config.Config;
+import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.Dialect;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Runs a database-only phase in the bench JVM: a pool built exactly as the service builds its own (same driver URL
+ * options, same session settings), fresh tables from the service's schema, and {@code connections} threads that
+ * each hold one connection and repeat a step until the time is up.
+ */
+final class JdbcPhase {
+    /** One round of a phase on its connection: returns the rows it inserted. */
+    interface Step {
+        int run(Connection c) throws SQLException;
+    }
+
+    /** What a phase stored, and how many rows a COUNT(*) found afterwards (they should agree). */
+    record Result(int connections, int rowsPerStatement, long rows, double seconds, double eventsPerSecond,
+            long countedRows) {
+    }
+
+    private JdbcPhase() {
+    }
+
+    static Result run(String url, Path scratch, int connections, int rowsPerStatement, Duration duration, Step step)
+            throws SQLException, StartupException, InterruptedException {
+        Config config = Config.builder().dbUrl(url).dataDir(scratch).build();
+        try (HikariDataSource pool = Database.pool(config, "bench-jdbc", connections, Duration.ofSeconds(5))) {
+            Database.awaitReachable(pool, url, Duration.ofSeconds(10));
+            recreateTables(pool, Dialect.of(url));
+            LongAdder rows = new LongAdder();
+            long[] lastEnd = new long[connections];
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            long start = System.nanoTime();
+            long deadline = start + duration.toNanos();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                int slot = i;
+                threads.add(Thread.ofPlatform().name("bench-jdbc-" + i).start(() -> {
+                    try (Connection c = pool.getConnection()) {
+                        while (System.nanoTime() < deadline && failure.get() == null) {
+                            rows.add(step.run(c));
+                            lastEnd[slot] = System.nanoTime();
+                        }
+                    } catch (SQLException | RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                // A statement is bounded by the driver's socket timeout (60 s), so the join is bounded too.
+                t.join(duration.plusSeconds(90));
+            }
+            if (failure.get() != null) {
+                throw new SQLException("the JDBC phase failed: " + Database.rootMessage(failure.get()), failure.get());
+            }
+            long end = start;
+            for (long t : lastEnd) {
+                end = Math.max(end, t);
+            }
+            double seconds = (end - start) / 1e9;
+            long counted = count(pool);
+            return new Result(connections, rowsPerStatement, rows.sum(), seconds,
+                    seconds > 0 ? rows.sum() / seconds : 0, counted);
+        }
+    }
+
+    /** Drops and recreates the service's tables, so that every phase starts from the same empty schema. */
+    private static void recreateTables(HikariDataSource pool, Dialect dialect) throws SQLException, StartupException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS events");
+            s.execute("DROP TABLE IF EXISTS events_dead_letter");
+        }
+        Database.applySchema(pool, dialect);
+    }
+
+    private static long count(HikariDataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT COUNT(*) FROM events")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
