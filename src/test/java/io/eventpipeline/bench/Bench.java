@@ -113,10 +113,12 @@ public final class Bench {
         try {
             progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
                     JdbcCeiling.CONNECTIONS, JdbcCeiling.ROWS_PER_STATEMENT);
-            JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.phase());
+            JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.warmup(),
+                    options.phase());
             progress.say("(c) seed design on %s: one INSERT per event, autocommit, %d connections", target.name(),
                     SeedDesign.CONNECTIONS);
-            JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.phase());
+            JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.warmup(),
+                    options.phase());
             Map<String, Results.Service> runs = new LinkedHashMap<>();
             runs.put("journal", service.run(target, null));
             runs.put("memory", service.run(target, "memory"));

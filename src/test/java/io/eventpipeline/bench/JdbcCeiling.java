@@ -16,9 +16,10 @@ final class JdbcCeiling {
     private JdbcCeiling() {
     }
 
-    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, Duration duration) throws Exception {
+    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, Duration warmup, Duration duration)
+            throws Exception {
         String sql = EventRows.insertSql(Dialect.of(url), ROWS_PER_STATEMENT);
-        return JdbcPhase.run(url, scratch, CONNECTIONS, ROWS_PER_STATEMENT, duration, c -> {
+        return JdbcPhase.run(url, scratch, CONNECTIONS, ROWS_PER_STATEMENT, warmup, duration, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 EventRows.bind(ps, events.events(ROWS_PER_STATEMENT));
                 ps.executeUpdate();

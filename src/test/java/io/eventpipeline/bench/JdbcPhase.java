@@ -34,47 +34,58 @@ final class JdbcPhase {
     private JdbcPhase() {
     }
 
-    static Result run(String url, Path scratch, int connections, int rowsPerStatement, Duration duration, Step step)
-            throws SQLException, StartupException, InterruptedException {
+    static Result run(String url, Path scratch, int connections, int rowsPerStatement, Duration warmup,
+            Duration duration, Step step) throws SQLException, StartupException, InterruptedException {
         Config config = Config.builder().dbUrl(url).dataDir(scratch).build();
         try (HikariDataSource pool = Database.pool(config, "bench-jdbc", connections, Duration.ofSeconds(5))) {
             Database.awaitReachable(pool, url, Duration.ofSeconds(10));
-            recreateTables(pool, Dialect.of(url));
-            LongAdder rows = new LongAdder();
-            long[] lastEnd = new long[connections];
-            AtomicReference<Exception> failure = new AtomicReference<>();
+            Dialect dialect = Dialect.of(url);
+            // Warm up as the servers are warmed up, so that (b) and (c) are not measured with a cold JIT.
+            recreateTables(pool, dialect);
+            repeat(pool, connections, warmup, step);
+            recreateTables(pool, dialect);
             long start = System.nanoTime();
-            long deadline = start + duration.toNanos();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < connections; i++) {
-                int slot = i;
-                threads.add(Thread.ofPlatform().name("bench-jdbc-" + i).start(() -> {
-                    try (Connection c = pool.getConnection()) {
-                        while (System.nanoTime() < deadline && failure.get() == null) {
-                            rows.add(step.run(c));
-                            lastEnd[slot] = System.nanoTime();
-                        }
-                    } catch (SQLException | RuntimeException e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                // A statement is bounded by the driver's socket timeout (60 s), so the join is bounded too.
-                t.join(duration.plusSeconds(90));
-            }
-            if (failure.get() != null) {
-                throw new SQLException("the JDBC phase failed: " + Database.rootMessage(failure.get()), failure.get());
-            }
-            long end = start;
-            for (long t : lastEnd) {
-                end = Math.max(end, t);
-            }
-            double seconds = (end - start) / 1e9;
-            long counted = count(pool);
-            return new Result(connections, rowsPerStatement, rows.sum(), seconds,
-                    seconds > 0 ? rows.sum() / seconds : 0, counted);
+            long[] rowsAndEnd = repeat(pool, connections, duration, step);
+            double seconds = (rowsAndEnd[1] - start) / 1e9;
+            return new Result(connections, rowsPerStatement, rowsAndEnd[0], seconds,
+                    seconds > 0 ? rowsAndEnd[0] / seconds : 0, count(pool));
         }
+    }
+
+    /** Each connection repeats the step until the time is up; returns the rows and when the last step ended. */
+    private static long[] repeat(HikariDataSource pool, int connections, Duration duration, Step step)
+            throws SQLException, InterruptedException {
+        LongAdder rows = new LongAdder();
+        long[] lastEnd = new long[connections];
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        long deadline = start + duration.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            int slot = i;
+            threads.add(Thread.ofPlatform().name("bench-jdbc-" + i).start(() -> {
+                try (Connection c = pool.getConnection()) {
+                    while (System.nanoTime() < deadline && failure.get() == null) {
+                        rows.add(step.run(c));
+                        lastEnd[slot] = System.nanoTime();
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            // A statement is bounded by the driver's socket timeout (60 s), so the join is bounded too.
+            t.join(duration.plusSeconds(90));
+        }
+        if (failure.get() != null) {
+            throw new SQLException("the JDBC phase failed: " + Database.rootMessage(failure.get()), failure.get());
+        }
+        long end = start;
+        for (long t : lastEnd) {
+            end = Math.max(end, t);
+        }
+        return new long[] {rows.sum(), end};
     }
 
     /** Drops and recreates the service's tables, so that every phase starts from the same empty schema. */
