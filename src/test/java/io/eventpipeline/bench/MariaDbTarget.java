@@ -5,6 +5,7 @@ import io.eventpipeline.storage.Database;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
@@ -47,12 +48,21 @@ final class MariaDbTarget implements BenchTarget {
             s.execute("DROP DATABASE IF EXISTS " + DATABASE);
             s.execute("CREATE DATABASE " + DATABASE + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
             DatabaseMetaData meta = c.getMetaData();
-            description.put("product", meta.getDatabaseProductName());
-            description.put("version", meta.getDatabaseProductVersion());
+            // The driver calls MariaDB "MySQL 5.5.5-10.x-MariaDB" (its handshake's disguise); VERSION() does not.
+            String version = version(s);
+            description.put("product", version.contains("MariaDB") ? "MariaDB" : meta.getDatabaseProductName());
+            description.put("version", version);
             description.put("driver", meta.getDriverName() + " " + meta.getDriverVersion());
         }
         description.put("url", Config.redactUrl(url));
         return new MariaDbTarget(serverUrl, url, description);
+    }
+
+    private static String version(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT VERSION()")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /** True when the server of {@code anyUrl} accepts a connection within ~2 s. */
