@@ -3,7 +3,6 @@ package io.eventpipeline.bench;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
