@@ -98,11 +98,13 @@ public final class Bench {
             load.closedLoop(bare.events(), ServiceBench.SINGLE_CONNECTIONS, options.warmup(), events::single, 1);
             java.time.Duration cpu = jvm.cpuTime();
             long benchCpu = ServiceBench.benchCpuNanos();
+            MachineCpu machine = MachineCpu.start();
             LoadGenerator.ClosedLoop r = load.closedLoop(bare.events(), ServiceBench.SINGLE_CONNECTIONS,
                     options.phase(), events::single, 1);
             Results.Ingest single = new Results.Ingest(ServiceBench.SINGLE_CONNECTIONS, 1, r.requests(),
                     r.acceptedEvents(), r.refused(), r.failed(), r.seconds(), r.acceptedPerSecond(), null, null, null,
-                    jvm.cpuTime().minus(cpu).toMillis() / 1000.0, (ServiceBench.benchCpuNanos() - benchCpu) / 1e9);
+                    jvm.cpuTime().minus(cpu).toMillis() / 1000.0, (ServiceBench.benchCpuNanos() - benchCpu) / 1e9,
+                    machine.busyCores());
             return new Results.HttpCeiling(startupMs, jvm.peakRssKib() / 1024.0, single);
         }
     }

@@ -8,12 +8,12 @@ import org.junit.jupiter.api.Test;
 
 class GoalsTest {
     private static Results.Ingest ingest(Double endToEnd) {
-        return new Results.Ingest(1, 1, 1, 1, 0, 0, 1, 1, 1L, 1.0, endToEnd, 0, 0);
+        return new Results.Ingest(1, 1, 1, 1, 0, 0, 1, 1, 1L, 1.0, endToEnd, 0, 0, 1);
     }
 
     private static Results.Service service(Double singleE2e, Double batchE2e, double p99, double rss, long startMs) {
         return new Results.Service("(default)", "journal", startMs, rss, ingest(singleE2e), ingest(batchE2e),
-                new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99), Map.of());
+                new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99, 1), Map.of());
     }
 
     @Test

@@ -26,9 +26,12 @@ final class JdbcPhase {
         int run(Connection c) throws SQLException;
     }
 
-    /** What a phase stored, and how many rows a COUNT(*) found afterwards (they should agree). */
+    /**
+     * What a phase stored, how many rows a COUNT(*) found afterwards (they should agree), and how many cores the
+     * whole machine kept busy meanwhile (the database's, the bench's and anyone else's work).
+     */
     record Result(int connections, int rowsPerStatement, long rows, double seconds, double eventsPerSecond,
-            long countedRows) {
+            long countedRows, double machineBusyCores) {
     }
 
     private JdbcPhase() {
@@ -45,10 +48,12 @@ final class JdbcPhase {
             repeat(pool, connections, warmup, step);
             recreateTables(pool, dialect);
             long start = System.nanoTime();
+            MachineCpu machine = MachineCpu.start();
             long[] rowsAndEnd = repeat(pool, connections, duration, step);
+            double busyCores = machine.busyCores();
             double seconds = (rowsAndEnd[1] - start) / 1e9;
             return new Result(connections, rowsPerStatement, rowsAndEnd[0], seconds,
-                    seconds > 0 ? rowsAndEnd[0] / seconds : 0, count(pool));
+                    seconds > 0 ? rowsAndEnd[0] / seconds : 0, count(pool), busyCores);
         }
     }
 

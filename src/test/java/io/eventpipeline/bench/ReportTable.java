@@ -21,8 +21,9 @@ final class ReportTable {
         out.printf("%n%-62s %10s ev/s   start %,d ms, peak RSS %.0f MiB%n",
                 "(a) HTTP ceiling: bare Javalin, parse + 202, 64 connections", rate(a.single().acceptedPerSecond()),
                 a.startupMs(), a.peakRssMib());
-        out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s%n", a.single().serverCpuSeconds(),
-                a.single().loadGeneratorCpuSeconds(), a.single().sendSeconds());
+        out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s; the machine kept %.1f of %d cores busy%n",
+                a.single().serverCpuSeconds(), a.single().loadGeneratorCpuSeconds(), a.single().sendSeconds(),
+                a.single().machineBusyCores(), m.cores());
         for (Results.Target t : r.targets().values()) {
             printTarget(t, out);
         }
@@ -32,10 +33,12 @@ final class ReportTable {
     private static void printTarget(Results.Target t, PrintStream out) {
         out.printf("%n%s: %s %s%n", t.name(), t.database().get("product"), t.database().get("version"));
         out.printf("  %-60s %12s %12s%n", "phase", "accepted/s", "stored/s");
-        out.printf("  %-60s %12s %12s%n", "(b) DB ceiling: multi-row INSERT, 4 connections x 500 rows", "",
-                rate(t.dbCeiling().eventsPerSecond()));
-        out.printf("  %-60s %12s %12s%n", "(c) seed design: one INSERT per event, autocommit, 4 conns", "",
-                rate(t.seedDesign().eventsPerSecond()));
+        out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
+                "(b) DB ceiling: multi-row INSERT, 4 connections x 500 rows", "", rate(t.dbCeiling().eventsPerSecond()),
+                t.dbCeiling().machineBusyCores());
+        out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
+                "(c) seed design: one INSERT per event, autocommit, 4 conns", "", rate(t.seedDesign().eventsPerSecond()),
+                t.seedDesign().machineBusyCores());
         for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
             Results.Service s = e.getValue();
             String flags = e.getKey().equals("journal") ? "default flags" : "--durability " + s.durabilityFlag();
@@ -45,9 +48,9 @@ final class ReportTable {
                     + " connections", s.batch());
             Results.Latency l = s.latency();
             out.printf("      open loop at %,.0f req/s (%,.0f achieved): p50 %.2f  p99 %.2f  p99.9 %.2f ms "
-                    + "(max %.1f)%s%n", l.targetRequestsPerSecond(), l.achievedRequestsPerSecond(), l.p50Ms(),
-                    l.p99Ms(), l.p999Ms(), l.maxMs(), l.refused() + l.failed() > 0
-                            ? ", " + l.refused() + " refused, " + l.failed() + " failed" : "");
+                    + "(max %.1f; machine busy %.1f cores)%s%n", l.targetRequestsPerSecond(),
+                    l.achievedRequestsPerSecond(), l.p50Ms(), l.p99Ms(), l.p999Ms(), l.maxMs(), l.machineBusyCores(),
+                    l.refused() + l.failed() > 0 ? ", " + l.refused() + " refused, " + l.failed() + " failed" : "");
             out.printf("      start %,d ms, peak RSS %.0f MiB%n", s.startupMs(), s.peakRssMib());
         }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
@@ -70,9 +73,9 @@ final class ReportTable {
         String stored = i.endToEndPerSecond() != null ? rate(i.endToEndPerSecond())
                 : "incomplete: " + i.storedEvents() + "/" + i.acceptedEvents();
         out.printf("      %-56s %12s %12s%s%n", label, rate(i.acceptedPerSecond()), stored, problems);
-        out.printf("        server CPU %.1f s, load generator CPU %.1f s; sent for %.1f s, stored after %.1f s%n",
-                i.serverCpuSeconds(), i.loadGeneratorCpuSeconds(), i.sendSeconds(),
-                i.endToEndSeconds() == null ? Double.NaN : i.endToEndSeconds());
+        out.printf("        sent for %.1f s (server CPU %.1f s, load generator CPU %.1f s, machine busy %.1f cores), "
+                + "all stored after %.1f s%n", i.sendSeconds(), i.serverCpuSeconds(), i.loadGeneratorCpuSeconds(),
+                i.machineBusyCores(), i.endToEndSeconds() == null ? Double.NaN : i.endToEndSeconds());
     }
 
     private static String rate(double v) {

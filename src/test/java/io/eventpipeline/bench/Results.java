@@ -56,7 +56,8 @@ record Results(
     /**
      * A closed-loop ingest phase; {@code refused} counts 503 answers (queue full), {@code failed} anything else
      * but a 202. {@code endToEndPerSecond} counts from the first request to the moment the last
-     * accepted event was in the database; null when they did not all arrive within the wait.
+     * accepted event was in the database; null when they did not all arrive within the wait. The CPU figures
+     * cover the sending time; {@code machineBusyCores} counts every process on the machine (-1: unknown).
      */
     record Ingest(
             int connections,
@@ -71,7 +72,8 @@ record Results(
             Double endToEndSeconds,
             Double endToEndPerSecond,
             double serverCpuSeconds,
-            double loadGeneratorCpuSeconds) {
+            double loadGeneratorCpuSeconds,
+            double machineBusyCores) {
     }
 
     /** The open-loop phase, latencies measured from each request's scheduled send time; refused = 503s. */
@@ -85,7 +87,8 @@ record Results(
             double p50Ms,
             double p99Ms,
             double p999Ms,
-            double maxMs) {
+            double maxMs,
+            double machineBusyCores) {
     }
 
     void write(Path file) throws IOException {

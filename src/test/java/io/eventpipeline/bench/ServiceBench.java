@@ -77,24 +77,28 @@ final class ServiceBench {
         table.truncate();
         Duration serverCpu = jvm.cpuTime();
         long benchCpu = benchCpuNanos();
+        MachineCpu machine = MachineCpu.start();
         LoadGenerator.ClosedLoop r = load.closedLoop(uri, connections, options.phase(), body, eventsPerRequest);
         double loadCpu = (benchCpuNanos() - benchCpu) / 1e9;
+        double busyCores = machine.busyCores();
+        double serverCpuSeconds = jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0;
         EventTable.Stored stored = table.awaitCount(r.acceptedEvents(), options.drainTimeout());
         double e2eSeconds = (stored.atNanos() - r.startNanos()) / 1e9;
         return new Results.Ingest(connections, eventsPerRequest, r.requests(), r.acceptedEvents(), r.refused(),
                 r.failed(), r.seconds(), r.acceptedPerSecond(), stored.rows(), e2eSeconds,
-                stored.complete() ? r.acceptedEvents() / e2eSeconds : null,
-                jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0, loadCpu);
+                stored.complete() ? r.acceptedEvents() / e2eSeconds : null, serverCpuSeconds, loadCpu, busyCores);
     }
 
     private Results.Latency latency(EventTable table, URI uri, double perSecond) throws Exception {
         table.truncate();
+        MachineCpu machine = MachineCpu.start();
         OpenLoop.Result r = new OpenLoop(load).run(uri, perSecond, options.phase(), events::single);
+        double busyCores = machine.busyCores();
         // Not measured, but the next process must not start while this one is still writing.
         table.awaitCount(r.answered() - r.refused() - r.failed(), options.drainTimeout());
         Percentiles p = r.latency();
         return new Results.Latency(r.targetPerSecond(), r.achievedPerSecond(), r.scheduled(), r.answered(),
-                r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs());
+                r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), busyCores);
     }
 
     private Map<String, Object> json(URI uri) throws Exception {
