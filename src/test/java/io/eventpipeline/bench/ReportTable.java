@@ -61,6 +61,8 @@ final class ReportTable {
                     (g.higherIsBetter() ? ">= " : "<= ") + String.format("%.2f", g.requiredRatio()),
                     g.pass() ? "PASS" : "MISS");
         }
+        out.printf("  (b)/(c) = %.1f: what batching alone buys on this database (the 15x goal needs more than that)%n",
+                t.dbCeiling().eventsPerSecond() / t.seedDesign().eventsPerSecond());
         StringBuilder jm = new StringBuilder("  journal / memory (default flags over --durability memory):");
         t.journalOverMemory().forEach((k, v) -> jm.append(' ').append(k).append(' ')
                 .append(v == null ? "-" : String.format("%.2f", v)).append(','));

@@ -29,11 +29,11 @@ final class Svg {
             rows.add(new Bar("(a) and (b) in series: 1/(1/a+1/b)", 1 / (1 / a + 1 / b), "#bdbdbd"));
             rows.add(new Bar("(c) seed design: INSERT per event", t.seedDesign().eventsPerSecond(), "#d95f02"));
             for (var e : t.service().entrySet()) {
-                String which = e.getKey().equals("journal") ? "default" : "memory";
+                String which = e.getKey().equals("journal") ? "default (journal)" : "--durability memory";
                 String color = e.getKey().equals("journal") ? "#1b9e77" : "#7570b3";
-                rows.add(new Bar("(d) service " + which + ": single events, end-to-end",
+                rows.add(new Bar("(d) " + which + ": single events, end-to-end",
                         e.getValue().single().endToEndPerSecond(), color));
-                rows.add(new Bar("(d) service " + which + ": batches of 100, end-to-end",
+                rows.add(new Bar("(d) " + which + ": batches of 100, end-to-end",
                         e.getValue().batch().endToEndPerSecond(), color));
             }
         }
