@@ -81,7 +81,8 @@ public final class Bench {
                 }
             }
         }
-        return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(), options.warmup().toMillis() / 1000.0,
+        return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(),
+                options.serverWarmUp().max().toMillis() / 1000.0,
                 machine.withLoadAverageAtEnd(), LoadGenerator.NAME, options.jvmFlags(), http, targets,
                 Math.round(progress.elapsedSeconds() * 10) / 10.0);
     }
@@ -95,7 +96,10 @@ public final class Bench {
                     .toMillis();
             progress.say("(a) HTTP ceiling: bare Javalin up in %d ms; %d connections", startupMs,
                     ServiceBench.SINGLE_CONNECTIONS);
-            load.closedLoop(bare.events(), ServiceBench.SINGLE_CONNECTIONS, options.warmup(), events::single, 1);
+            WarmUp.Done warm = WarmUp.run(options.serverWarmUp(), d -> load.closedLoop(bare.events(),
+                    ServiceBench.SINGLE_CONNECTIONS, d, events::single, 1).acceptedPerSecond());
+            progress.say("(a) warmed up in %.1f s (%d rounds, last %.0f ev/s)", warm.seconds(), warm.rounds(),
+                    warm.lastRate());
             java.time.Duration cpu = jvm.cpuTime();
             long benchCpu = ServiceBench.benchCpuNanos();
             MachineCpu machine = MachineCpu.start();
@@ -105,7 +109,7 @@ public final class Bench {
                     r.acceptedEvents(), r.refused(), r.failed(), r.seconds(), r.acceptedPerSecond(), null, null, null,
                     jvm.cpuTime().minus(cpu).toMillis() / 1000.0, (ServiceBench.benchCpuNanos() - benchCpu) / 1e9,
                     machine.busyCores());
-            return new Results.HttpCeiling(startupMs, jvm.peakRssKib() / 1024.0, single);
+            return new Results.HttpCeiling(startupMs, jvm.peakRssKib() / 1024.0, warm.seconds(), single);
         }
     }
 
@@ -115,11 +119,11 @@ public final class Bench {
         try {
             progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
                     JdbcCeiling.CONNECTIONS, JdbcCeiling.ROWS_PER_STATEMENT);
-            JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.warmup(),
+            JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
                     options.phase());
             progress.say("(c) seed design on %s: one INSERT per event, autocommit, %d connections", target.name(),
                     SeedDesign.CONNECTIONS);
-            JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.warmup(),
+            JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
                     options.phase());
             Map<String, Results.Service> runs = new LinkedHashMap<>();
             runs.put("journal", service.run(target, null));

@@ -22,7 +22,8 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
     static final String USAGE = """
             Usage: Bench [--seconds N] [--db-url URL] [--targets mariadb,h2] [--out DIR] [--jar PATH]
                          [--jvm-flag FLAG]... [--jfr]
-              --seconds N      length of each measured phase (default 8; the whole run takes about 25 x N s)
+              --seconds N      length of each measured phase (default 8); each server is first warmed up until
+                               its rate settles (at most 2.5 N s). A default run takes 4-5 minutes
               --db-url URL     MariaDB/MySQL server, e.g. jdbc:mysql://127.0.0.1:3306/x?user=root&password=
                                (default: $PIPELINE_BENCH_DB_URL, else the local MariaDB if it answers). The bench
                                creates, uses and drops its own database 'pipeline_bench' on that server.
@@ -37,9 +38,26 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
-    /** Long enough for the JIT to compile the hot paths, short enough not to dominate the run. */
-    Duration warmup() {
-        return Duration.ofMillis(Math.round(Math.max(250, Math.min(3000, seconds * 250))));
+    /** A server JVM is warmed up until its rate settles, for at most 2.5 phases (20 s by default). */
+    WarmUp.Plan serverWarmUp() {
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 2500, 1000, 20_000)));
+    }
+
+    /** The bench JVM's own JDBC code settles sooner: at most one phase (8 s by default). */
+    WarmUp.Plan jdbcWarmUp() {
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 1000, 1000, 8_000)));
+    }
+
+    private Duration warmUpRound() {
+        return millis(clamp(seconds * 125, 250, 1000));
+    }
+
+    private static double clamp(double v, double min, double max) {
+        return Math.max(min, Math.min(max, v));
+    }
+
+    private static Duration millis(double ms) {
+        return Duration.ofMillis(Math.round(ms));
     }
 
     /** How long the bench waits for accepted events to reach the database after a phase. */

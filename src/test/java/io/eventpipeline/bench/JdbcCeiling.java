@@ -16,10 +16,10 @@ final class JdbcCeiling {
     private JdbcCeiling() {
     }
 
-    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, Duration warmup, Duration duration)
+    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, WarmUp.Plan warmUp, Duration duration)
             throws Exception {
         String sql = EventRows.insertSql(Dialect.of(url), ROWS_PER_STATEMENT);
-        return JdbcPhase.run(url, scratch, CONNECTIONS, ROWS_PER_STATEMENT, warmup, duration, c -> {
+        return JdbcPhase.run(url, scratch, CONNECTIONS, ROWS_PER_STATEMENT, warmUp, duration, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 EventRows.bind(ps, events.events(ROWS_PER_STATEMENT));
                 ps.executeUpdate();

@@ -31,21 +31,21 @@ final class JdbcPhase {
      * whole machine kept busy meanwhile (the database's, the bench's and anyone else's work).
      */
     record Result(int connections, int rowsPerStatement, long rows, double seconds, double eventsPerSecond,
-            long countedRows, double machineBusyCores) {
+            long countedRows, double machineBusyCores, double warmupSeconds) {
     }
 
     private JdbcPhase() {
     }
 
-    static Result run(String url, Path scratch, int connections, int rowsPerStatement, Duration warmup,
-            Duration duration, Step step) throws SQLException, StartupException, InterruptedException {
+    static Result run(String url, Path scratch, int connections, int rowsPerStatement, WarmUp.Plan warmUp,
+            Duration duration, Step step) throws Exception {
         Config config = Config.builder().dbUrl(url).dataDir(scratch).build();
         try (HikariDataSource pool = Database.pool(config, "bench-jdbc", connections, Duration.ofSeconds(5))) {
             Database.awaitReachable(pool, url, Duration.ofSeconds(10));
             Dialect dialect = Dialect.of(url);
             // Warm up as the servers are warmed up, so that (b) and (c) are not measured with a cold JIT.
             recreateTables(pool, dialect);
-            repeat(pool, connections, warmup, step);
+            WarmUp.Done warm = WarmUp.run(warmUp, d -> repeat(pool, connections, d, step)[0] / (d.toNanos() / 1e9));
             recreateTables(pool, dialect);
             long start = System.nanoTime();
             MachineCpu machine = MachineCpu.start();
@@ -53,7 +53,7 @@ final class JdbcPhase {
             double busyCores = machine.busyCores();
             double seconds = (rowsAndEnd[1] - start) / 1e9;
             return new Result(connections, rowsPerStatement, rowsAndEnd[0], seconds,
-                    seconds > 0 ? rowsAndEnd[0] / seconds : 0, count(pool), busyCores);
+                    seconds > 0 ? rowsAndEnd[0] / seconds : 0, count(pool), busyCores, warm.seconds());
         }
     }
 

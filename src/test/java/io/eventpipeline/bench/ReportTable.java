@@ -10,17 +10,18 @@ final class ReportTable {
 
     static void print(Results r, PrintStream out) {
         Machine m = r.machine();
-        out.printf("%nEvent Pipeline benchmark, %s, commit %s, %.1f s per phase (after %.2f s of warm-up)%n",
-                r.startedAt(), m.gitCommit() == null ? "?" : m.gitCommit(), r.secondsPerPhase(), r.warmupSeconds());
+        out.printf("%nEvent Pipeline benchmark, %s, commit %s, %.1f s per phase, each server warmed up until its "
+                + "rate settled (at most %.0f s)%n", r.startedAt(), m.gitCommit() == null ? "?" : m.gitCommit(),
+                r.secondsPerPhase(), r.maxWarmupSeconds());
         out.printf("machine: %s; load average %s at start, %s at end%n", m.summary(), m.loadAverageAtStart(),
                 m.loadAverageAtEnd());
         out.printf("load generator: %s%n", r.loadGenerator());
         out.printf("server JVM flags (bare server and service alike): %s%n",
                 r.jvmFlags().isEmpty() ? "none (as `java -jar`)" : String.join(" ", r.jvmFlags()));
         Results.HttpCeiling a = r.httpCeiling();
-        out.printf("%n%-62s %10s ev/s   start %,d ms, peak RSS %.0f MiB%n",
+        out.printf("%n%-62s %10s ev/s   start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n",
                 "(a) HTTP ceiling: bare Javalin, parse + 202, 64 connections", rate(a.single().acceptedPerSecond()),
-                a.startupMs(), a.peakRssMib());
+                a.startupMs(), a.peakRssMib(), a.warmupSeconds());
         out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s; the machine kept %.1f of %d cores busy%n",
                 a.single().serverCpuSeconds(), a.single().loadGeneratorCpuSeconds(), a.single().sendSeconds(),
                 a.single().machineBusyCores(), m.cores());
@@ -51,7 +52,8 @@ final class ReportTable {
                     + "(max %.1f; machine busy %.1f cores)%s%n", l.targetRequestsPerSecond(),
                     l.achievedRequestsPerSecond(), l.p50Ms(), l.p99Ms(), l.p999Ms(), l.maxMs(), l.machineBusyCores(),
                     l.refused() + l.failed() > 0 ? ", " + l.refused() + " refused, " + l.failed() + " failed" : "");
-            out.printf("      start %,d ms, peak RSS %.0f MiB%n", s.startupMs(), s.peakRssMib());
+            out.printf("      start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n", s.startupMs(), s.peakRssMib(),
+                    s.warmupSeconds());
         }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
                 "ratio", "need");

@@ -16,7 +16,7 @@ record Results(
         int schemaVersion,
         String startedAt,
         double secondsPerPhase,
-        double warmupSeconds,
+        double maxWarmupSeconds,
         Machine machine,
         String loadGenerator,
         List<String> jvmFlags,
@@ -27,7 +27,7 @@ record Results(
     static final int SCHEMA_VERSION = 1;
 
     /** (a): the bare Javalin server. */
-    record HttpCeiling(long startupMs, double peakRssMib, Ingest single) {
+    record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
     }
 
     /** One database: its ceilings, the service on it with each durability, and the goals. */
@@ -47,6 +47,7 @@ record Results(
             String durabilityReported,
             long startupMs,
             double peakRssMib,
+            double warmupSeconds,
             Ingest single,
             Ingest batch,
             Latency latency,

@@ -15,10 +15,10 @@ final class SeedDesign {
     private SeedDesign() {
     }
 
-    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, Duration warmup, Duration duration)
+    static JdbcPhase.Result run(String url, Path scratch, EventFactory events, WarmUp.Plan warmUp, Duration duration)
             throws Exception {
         String sql = EventRows.insertSql(Dialect.of(url), 1);
-        return JdbcPhase.run(url, scratch, CONNECTIONS, 1, warmup, duration, c -> {
+        return JdbcPhase.run(url, scratch, CONNECTIONS, 1, warmUp, duration, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 EventRows.bind(ps, events.events(1));
                 ps.executeUpdate();

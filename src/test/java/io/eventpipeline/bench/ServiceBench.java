@@ -43,7 +43,8 @@ final class ServiceBench {
             progress.say("(d) %s on %s: up in %d ms, durability %s", run, target.name(), startup.toMillis(),
                     reported);
             try (EventTable table = new EventTable(dbUrl)) {
-                warmUp(service, table);
+                WarmUp.Done warm = warmUp(service, table);
+                progress.say("(d) %s: warmed up in %.1f s (%d rounds)", run, warm.seconds(), warm.rounds());
                 progress.say("(d) %s: single events, %d connections", run, SINGLE_CONNECTIONS);
                 Results.Ingest single = ingest(jvm, table, service.events(), SINGLE_CONNECTIONS, 1, events::single);
                 progress.say("(d) %s: batches of %d, %d connections", run, BATCH_EVENTS, BATCH_CONNECTIONS);
@@ -54,22 +55,32 @@ final class ServiceBench {
                 Results.Latency latency = latency(table, service.events(), rate);
                 Map<String, Object> metrics = json(service.metrics());
                 return new Results.Service(durability == null ? "(default)" : durability, reported,
-                        startup.toMillis(), jvm.peakRssKib() / 1024.0, single, batch, latency, metrics);
+                        startup.toMillis(), jvm.peakRssKib() / 1024.0, warm.seconds(), single, batch, latency,
+                        metrics);
             }
         } finally {
             TempDirs.delete(dataDir);
         }
     }
 
-    /** Runs both routes for a while so that the JIT has compiled them, then empties the table again. */
-    private void warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
-        Duration half = options.warmup().dividedBy(2);
-        long accepted = load.closedLoop(service.events(), SINGLE_CONNECTIONS, half, events::single, 1)
-                .acceptedEvents();
-        accepted += load.closedLoop(service.batch(), BATCH_CONNECTIONS, half, () -> events.batch(BATCH_EVENTS),
-                BATCH_EVENTS).acceptedEvents();
-        table.awaitCount(accepted, options.drainTimeout());
+    /**
+     * Runs both routes, half a round each, until their rates settle (the geometric mean, so that either route
+     * still speeding up keeps the warm-up going); then waits for the events to be stored and empties the table.
+     */
+    private WarmUp.Done warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
+        long[] accepted = {0};
+        WarmUp.Done done = WarmUp.run(options.serverWarmUp(), round -> {
+            Duration half = round.dividedBy(2);
+            LoadGenerator.ClosedLoop single = load.closedLoop(service.events(), SINGLE_CONNECTIONS, half,
+                    events::single, 1);
+            LoadGenerator.ClosedLoop batch = load.closedLoop(service.batch(), BATCH_CONNECTIONS, half,
+                    () -> events.batch(BATCH_EVENTS), BATCH_EVENTS);
+            accepted[0] += single.acceptedEvents() + batch.acceptedEvents();
+            return Math.sqrt(single.acceptedPerSecond() * batch.acceptedPerSecond());
+        });
+        table.awaitCount(accepted[0], options.drainTimeout());
         table.truncate();
+        return done;
     }
 
     private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
