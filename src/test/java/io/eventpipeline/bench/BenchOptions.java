@@ -23,7 +23,7 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
             Usage: Bench [--seconds N] [--db-url URL] [--targets mariadb,h2] [--out DIR] [--jar PATH]
                          [--jvm-flag FLAG]... [--jfr]
               --seconds N      length of each measured phase (default 8); each server is first warmed up until
-                               its rate settles (at most 2.5 N s). A default run takes 4-5 minutes
+                               its rate settles (1.5 N to 2.5 N s). A default run takes about 5 minutes
               --db-url URL     MariaDB/MySQL server, e.g. jdbc:mysql://127.0.0.1:3306/x?user=root&password=
                                (default: $PIPELINE_BENCH_DB_URL, else the local MariaDB if it answers). The bench
                                creates, uses and drops its own database 'pipeline_bench' on that server.
@@ -38,14 +38,16 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
-    /** A server JVM is warmed up until its rate settles, for at most 2.5 phases (20 s by default). */
+    /** A server JVM is warmed up until its rate settles: 1.5 to 2.5 phases (12-20 s by default). */
     WarmUp.Plan serverWarmUp() {
-        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 2500, 1000, 20_000)));
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 1500, 750, 12_000)),
+                millis(clamp(seconds * 2500, 1000, 20_000)));
     }
 
-    /** The bench JVM's own JDBC code settles sooner: at most one phase (8 s by default). */
+    /** The bench JVM's own JDBC code settles sooner: half a phase to one phase (4-8 s by default). */
     WarmUp.Plan jdbcWarmUp() {
-        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 1000, 1000, 8_000)));
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 500, 500, 4_000)),
+                millis(clamp(seconds * 1000, 1000, 8_000)));
     }
 
     private Duration warmUpRound() {

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Warms a JVM up until its rate stops rising. Measured on this machine, a fresh server (and the load generator)
  * kept getting faster for 20 s and more, several times over, while the JIT compiled Jetty's and the driver's paths:
- * a fixed, short warm-up measured the compiler, not the code. Bounded by a maximum all the same.
+ * a fixed, short warm-up measured the compiler, not the code. Round-to-round noise on a shared machine can look
+ * like a plateau, so the rate is only judged after a minimum time; a maximum bounds it all the same.
  */
 final class WarmUp {
     /** A round "improves" when it beats the best earlier round by this much. */
@@ -19,8 +20,8 @@ final class WarmUp {
         double run(Duration length) throws Exception;
     }
 
-    /** Rounds of {@code round} each, for at most {@code max}. */
-    record Plan(Duration round, Duration max) {
+    /** Rounds of {@code round} each, for at least {@code min} and at most {@code max}. */
+    record Plan(Duration round, Duration min, Duration max) {
     }
 
     /** How long the warm-up took, how many rounds, and the rate of the last one. */
@@ -33,6 +34,7 @@ final class WarmUp {
     static Done run(Plan plan, Round load) throws Exception {
         Duration round = plan.round();
         long start = System.nanoTime();
+        long settledNoSooner = start + plan.min().toNanos();
         long deadline = start + plan.max().toNanos();
         double best = 0;
         double last = 0;
@@ -47,7 +49,7 @@ final class WarmUp {
                 flat++;
             }
             best = Math.max(best, last);
-            if (rounds >= MIN_ROUNDS && flat >= SETTLED_AFTER) {
+            if (rounds >= MIN_ROUNDS && flat >= SETTLED_AFTER && System.nanoTime() >= settledNoSooner) {
                 break;
             }
         }
