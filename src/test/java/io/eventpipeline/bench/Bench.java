@@ -1,0 +1,173 @@
+package io.eventpipeline.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the seed's
+ * one-INSERT-per-event design and (d) the service, and judges the service against the issue's goals as ratios of
+ * those numbers (absolute rates on a shared 2-core machine say little; ratios within one run say more). Prints a
+ * table, writes results.json and throughput.svg. See {@link BenchOptions#USAGE}.
+ */
+public final class Bench {
+    private final BenchOptions options;
+    private final Progress progress = new Progress(System.err);
+
+    private Bench(BenchOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the bench; 0 when it measured everything (goals missed or not), 1 when it could not, 2 on bad flags. */
+    public static int run(String... args) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            return 2;
+        }
+        if (options.help()) {
+            System.out.print(BenchOptions.USAGE);
+            return 0;
+        }
+        if (!Files.isRegularFile(options.jar())) {
+            System.err.println("bench: the service jar " + options.jar() + " is missing: run `make build` first");
+            return 1;
+        }
+        try {
+            Results results = new Bench(options).measure();
+            Files.createDirectories(options.outDir());
+            Path json = options.outDir().resolve("results.json");
+            Path svg = options.outDir().resolve("throughput.svg");
+            results.write(json);
+            Files.writeString(svg, Svg.chart(results));
+            ReportTable.print(results, System.out);
+            System.out.println("\nwrote " + json + " and " + svg);
+            return 0;
+        } catch (Exception e) {
+            System.err.println("bench: failed: " + e);
+            e.printStackTrace(System.err);
+            return 1;
+        }
+    }
+
+    private Results measure() throws Exception {
+        Files.createDirectories(options.outDir());
+        Machine machine = Machine.describe();
+        String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        List<String> targetNames = targetNames();
+        progress.say("%s; targets %s; %.1f s per phase; load generator: %s", machine.summary(), targetNames,
+                options.seconds(), LoadGenerator.NAME);
+        // Ids differ between runs too, so that a leftover row can never pass for one of this run's.
+        EventFactory events = new EventFactory("b" + Long.toString(System.currentTimeMillis(), 36) + "-");
+        Map<String, Results.Target> targets = new LinkedHashMap<>();
+        Results.HttpCeiling http;
+        try (LoadGenerator load = new LoadGenerator()) {
+            http = httpCeiling(load, events);
+            ServiceBench service = new ServiceBench(options, load, events, progress);
+            for (String name : targetNames) {
+                try (BenchTarget target = open(name)) {
+                    targets.put(name, measure(target, http, events, service));
+                }
+            }
+        }
+        return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(),
+                options.serverWarmUp().max().toMillis() / 1000.0,
+                machine.withLoadAverageAtEnd(), LoadGenerator.NAME, options.jvmFlags(), http, targets,
+                Math.round(progress.elapsedSeconds() * 10) / 10.0);
+    }
+
+    /** (a): the bare Javalin server in its own JVM, single events over 64 connections. */
+    private Results.HttpCeiling httpCeiling(LoadGenerator load, EventFactory events) throws Exception {
+        ServiceProcess.Running bare = ServiceProcess.startBare(options.jar(), options.jvmFlags(),
+                options.outDir().resolve("bare-http.log"));
+        try (ChildJvm jvm = bare.jvm()) {
+            long startupMs = jvm.awaitHealthy(load.client(), bare.health(), java.time.Duration.ofSeconds(60))
+                    .toMillis();
+            progress.say("(a) HTTP ceiling: bare Javalin up in %d ms; %d connections", startupMs,
+                    ServiceBench.SINGLE_CONNECTIONS);
+            WarmUp.Done warm = WarmUp.run(options.serverWarmUp(), d -> load.closedLoop(bare.events(),
+                    ServiceBench.SINGLE_CONNECTIONS, d, events::single, 1).acceptedPerSecond());
+            progress.say("(a) warmed up in %.1f s (%d rounds, last %.0f ev/s)", warm.seconds(), warm.rounds(),
+                    warm.lastRate());
+            java.time.Duration cpu = jvm.cpuTime();
+            long benchCpu = ServiceBench.benchCpuNanos();
+            MachineCpu machine = MachineCpu.start();
+            LoadGenerator.ClosedLoop r = load.closedLoop(bare.events(), ServiceBench.SINGLE_CONNECTIONS,
+                    options.phase(), events::single, 1);
+            Results.Ingest single = new Results.Ingest(ServiceBench.SINGLE_CONNECTIONS, 1, r.requests(),
+                    r.acceptedEvents(), r.refused(), r.failed(), r.seconds(), r.acceptedPerSecond(), null, null, null,
+                    jvm.cpuTime().minus(cpu).toMillis() / 1000.0, (ServiceBench.benchCpuNanos() - benchCpu) / 1e9,
+                    machine.busyCores());
+            return new Results.HttpCeiling(startupMs, jvm.peakRssKib() / 1024.0, warm.seconds(), single);
+        }
+    }
+
+    private Results.Target measure(BenchTarget target, Results.HttpCeiling http, EventFactory events,
+            ServiceBench service) throws Exception {
+        Path scratch = TempDirs.create("pipeline-bench-jdbc-");
+        try {
+            progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
+                    JdbcCeiling.CONNECTIONS, JdbcCeiling.ROWS_PER_STATEMENT);
+            JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
+                    options.phase());
+            progress.say("(c) seed design on %s: one INSERT per event, autocommit, %d connections", target.name(),
+                    SeedDesign.CONNECTIONS);
+            JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
+                    options.phase());
+            Map<String, Results.Service> runs = new LinkedHashMap<>();
+            runs.put("journal", service.run(target, null));
+            runs.put("memory", service.run(target, "memory"));
+            List<Goal> goals = Goals.judge(http.single().acceptedPerSecond(), ceiling.eventsPerSecond(),
+                    seed.eventsPerSecond(), runs.get("journal"));
+            return new Results.Target(target.name(), target.describe(), ceiling, seed, runs, goals,
+                    journalOverMemory(runs.get("journal"), runs.get("memory")));
+        } finally {
+            TempDirs.delete(scratch);
+        }
+    }
+
+    /** What the journal costs: default-flag rates over --durability memory rates, from the same run. */
+    private static Map<String, Double> journalOverMemory(Results.Service journal, Results.Service memory) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("single_end_to_end", ratio(journal.single().endToEndPerSecond(), memory.single().endToEndPerSecond()));
+        m.put("batch_end_to_end", ratio(journal.batch().endToEndPerSecond(), memory.batch().endToEndPerSecond()));
+        m.put("single_accepted", ratio(journal.single().acceptedPerSecond(), memory.single().acceptedPerSecond()));
+        m.put("p99_latency", ratio(journal.latency().p99Ms(), memory.latency().p99Ms()));
+        return m;
+    }
+
+    private static Double ratio(Double a, Double b) {
+        return a == null || b == null || b == 0 ? null : a / b;
+    }
+
+    /** The targets asked for; by default the MariaDB when it answers (say so when it does not), then H2. */
+    private List<String> targetNames() {
+        if (options.targets() != null) {
+            return options.targets();
+        }
+        List<String> names = new ArrayList<>();
+        if (options.dbUrlGiven() || MariaDbTarget.answers(options.dbUrl())) {
+            names.add("mariadb");
+        } else {
+            progress.say("no MariaDB/MySQL at %s and PIPELINE_BENCH_DB_URL is unset: running on H2 only",
+                    io.eventpipeline.config.Config.redactUrl(options.dbUrl()));
+        }
+        names.add("h2");
+        return names;
+    }
+
+    private BenchTarget open(String name) throws Exception {
+        return name.equals("h2") ? H2Target.create() : MariaDbTarget.create(options.dbUrl());
+    }
+}

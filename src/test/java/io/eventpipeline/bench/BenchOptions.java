@@ -1,0 +1,139 @@
+package io.eventpipeline.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bench's command line. The database comes from --db-url, else PIPELINE_BENCH_DB_URL, else the local MariaDB
+ * when it answers; H2 is always a target unless --targets says otherwise.
+ *
+ * @param dbUrl        the MariaDB/MySQL server to use (its database name is not used: see MariaDbTarget)
+ * @param dbUrlGiven   whether the user named it, so that it failing to answer is an error, not a skip
+ * @param targets      null for the default: mariadb when it answers, then h2
+ * @param jvmFlags     given to both server JVMs (the bare server and the service) alike
+ */
+record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<String> targets, Path outDir, Path jar,
+        List<String> jvmFlags, boolean help) {
+
+    static final double DEFAULT_SECONDS = 8;
+    static final String USAGE = """
+            Usage: Bench [--seconds N] [--db-url URL] [--targets mariadb,h2] [--out DIR] [--jar PATH]
+                         [--jvm-flag FLAG]... [--jfr]
+              --seconds N      length of each measured phase (default 8); each server is first warmed up until
+                               its rate settles (1.5 N to 2.5 N s). A default run takes about 5 minutes
+              --db-url URL     MariaDB/MySQL server, e.g. jdbc:mysql://127.0.0.1:3306/x?user=root&password=
+                               (default: $PIPELINE_BENCH_DB_URL, else the local MariaDB if it answers). The bench
+                               creates, uses and drops its own database 'pipeline_bench' on that server.
+              --targets LIST   databases to run against: mariadb, h2 (default: both, mariadb if reachable)
+              --out DIR        where results.json, throughput.svg and the server logs go (default target/bench)
+              --jar PATH       the service's fat jar (default target/event-pipeline.jar)
+              --jvm-flag FLAG  a JVM flag for both server JVMs, repeatable (default: none, as `java -jar`)
+              --jfr            record a JFR profile of each server JVM into the out directory
+            """;
+
+    Duration phase() {
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
+    /** A server JVM is warmed up until its rate settles: 1.5 to 2.5 phases (12-20 s by default). */
+    WarmUp.Plan serverWarmUp() {
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 1500, 750, 12_000)),
+                millis(clamp(seconds * 2500, 1000, 20_000)));
+    }
+
+    /** The bench JVM's own JDBC code settles sooner: half a phase to one phase (4-8 s by default). */
+    WarmUp.Plan jdbcWarmUp() {
+        return new WarmUp.Plan(warmUpRound(), millis(clamp(seconds * 500, 500, 4_000)),
+                millis(clamp(seconds * 1000, 1000, 8_000)));
+    }
+
+    private Duration warmUpRound() {
+        return millis(clamp(seconds * 125, 250, 1000));
+    }
+
+    private static double clamp(double v, double min, double max) {
+        return Math.max(min, Math.min(max, v));
+    }
+
+    private static Duration millis(double ms) {
+        return Duration.ofMillis(Math.round(ms));
+    }
+
+    /** How long the bench waits for accepted events to reach the database after a phase. */
+    Duration drainTimeout() {
+        return Duration.ofSeconds(Math.round(Math.max(30, seconds * 10)));
+    }
+
+    static BenchOptions parse(String[] args, Map<String, String> env) {
+        double seconds = DEFAULT_SECONDS;
+        String dbUrl = env.get("PIPELINE_BENCH_DB_URL");
+        boolean dbUrlGiven = dbUrl != null && !dbUrl.isBlank();
+        List<String> targets = null;
+        Path out = Path.of("target", "bench");
+        Path jar = Path.of("target", "event-pipeline.jar");
+        List<String> jvmFlags = new ArrayList<>();
+        boolean jfr = false;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--seconds" -> {
+                    seconds = Double.parseDouble(value(args, ++i, a));
+                    if (!(seconds >= 0.5 && seconds <= 600)) {
+                        throw new IllegalArgumentException("--seconds must be between 0.5 and 600, got " + seconds);
+                    }
+                }
+                case "--db-url" -> {
+                    dbUrl = value(args, ++i, a);
+                    dbUrlGiven = true;
+                }
+                case "--targets" -> targets = targets(value(args, ++i, a));
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--jar" -> jar = Path.of(value(args, ++i, a));
+                case "--jvm-flag" -> jvmFlags.add(value(args, ++i, a));
+                case "--jfr" -> jfr = true;
+                case "--help", "-h" -> help = true;
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
+            }
+        }
+        if (!dbUrlGiven) {
+            dbUrl = MariaDbTarget.LOCAL_DEFAULT_URL;
+        }
+        if (jfr) {
+            // Each JVM names its own file; %p is its pid, so the bare server and the services do not collide.
+            jvmFlags.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + out.toAbsolutePath().resolve("server-%p.jfr"));
+        }
+        return new BenchOptions(seconds, dbUrl, dbUrlGiven, targets, out, jar, List.copyOf(jvmFlags), help);
+    }
+
+    private static List<String> targets(String list) {
+        List<String> out = new ArrayList<>();
+        for (String t : list.split(",")) {
+            String name = t.strip().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals("mysql")) {
+                name = "mariadb";
+            }
+            if (!name.equals("mariadb") && !name.equals("h2")) {
+                throw new IllegalArgumentException("--targets takes mariadb and/or h2, got '" + t + "'");
+            }
+            if (!out.contains(name)) {
+                out.add(name);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--targets is empty: name mariadb and/or h2");
+        }
+        return List.copyOf(out);
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value\n" + USAGE);
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,62 @@
+package io.eventpipeline.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bench still runs end to end: one second per phase on the embedded H2 only (no MariaDB needed), real child
+ * processes, and a results.json that a tool could read. It checks shape and sanity, not speed.
+ */
+class BenchSmokeIT {
+    @TempDir
+    Path out;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void a_one_second_run_on_h2_writes_valid_results_json_with_positive_rates() throws Exception {
+        String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
+
+        int exit = Bench.run("--seconds", "1", "--targets", "h2", "--out", out.toString(), "--jar", jar);
+
+        assertThat(exit).as("bench exit code").isZero();
+        JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
+        assertThat(r.at("/machine/cores").asInt()).isPositive();
+        assertThat(r.at("/machine/java_version").asText()).isNotBlank();
+        assertThat(r.path("load_generator").asText()).contains("HttpClient");
+        assertThat(r.at("/http_ceiling/single/accepted_per_second").asDouble()).isPositive();
+
+        JsonNode h2 = r.at("/targets/h2");
+        assertThat(h2.at("/db_ceiling/events_per_second").asDouble()).isPositive();
+        assertThat(h2.at("/db_ceiling/counted_rows").asLong()).isEqualTo(h2.at("/db_ceiling/rows").asLong());
+        assertThat(h2.at("/seed_design/events_per_second").asDouble()).isPositive();
+        for (String durability : new String[] {"journal", "memory"}) {
+            JsonNode s = h2.at("/service/" + durability);
+            assertThat(s.isObject()).as(durability + " row").isTrue();
+            assertThat(s.at("/single/end_to_end_per_second").asDouble()).as(durability).isPositive();
+            assertThat(s.at("/single/stored_events").asLong()).isEqualTo(s.at("/single/accepted_events").asLong());
+            assertThat(s.at("/batch/end_to_end_per_second").asDouble()).as(durability).isPositive();
+            assertThat(s.at("/latency/answered").asInt()).isPositive();
+            assertThat(s.at("/latency/p99_ms").asDouble()).isPositive();
+            assertThat(s.path("startup_ms").asLong()).isPositive();
+            assertThat(s.path("peak_rss_mib").asDouble()).isPositive();
+        }
+        assertThat(h2.path("goals")).hasSize(6);
+        for (JsonNode goal : h2.path("goals")) {
+            assertThat(goal.path("name").asText()).isNotBlank();
+            assertThat(goal.path("pass").isBoolean()).isTrue();
+        }
+
+        var svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(out.resolve("throughput.svg").toFile());
+        assertThat(svg.getDocumentElement().getNodeName()).isEqualTo("svg");
+    }
+}

@@ -1,0 +1,125 @@
+package io.eventpipeline.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * Closed-loop HTTP load: {@code connections} virtual threads, each sending its next request as soon as the last one
+ * is answered, for a fixed time. One HTTP/1.1 client, so each sender keeps its own pooled keep-alive connection.
+ */
+final class LoadGenerator implements AutoCloseable {
+    static final String NAME = "java.net.http.HttpClient (HTTP/1.1, keep-alive) on virtual threads, in the bench JVM";
+    /** Bounds every request, so a stuck server cannot hang a phase. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** A 503 says "retry later": a sender that retried at once would only spin. */
+    private static final long BACKOFF_AFTER_REFUSAL_NANOS = 5_000_000;
+
+    private final ExecutorService clientExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(clientExecutor)
+            .build();
+
+    /** What a closed-loop phase did; times are System.nanoTime() values. */
+    record ClosedLoop(long requests, long acceptedEvents, long refused, long failed, long startNanos,
+            long lastAnswerNanos) {
+        double seconds() {
+            return (lastAnswerNanos - startNanos) / 1e9;
+        }
+
+        double acceptedPerSecond() {
+            return lastAnswerNanos > startNanos ? acceptedEvents / seconds() : 0;
+        }
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    /**
+     * Posts bodies from {@code body} over {@code connections} connections for {@code duration}. A 202 counts
+     * {@code eventsPerRequest} accepted events (every event the bench sends is valid).
+     */
+    ClosedLoop closedLoop(URI uri, int connections, Duration duration, Supplier<byte[]> body, int eventsPerRequest)
+            throws InterruptedException {
+        LongAdder requests = new LongAdder();
+        LongAdder accepted = new LongAdder();
+        LongAdder refused = new LongAdder();
+        LongAdder failed = new LongAdder();
+        long[] lastAnswer = new long[connections];
+        long start = System.nanoTime();
+        long deadline = start + duration.toNanos();
+        List<Thread> senders = new ArrayList<>(connections);
+        for (int i = 0; i < connections; i++) {
+            int slot = i;
+            senders.add(Thread.ofVirtual().name("load-" + i).start(() -> {
+                while (System.nanoTime() < deadline) {
+                    int status = post(uri, body.get());
+                    lastAnswer[slot] = System.nanoTime();
+                    requests.increment();
+                    if (status == 202) {
+                        accepted.add(eventsPerRequest);
+                    } else if (status == 503) {
+                        refused.increment();
+                        LockSupport.parkNanos(BACKOFF_AFTER_REFUSAL_NANOS);
+                    } else {
+                        failed.increment();
+                        LockSupport.parkNanos(BACKOFF_AFTER_REFUSAL_NANOS);
+                    }
+                }
+            }));
+        }
+        for (Thread t : senders) {
+            // Every request is bounded by REQUEST_TIMEOUT, so this is too.
+            t.join(duration.plus(REQUEST_TIMEOUT).plusSeconds(5));
+        }
+        long last = start;
+        for (long t : lastAnswer) {
+            last = Math.max(last, t);
+        }
+        return new ClosedLoop(requests.sum(), accepted.sum(), refused.sum(), failed.sum(), start, last);
+    }
+
+    /** POSTs one JSON body; the HTTP status, or -1 when there was no answer (refused, reset, timed out). */
+    int post(URI uri, byte[] body) {
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** GETs a JSON document as text; throws when there is no answer. */
+    HttpResponse<String> get(URI uri, Duration timeout) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        client.close();
+        clientExecutor.shutdown();
+        clientExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,99 @@
+package io.eventpipeline.bench;
+
+import java.io.PrintStream;
+import java.util.Map;
+
+/** The human-readable report: rates per phase, then each goal as measured / reference with PASS or MISS. */
+final class ReportTable {
+    private ReportTable() {
+    }
+
+    static void print(Results r, PrintStream out) {
+        Machine m = r.machine();
+        out.printf("%nEvent Pipeline benchmark, %s, commit %s, %.1f s per phase, each server warmed up until its "
+                + "rate settled (at most %.0f s)%n", r.startedAt(), m.gitCommit() == null ? "?" : m.gitCommit(),
+                r.secondsPerPhase(), r.maxWarmupSeconds());
+        out.printf("machine: %s; load average %s at start, %s at end%n", m.summary(), m.loadAverageAtStart(),
+                m.loadAverageAtEnd());
+        out.printf("load generator: %s%n", r.loadGenerator());
+        out.printf("server JVM flags (bare server and service alike): %s%n",
+                r.jvmFlags().isEmpty() ? "none (as `java -jar`)" : String.join(" ", r.jvmFlags()));
+        Results.HttpCeiling a = r.httpCeiling();
+        out.printf("%n%-62s %10s ev/s   start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n",
+                "(a) HTTP ceiling: bare Javalin, parse + 202, 64 connections", rate(a.single().acceptedPerSecond()),
+                a.startupMs(), a.peakRssMib(), a.warmupSeconds());
+        out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s; the machine kept %.1f of %d cores busy%n",
+                a.single().serverCpuSeconds(), a.single().loadGeneratorCpuSeconds(), a.single().sendSeconds(),
+                a.single().machineBusyCores(), m.cores());
+        for (Results.Target t : r.targets().values()) {
+            printTarget(t, out);
+        }
+        out.printf("%ntotal %.0f s%n", r.totalSeconds());
+    }
+
+    private static void printTarget(Results.Target t, PrintStream out) {
+        out.printf("%n%s: %s %s%n", t.name(), t.database().get("product"), t.database().get("version"));
+        out.printf("  %-60s %12s %12s%n", "phase", "accepted/s", "stored/s");
+        out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
+                "(b) DB ceiling: multi-row INSERT, 4 connections x 500 rows", "", rate(t.dbCeiling().eventsPerSecond()),
+                t.dbCeiling().machineBusyCores());
+        out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
+                "(c) seed design: one INSERT per event, autocommit, 4 conns", "", rate(t.seedDesign().eventsPerSecond()),
+                t.seedDesign().machineBusyCores());
+        for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
+            Results.Service s = e.getValue();
+            String flags = e.getKey().equals("journal") ? "default flags" : "--durability " + s.durabilityFlag();
+            out.printf("  (d) service, %s (durability it reports: %s)%n", flags, s.durabilityReported());
+            ingestRow(out, "single events, " + s.single().connections() + " connections", s.single());
+            ingestRow(out, "batches of " + s.batch().eventsPerRequest() + ", " + s.batch().connections()
+                    + " connections", s.batch());
+            Results.Latency l = s.latency();
+            out.printf("      open loop at %,.0f req/s (%,.0f achieved): p50 %.2f  p99 %.2f  p99.9 %.2f ms "
+                    + "(max %.1f; machine busy %.1f cores)%s%n", l.targetRequestsPerSecond(),
+                    l.achievedRequestsPerSecond(), l.p50Ms(), l.p99Ms(), l.p999Ms(), l.maxMs(), l.machineBusyCores(),
+                    l.refused() + l.failed() > 0 ? ", " + l.refused() + " refused, " + l.failed() + " failed" : "");
+            out.printf("      start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n", s.startupMs(), s.peakRssMib(),
+                    s.warmupSeconds());
+        }
+        out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
+                "ratio", "need");
+        for (Goal g : t.goals()) {
+            out.printf("    %-50s %14s %14s %7s %8s  %s%n", g.rule(), value(g.measured(), g.unit()),
+                    value(g.reference(), g.unit()), g.ratio() == null ? "-" : String.format("%.2f", g.ratio()),
+                    (g.higherIsBetter() ? ">= " : "<= ") + String.format("%.2f", g.requiredRatio()),
+                    g.pass() ? "PASS" : "MISS");
+        }
+        out.printf("  (b)/(c) = %.1f: what batching alone buys on this database (the 15x goal needs more than that)%n",
+                t.dbCeiling().eventsPerSecond() / t.seedDesign().eventsPerSecond());
+        StringBuilder jm = new StringBuilder("  journal / memory (default flags over --durability memory):");
+        t.journalOverMemory().forEach((k, v) -> jm.append(' ').append(k).append(' ')
+                .append(v == null ? "-" : String.format("%.2f", v)).append(','));
+        out.println(jm.substring(0, jm.length() - 1));
+    }
+
+    private static void ingestRow(PrintStream out, String label, Results.Ingest i) {
+        String problems = i.refused() + i.failed() > 0 ? "  (" + i.refused() + " refused, " + i.failed()
+                + " failed requests)" : "";
+        String stored = i.endToEndPerSecond() != null ? rate(i.endToEndPerSecond())
+                : "incomplete: " + i.storedEvents() + "/" + i.acceptedEvents();
+        out.printf("      %-56s %12s %12s%s%n", label, rate(i.acceptedPerSecond()), stored, problems);
+        out.printf("        sent for %.1f s (server CPU %.1f s, load generator CPU %.1f s, machine busy %.1f cores), "
+                + "all stored after %.1f s%n", i.sendSeconds(), i.serverCpuSeconds(), i.loadGeneratorCpuSeconds(),
+                i.machineBusyCores(), i.endToEndSeconds() == null ? Double.NaN : i.endToEndSeconds());
+    }
+
+    private static String rate(double v) {
+        return String.format("%,.0f", v);
+    }
+
+    private static String value(Double v, String unit) {
+        if (v == null) {
+            return "-";
+        }
+        return switch (unit) {
+            case "events/s" -> String.format("%,.0f ev/s", v);
+            case "ms" -> v >= 100 ? String.format("%,.0f ms", v) : String.format("%.2f ms", v);
+            default -> String.format("%,.0f %s", v, unit);
+        };
+    }
+}

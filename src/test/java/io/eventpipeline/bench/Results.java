@@ -1,0 +1,104 @@
+package io.eventpipeline.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one run measured, as written to results.json (snake_case keys). Rates are events per second; a value
+ * that could not be measured (the events never all arrived) is null, never NaN.
+ */
+record Results(
+        int schemaVersion,
+        String startedAt,
+        double secondsPerPhase,
+        double maxWarmupSeconds,
+        Machine machine,
+        String loadGenerator,
+        List<String> jvmFlags,
+        HttpCeiling httpCeiling,
+        Map<String, Target> targets,
+        double totalSeconds) {
+
+    static final int SCHEMA_VERSION = 1;
+
+    /** (a): the bare Javalin server. */
+    record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
+    }
+
+    /** One database: its ceilings, the service on it with each durability, and the goals. */
+    record Target(
+            String name,
+            Map<String, Object> database,
+            JdbcPhase.Result dbCeiling,
+            JdbcPhase.Result seedDesign,
+            Map<String, Service> service,
+            List<Goal> goals,
+            Map<String, Double> journalOverMemory) {
+    }
+
+    /** (d) in one process: start-up, the two ingest phases and the latency phase. */
+    record Service(
+            String durabilityFlag,
+            String durabilityReported,
+            long startupMs,
+            double peakRssMib,
+            double warmupSeconds,
+            Ingest single,
+            Ingest batch,
+            Latency latency,
+            Map<String, Object> serviceMetricsAtEnd) {
+    }
+
+    /**
+     * A closed-loop ingest phase; {@code refused} counts 503 answers (queue full), {@code failed} anything else
+     * but a 202. {@code endToEndPerSecond} counts from the first request to the moment the last
+     * accepted event was in the database; null when they did not all arrive within the wait. The CPU figures
+     * cover the sending time; {@code machineBusyCores} counts every process on the machine (-1: unknown).
+     */
+    record Ingest(
+            int connections,
+            int eventsPerRequest,
+            long requests,
+            long acceptedEvents,
+            long refused,
+            long failed,
+            double sendSeconds,
+            double acceptedPerSecond,
+            Long storedEvents,
+            Double endToEndSeconds,
+            Double endToEndPerSecond,
+            double serverCpuSeconds,
+            double loadGeneratorCpuSeconds,
+            double machineBusyCores) {
+    }
+
+    /** The open-loop phase, latencies measured from each request's scheduled send time; refused = 503s. */
+    record Latency(
+            double targetRequestsPerSecond,
+            double achievedRequestsPerSecond,
+            int scheduled,
+            int answered,
+            long refused,
+            long failed,
+            double p50Ms,
+            double p99Ms,
+            double p999Ms,
+            double maxMs,
+            double machineBusyCores) {
+    }
+
+    void write(Path file) throws IOException {
+        mapper().writeValue(file.toFile(), this);
+    }
+
+    static ObjectMapper mapper() {
+        return new ObjectMapper()
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+}

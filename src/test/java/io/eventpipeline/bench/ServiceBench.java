@@ -1,0 +1,127 @@
+package io.eventpipeline.bench;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The service (d) in one child process: start-up time, single-event ingest, batch ingest (each with its end-to-end
+ * rate) and open-loop latency at half the single-event rate it just reached, then its peak RSS.
+ */
+final class ServiceBench {
+    static final int SINGLE_CONNECTIONS = 64;
+    static final int BATCH_CONNECTIONS = 8;
+    static final int BATCH_EVENTS = 100;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final BenchOptions options;
+    private final LoadGenerator load;
+    private final EventFactory events;
+    private final Progress progress;
+
+    ServiceBench(BenchOptions options, LoadGenerator load, EventFactory events, Progress progress) {
+        this.options = options;
+        this.load = load;
+        this.events = events;
+        this.progress = progress;
+    }
+
+    /** @param durability null for the default flags, else the --durability value */
+    Results.Service run(BenchTarget target, String durability) throws Exception {
+        String run = "service-" + (durability == null ? "default" : durability);
+        Path dataDir = TempDirs.create("pipeline-bench-data-");
+        String dbUrl = target.serviceUrl(run);
+        ServiceProcess.Running service = ServiceProcess.start(options.jar(), options.jvmFlags(), dbUrl, durability,
+                dataDir, options.outDir().resolve(target.name() + "-" + run + ".log"));
+        try (ChildJvm jvm = service.jvm()) {
+            Duration startup = jvm.awaitHealthy(load.client(), service.health(), START_TIMEOUT);
+            String reported = String.valueOf(json(service.health()).get("durability"));
+            progress.say("(d) %s on %s: up in %d ms, durability %s", run, target.name(), startup.toMillis(),
+                    reported);
+            try (EventTable table = new EventTable(dbUrl)) {
+                WarmUp.Done warm = warmUp(service, table);
+                progress.say("(d) %s: warmed up in %.1f s (%d rounds)", run, warm.seconds(), warm.rounds());
+                progress.say("(d) %s: single events, %d connections", run, SINGLE_CONNECTIONS);
+                Results.Ingest single = ingest(jvm, table, service.events(), SINGLE_CONNECTIONS, 1, events::single);
+                progress.say("(d) %s: batches of %d, %d connections", run, BATCH_EVENTS, BATCH_CONNECTIONS);
+                Results.Ingest batch = ingest(jvm, table, service.batch(), BATCH_CONNECTIONS, BATCH_EVENTS,
+                        () -> events.batch(BATCH_EVENTS));
+                double rate = Math.max(1, single.acceptedPerSecond() / 2);
+                progress.say("(d) %s: open-loop latency at %.0f requests/s", run, rate);
+                Results.Latency latency = latency(table, service.events(), rate);
+                Map<String, Object> metrics = json(service.metrics());
+                return new Results.Service(durability == null ? "(default)" : durability, reported,
+                        startup.toMillis(), jvm.peakRssKib() / 1024.0, warm.seconds(), single, batch, latency,
+                        metrics);
+            }
+        } finally {
+            TempDirs.delete(dataDir);
+        }
+    }
+
+    /**
+     * Runs both routes, half a round each, until their rates settle (the geometric mean, so that either route
+     * still speeding up keeps the warm-up going); then waits for the events to be stored and empties the table.
+     */
+    private WarmUp.Done warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
+        long[] accepted = {0};
+        WarmUp.Done done = WarmUp.run(options.serverWarmUp(), round -> {
+            Duration half = round.dividedBy(2);
+            LoadGenerator.ClosedLoop single = load.closedLoop(service.events(), SINGLE_CONNECTIONS, half,
+                    events::single, 1);
+            LoadGenerator.ClosedLoop batch = load.closedLoop(service.batch(), BATCH_CONNECTIONS, half,
+                    () -> events.batch(BATCH_EVENTS), BATCH_EVENTS);
+            accepted[0] += single.acceptedEvents() + batch.acceptedEvents();
+            return Math.sqrt(single.acceptedPerSecond() * batch.acceptedPerSecond());
+        });
+        table.awaitCount(accepted[0], options.drainTimeout());
+        table.truncate();
+        return done;
+    }
+
+    private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
+            Supplier<byte[]> body) throws Exception {
+        table.truncate();
+        Duration serverCpu = jvm.cpuTime();
+        long benchCpu = benchCpuNanos();
+        MachineCpu machine = MachineCpu.start();
+        LoadGenerator.ClosedLoop r = load.closedLoop(uri, connections, options.phase(), body, eventsPerRequest);
+        double loadCpu = (benchCpuNanos() - benchCpu) / 1e9;
+        double busyCores = machine.busyCores();
+        double serverCpuSeconds = jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0;
+        EventTable.Stored stored = table.awaitCount(r.acceptedEvents(), options.drainTimeout());
+        double e2eSeconds = (stored.atNanos() - r.startNanos()) / 1e9;
+        return new Results.Ingest(connections, eventsPerRequest, r.requests(), r.acceptedEvents(), r.refused(),
+                r.failed(), r.seconds(), r.acceptedPerSecond(), stored.rows(), e2eSeconds,
+                stored.complete() ? r.acceptedEvents() / e2eSeconds : null, serverCpuSeconds, loadCpu, busyCores);
+    }
+
+    private Results.Latency latency(EventTable table, URI uri, double perSecond) throws Exception {
+        table.truncate();
+        MachineCpu machine = MachineCpu.start();
+        OpenLoop.Result r = new OpenLoop(load).run(uri, perSecond, options.phase(), events::single);
+        double busyCores = machine.busyCores();
+        // Not measured, but the next process must not start while this one is still writing.
+        table.awaitCount(r.answered() - r.refused() - r.failed(), options.drainTimeout());
+        Percentiles p = r.latency();
+        return new Results.Latency(r.targetPerSecond(), r.achievedPerSecond(), r.scheduled(), r.answered(),
+                r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), busyCores);
+    }
+
+    private Map<String, Object> json(URI uri) throws Exception {
+        String body = load.get(uri, Duration.ofSeconds(5)).body();
+        return Results.mapper().readValue(body, new TypeReference<Map<String, Object>>() { });
+    }
+
+    /** The bench JVM's own CPU time: the load generator's cost, since it shares the cores with the server. */
+    static long benchCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+}
