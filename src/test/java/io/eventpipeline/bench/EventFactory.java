@@ -61,7 +61,7 @@ final class EventFactory {
             long seq = first + i;
             Event shape = shapes[(int) (seq % SHAPES)];
             out.add(new Event(id(seq), shape.type(), shape.source(), shape.userId(), shape.timestamp(), shape.data(),
-                    receivedAt));
+                    receivedAt, null));
         }
         return out;
     }

@@ -1,8 +1,8 @@
 package io.eventpipeline.bench;
 
 import io.eventpipeline.storage.Dialect;
+import io.eventpipeline.storage.JdbcEventRepository;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 
 /**
@@ -18,13 +18,11 @@ final class JdbcCeiling {
 
     static JdbcPhase.Result run(String url, Path scratch, EventFactory events, WarmUp.Plan warmUp, Duration duration)
             throws Exception {
-        String sql = EventRows.insertSql(Dialect.of(url), ROWS_PER_STATEMENT);
+        // The service's own repository and statement, on a connection of the phase's pool.
+        JdbcEventRepository repository = new JdbcEventRepository(null, Dialect.of(url));
         return JdbcPhase.run(url, scratch, CONNECTIONS, ROWS_PER_STATEMENT, warmUp, duration, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                EventRows.bind(ps, events.events(ROWS_PER_STATEMENT));
-                ps.executeUpdate();
-                return ROWS_PER_STATEMENT;
-            }
+            repository.insert(c, events.events(ROWS_PER_STATEMENT));
+            return ROWS_PER_STATEMENT;
         });
     }
 }

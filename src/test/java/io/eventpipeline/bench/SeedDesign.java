@@ -1,8 +1,8 @@
 package io.eventpipeline.bench;
 
 import io.eventpipeline.storage.Dialect;
+import io.eventpipeline.storage.JdbcEventRepository;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 
 /**
@@ -17,13 +17,11 @@ final class SeedDesign {
 
     static JdbcPhase.Result run(String url, Path scratch, EventFactory events, WarmUp.Plan warmUp, Duration duration)
             throws Exception {
-        String sql = EventRows.insertSql(Dialect.of(url), 1);
+        // The service's own repository and statement, on a connection of the phase's pool.
+        JdbcEventRepository repository = new JdbcEventRepository(null, Dialect.of(url));
         return JdbcPhase.run(url, scratch, CONNECTIONS, 1, warmUp, duration, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                EventRows.bind(ps, events.events(1));
-                ps.executeUpdate();
-                return 1;
-            }
+            repository.insert(c, events.events(1));
+            return 1;
         });
     }
 }
