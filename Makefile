@@ -4,6 +4,8 @@ JAVA_HOME := $(shell scripts/find-jdk 2>/dev/null)
 export JAVA_HOME
 JAVA := $(JAVA_HOME)/bin/java
 MVN := ./mvnw -B -q
+# Tests run without -q, so that Surefire and Failsafe print their summaries.
+MVN_TEST := ./mvnw -B --no-transfer-progress
 JAR := target/event-pipeline.jar
 # Extra flags for `make run`, e.g. make run ARGS="--workers 8 --port 9090"
 ARGS ?=
@@ -23,14 +25,14 @@ run: build
 	$(JAVA) -jar $(JAR) $(ARGS)
 
 unit-test: jdk
-	$(MVN) test
+	$(MVN_TEST) test
 
 # Failsafe needs the shaded jar (process tests run it), so this goes through `verify`.
 integration-test: jdk
-	$(MVN) verify -DskipUTs=true
+	$(MVN_TEST) verify -DskipUTs=true
 
 test: jdk
-	$(MVN) verify
+	$(MVN_TEST) verify
 
 bench: build
 	$(JAVA) -cp $(JAR):target/test-classes io.eventpipeline.bench.Bench $(ARGS)
