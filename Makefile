@@ -9,6 +9,13 @@ MVN_TEST := ./mvnw -B --no-transfer-progress
 JAR := target/event-pipeline.jar
 # Extra flags for `make run`, e.g. make run ARGS="--workers 8 --port 9090"
 ARGS ?=
+# JVM flags for `make run`: a bounded heap, so that peak RSS stays under 300 MiB whatever the machine's
+# memory (the JVM's default heap is a quarter of it), and a class-data archive, written by the first run
+# and used by the next ones, that roughly halves the time to the first answered /health.
+JVM_FLAGS ?= -Xms64m -Xmx256m -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/event-pipeline.jsa \
+    -Xlog:cds=off,cds+dynamic=off
+# The benchmark runs the servers with the same heap bound (but no shared archive: it runs two programs).
+BENCH_JVM_FLAGS ?= -Xms64m -Xmx256m
 
 .PHONY: build run unit-test integration-test test bench run-mysql down clean jdk
 
@@ -22,7 +29,7 @@ $(JAR):
 	@$(MAKE) --no-print-directory build
 
 run: build
-	$(JAVA) -jar $(JAR) $(ARGS)
+	$(JAVA) $(JVM_FLAGS) -jar $(JAR) $(ARGS)
 
 unit-test: jdk
 	$(MVN_TEST) test
@@ -35,7 +42,8 @@ test: jdk
 	$(MVN_TEST) verify
 
 bench: build
-	$(JAVA) -cp $(JAR):target/test-classes io.eventpipeline.bench.Bench $(ARGS)
+	$(JAVA) -cp $(JAR):target/test-classes io.eventpipeline.bench.Bench \
+	    $(foreach f,$(BENCH_JVM_FLAGS),--jvm-flag $(f)) $(ARGS)
 
 run-mysql:
 	docker compose up -d --wait mysql
