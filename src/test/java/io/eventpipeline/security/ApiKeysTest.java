@@ -61,6 +61,26 @@ class ApiKeysTest {
     }
 
     @Test
+    void a_guess_that_shares_a_prefix_with_the_secret_gains_nothing_from_the_comparison() throws Exception {
+        ApiKeys.NewKey key = ApiKeys.generate("write", "k");
+        ApiKeys keys = ApiKeys.load(null, key.line());
+        String secret = key.secret();
+        String almost = secret.substring(0, secret.length() - 1) + (secret.endsWith("A") ? "B" : "A");
+
+        // What is compared is the SHA-256 of the guess, never the guess: a guess right in all but its last
+        // character has a hash no closer to the key's than any other, so timing cannot lead a guess byte by byte.
+        byte[] real = ApiKeys.sha256(secret);
+        byte[] near = ApiKeys.sha256(almost);
+        int commonPrefix = 0;
+        while (commonPrefix < real.length && real[commonPrefix] == near[commonPrefix]) {
+            commonPrefix++;
+        }
+        assertThat(commonPrefix).isLessThan(4);
+        assertThat(keys.find(almost)).isEmpty();
+        assertThat(keys.find(secret)).isPresent();
+    }
+
+    @Test
     void to_string_never_shows_the_hash() {
         ApiKey key = new ApiKey("n", java.util.Set.of(Scope.READ), ApiKeys.sha256("secret"));
         assertThat(key.toString()).doesNotContain(java.util.HexFormat.of().formatHex(ApiKeys.sha256("secret")));
