@@ -37,6 +37,7 @@ public final class Failures {
         }
         return switch (code) {
             case 1205, 1213 -> true; // lock wait timeout, deadlock
+            case 3101 -> true; // Group Replication rolled the commit back at certification: a conflict
             case 1040, 1053, 1077, 1079, 1080, 1152, 1158, 1159, 1160, 1161 -> true; // too many connections,
             // server shutdown, aborted connection, network read/write errors, packet errors
             case 1290, 1836 -> true; // read-only (fail-over in progress)

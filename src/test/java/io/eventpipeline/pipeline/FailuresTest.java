@@ -41,6 +41,7 @@ class FailuresTest {
                 arguments("40001 without an error code", sql("40001", 0)),
                 arguments("MySQL 1205 lock wait timeout (HY000)", sql("HY000", 1205)),
                 arguments("MySQL 1213 deadlock without a state", sql(null, 1213)),
+                arguments("MySQL 3101 Group Replication certification conflict", sql("40000", 3101)),
                 arguments("MySQL 1040 too many connections", sql("08004", 1040)),
                 arguments("MySQL 2013 lost connection", sql("HY000", 2013)),
                 arguments("MySQL 1290 read-only during fail-over", sql("HY000", 1290)),
