@@ -27,16 +27,14 @@ public final class JournalAcceptLog implements AcceptLog {
 
     private final Journal journal;
     private final Durability durability;
-    private final Path dir;
 
-    private JournalAcceptLog(Journal journal, Durability durability, Path dir) {
+    private JournalAcceptLog(Journal journal, Durability durability) {
         this.journal = journal;
         this.durability = durability;
-        this.dir = dir;
     }
 
     public static JournalAcceptLog open(Path dir, Durability durability) throws IOException {
-        return new JournalAcceptLog(Journal.open(dir, SEGMENT_BYTES), durability, dir);
+        return new JournalAcceptLog(Journal.open(dir, SEGMENT_BYTES), durability);
     }
 
     @Override
@@ -101,10 +99,6 @@ public final class JournalAcceptLog implements AcceptLog {
     @Override
     public String describe() {
         return durability.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    public Path directory() {
-        return dir;
     }
 
     @Override

@@ -17,7 +17,6 @@ public final class HealthProbe implements AutoCloseable {
     private final Duration interval;
     private volatile boolean up;
     private volatile String lastError = "";
-    private volatile long checkedAtMillis;
     private volatile boolean running = true;
     private Thread thread;
 
@@ -63,7 +62,6 @@ public final class HealthProbe implements AutoCloseable {
         }
         lastError = error;
         up = ok;
-        checkedAtMillis = System.currentTimeMillis();
     }
 
     public boolean up() {
@@ -72,10 +70,6 @@ public final class HealthProbe implements AutoCloseable {
 
     public String lastError() {
         return lastError;
-    }
-
-    public long checkedAtMillis() {
-        return checkedAtMillis;
     }
 
     @Override
