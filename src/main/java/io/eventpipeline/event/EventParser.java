@@ -10,8 +10,6 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -266,7 +264,7 @@ public final class EventParser {
         Instant t;
         try {
             // Truncated before the range check: the stored value is what must fit DATETIME(3).
-            t = DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant()
+            t = Timestamps.parseOffsetDateTime(s)
                     .truncatedTo(ChronoUnit.MILLIS);
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidEventException("timestamp", hint + "; got '" + abbreviate(s) + "'");

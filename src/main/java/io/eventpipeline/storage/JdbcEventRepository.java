@@ -2,15 +2,13 @@ package io.eventpipeline.storage;
 
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventCodec;
+import io.eventpipeline.event.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -24,8 +22,6 @@ public final class JdbcEventRepository implements EventRepository {
     static final long MAX_STATEMENT_BYTES = 4L << 20;
     /** Keeps statement texts, and so the driver's statement cache, small whatever --batch-size says. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
-
-    private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS");
 
     private final DataSource dataSource;
     private final Dialect dialect;
@@ -127,7 +123,7 @@ public final class JdbcEventRepository implements EventRepository {
      * prefix for a server without fractional seconds, and drops the milliseconds of a bound LocalDateTime.
      */
     static String datetime(Instant t) {
-        return DATETIME.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC));
+        return Timestamps.formatDatetimeMillis(t);
     }
 
     private String buildInsertSql(int rows) {
