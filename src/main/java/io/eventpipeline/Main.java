@@ -49,6 +49,12 @@ public final class Main implements Callable<Integer> {
             description = "Most events a worker writes in one INSERT (env PIPELINE_BATCH_SIZE). Default: ${DEFAULT-VALUE}")
     int batchSize;
 
+    @Option(names = "--batch-linger", defaultValue = "${env:PIPELINE_BATCH_LINGER:-5ms}",
+            converter = DurationConverter.class,
+            description = "How long a worker waits for more events to fill a batch before it writes a smaller one; "
+                    + "0ms writes whatever is queued at once (env PIPELINE_BATCH_LINGER). Default: ${DEFAULT-VALUE}")
+    Duration batchLinger;
+
     @Option(names = "--db-url", defaultValue = "${env:PIPELINE_DB_URL}",
             description = "JDBC URL, e.g. jdbc:mysql://db:3306/events (env PIPELINE_DB_URL). "
                     + "Default: an embedded H2 database under --data-dir")
@@ -158,7 +164,7 @@ public final class Main implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
         Config config = Config.builder()
                 .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
-                .batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
+                .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
                 .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes)
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(System.getenv("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)

@@ -114,9 +114,10 @@ public final class Service {
         BatchWriter writer = new BatchWriter(new JdbcEventRepository(pool, dialect), acceptLog, metrics,
                 config.maxRetries(), new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
                 new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
-        workers = new WorkerPool(queue, writer, config.workers(), config.batchSize());
+        workers = new WorkerPool(queue, writer, config.workers(), config.batchSize(), config.batchLinger());
         workers.start();
-        log.info("event=workers_started workers={} batch_size={}", config.workers(), config.batchSize());
+        log.info("event=workers_started workers={} batch_size={} batch_linger={}", config.workers(), config.batchSize(),
+                config.batchLinger());
         replay();
 
         // Reads get a small pool of their own: however many GET requests arrive, they queue for these

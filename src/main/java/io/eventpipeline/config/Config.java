@@ -21,6 +21,7 @@ public record Config(
         int queueCapacity,
         long queueMaxBytes,
         int batchSize,
+        Duration batchLinger,
         String dbUrl,
         String dbUser,
         String dbPassword,
@@ -44,6 +45,7 @@ public record Config(
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(batchLinger, "batchLinger");
         require(host == null || !host.isBlank(), "--host must not be empty");
         require(rateLimit >= 0 && rateLimit < 1e9, "--rate-limit must be 0 (off) or a positive number of events "
                 + "per second, got " + rateLimit);
@@ -51,6 +53,8 @@ public record Config(
         require(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got " + workers);
         require(queueCapacity >= 1, "--queue-capacity must be at least 1, got " + queueCapacity);
         require(batchSize >= 1 && batchSize <= 10_000, "--batch-size must be between 1 and 10000, got " + batchSize);
+        require(!batchLinger.isNegative() && batchLinger.compareTo(Duration.ofSeconds(10)) <= 0,
+                "--batch-linger must be between 0 and 10s, got " + batchLinger);
         require(dbPoolSize >= 1 && dbPoolSize <= 1024, "--db-pool-size must be between 1 and 1024, got " + dbPoolSize);
         require(maxRetries >= 0, "--max-retries must not be negative, got " + maxRetries);
         require(!shutdownTimeout.isNegative(), "--shutdown-timeout must not be negative");
@@ -100,7 +104,7 @@ public record Config(
 
     public Builder toBuilder() {
         return new Builder().host(host).port(port).workers(workers).queueCapacity(queueCapacity)
-                .queueMaxBytes(queueMaxBytes).batchSize(batchSize).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
+                .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
                 .dbPoolSize(dbPoolSize).maxRetries(maxRetries).shutdownTimeout(shutdownTimeout)
                 .maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes)
                 .durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile).apiKeys(apiKeys)
@@ -115,6 +119,7 @@ public record Config(
         private int queueCapacity = 50_000;
         private long queueMaxBytes = 64L << 20;
         private int batchSize = 500;
+        private Duration batchLinger = Duration.ofMillis(5);
         private String dbUrl;
         private String dbUser;
         private String dbPassword;
@@ -138,6 +143,7 @@ public record Config(
         public Builder queueCapacity(int v) { queueCapacity = v; return this; }
         public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder batchLinger(Duration v) { batchLinger = v; return this; }
         public Builder dbUrl(String v) { dbUrl = v; return this; }
         public Builder dbUser(String v) { dbUser = v; return this; }
         public Builder dbPassword(String v) { dbPassword = v; return this; }
@@ -159,7 +165,7 @@ public record Config(
         public Config build() {
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
-                    blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes,
+                    batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes,
                     maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
                     insecureNoAuth, rateLimit, metricsNeedKey);
         }
@@ -173,7 +179,7 @@ public record Config(
     public String toString() {
         // Never print the password.
         return "Config[host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity=" + queueCapacity
-                + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", db=" + redactUrl(effectiveDbUrl())
+                + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", batchLinger=" + batchLinger + ", db=" + redactUrl(effectiveDbUrl())
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
                 + ", shutdownTimeout=" + shutdownTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
                 + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="

@@ -5,29 +5,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * N workers on named virtual threads. Each takes one event, drains up to batch-size more without waiting, and
- * stores them as one batch. {@link #drain} stops them once the queue is empty, or at the deadline.
+ * N workers on named virtual threads. Each takes one event, drains up to batch-size more, waits up to the linger
+ * for the rest of a batch, and stores them as one batch. {@link #drain} stops them once the queue is empty, or at the deadline.
  */
 public final class WorkerPool {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    /** How often an idle or lingering worker looks whether the pool is stopping. */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final EventQueue queue;
     private final BatchWriter writer;
     private final int workers;
     private final int batchSize;
+    private final long lingerNanos;
+    private final ReentrantLock collecting = new ReentrantLock();
     private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentLinkedQueue<Envelope> unstored = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
 
-    public WorkerPool(EventQueue queue, BatchWriter writer, int workers, int batchSize) {
+    public WorkerPool(EventQueue queue, BatchWriter writer, int workers, int batchSize, Duration linger) {
         this.queue = queue;
         this.writer = writer;
         this.workers = workers;
         this.batchSize = batchSize;
+        this.lingerNanos = linger.toNanos();
     }
 
     public void start() {
@@ -43,20 +50,17 @@ public final class WorkerPool {
     private void run() {
         List<Envelope> batch = new ArrayList<>(batchSize);
         while (true) {
-            Envelope first;
             try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return; // stopped past the deadline: what is queued is collected by drain()
-            }
-            if (first == null) {
-                if (stopping) {
+                if (!collect(batch)) {
                     return;
                 }
+            } catch (InterruptedException e) {
+                unstored.addAll(batch); // stopped past the deadline: drain() hands these back with the queue
+                return;
+            }
+            if (batch.isEmpty()) {
                 continue;
             }
-            batch.add(first);
-            queue.drainTo(batch, batchSize - 1);
             try {
                 writer.store(batch);
             } catch (InterruptedException e) {
@@ -68,6 +72,41 @@ public final class WorkerPool {
                 unstored.addAll(batch);
             }
             batch.clear();
+        }
+    }
+
+    /**
+     * Fills {@code batch}: one worker at a time takes what is queued and, while the batch is not full, waits up to
+     * the linger for more, so that a moderate rate becomes a few large INSERTs instead of many small ones (each
+     * a commit, and so a flush of the database's log). Under a backlog the batch fills at once and nobody waits.
+     *
+     * @return false when the pool is stopping and the queue is empty
+     */
+    private boolean collect(List<Envelope> batch) throws InterruptedException {
+        collecting.lockInterruptibly();
+        try {
+            Envelope first = queue.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
+            if (first == null) {
+                return !stopping;
+            }
+            batch.add(first);
+            queue.drainTo(batch, batchSize - 1);
+            long deadline = System.nanoTime() + lingerNanos;
+            while (batch.size() < batchSize && !stopping) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                // In slices, so that a stop does not wait out a long linger.
+                Envelope next = queue.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
+                if (next != null) {
+                    batch.add(next);
+                    queue.drainTo(batch, batchSize - batch.size());
+                }
+            }
+            return true;
+        } finally {
+            collecting.unlock();
         }
     }
 
