@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.security.ApiKeys;
-import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
-import io.eventpipeline.pipeline.AcceptLog;
-import io.eventpipeline.pipeline.Envelope;
+import io.eventpipeline.pipeline.NoAcceptLog;
+import java.util.List;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.storage.HealthProbe;
@@ -17,7 +16,6 @@ import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
-import java.util.List;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -158,35 +156,5 @@ class StatusRoutesTest {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + app.port() + path);
-    }
-
-    /** Nothing is accepted in these tests. */
-    static final class NoAcceptLog implements AcceptLog {
-        @Override
-        public long append(List<Event> events) {
-            return 0;
-        }
-
-        @Override
-        public void stored(long segment, int n) {
-        }
-
-        @Override
-        public void keep(List<Envelope> unstored) {
-        }
-
-        @Override
-        public List<Envelope> recover() {
-            return List.of();
-        }
-
-        @Override
-        public String describe() {
-            return "none";
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

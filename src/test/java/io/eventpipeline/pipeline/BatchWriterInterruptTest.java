@@ -73,10 +73,12 @@ class BatchWriterInterruptTest {
         return batch;
     }
 
-    private record RecordingLog(List<Long> released) implements AcceptLog {
-        @Override
-        public long append(List<Event> events) {
-            return 1;
+    /** Records which segments the writer releases. */
+    private static final class RecordingLog extends NoAcceptLog {
+        private final List<Long> released;
+
+        RecordingLog(List<Long> released) {
+            this.released = released;
         }
 
         @Override
@@ -84,24 +86,6 @@ class BatchWriterInterruptTest {
             for (int i = 0; i < n; i++) {
                 released.add(segment);
             }
-        }
-
-        @Override
-        public void keep(List<Envelope> unstored) {
-        }
-
-        @Override
-        public List<Envelope> recover() {
-            return List.of();
-        }
-
-        @Override
-        public String describe() {
-            return "test";
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -98,7 +98,7 @@ class WorkerPoolTest {
     }
 
     private WorkerPool start(int n, Duration linger) {
-        BatchWriter writer = new BatchWriter(repository, new NoJournal(), metrics, 0,
+        BatchWriter writer = new BatchWriter(repository, new NoAcceptLog(), metrics, 0,
                 new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)),
                 new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
         WorkerPool workers = new WorkerPool(queue, writer, n, 100, linger);
@@ -134,36 +134,6 @@ class WorkerPoolTest {
                 ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM events")) {
             rs.next();
             return rs.getInt(1);
-        }
-    }
-
-    /** Memory durability: nothing to keep or release. */
-    private static final class NoJournal implements AcceptLog {
-        @Override
-        public long append(List<Event> events) {
-            return 1;
-        }
-
-        @Override
-        public void stored(long segment, int n) {
-        }
-
-        @Override
-        public void keep(List<Envelope> unstored) {
-        }
-
-        @Override
-        public List<Envelope> recover() {
-            return List.of();
-        }
-
-        @Override
-        public String describe() {
-            return "none";
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
