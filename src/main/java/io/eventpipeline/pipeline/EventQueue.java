@@ -46,6 +46,27 @@ public final class EventQueue {
         return true;
     }
 
+    /**
+     * Like {@link #tryReserve}, waiting up to {@code timeoutNanos} for the workers to make room.
+     *
+     * @return false when the time ran out first
+     */
+    public boolean reserve(int events, long bytes, long timeoutNanos) throws InterruptedException {
+        long nanos = timeoutNanos;
+        lock.lock();
+        try {
+            while (!reserveLocked(events, bytes)) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = roomFreed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Gives back a reservation that will not be used (the journal refused the write). */
     public void unreserve(int events, long bytes) {
         released(events, bytes);

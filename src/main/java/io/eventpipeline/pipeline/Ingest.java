@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +25,20 @@ public final class Ingest {
     /** Readers are requests being accepted; the writer is shutdown, waiting for them. */
     private final ReentrantReadWriteLock door = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    /** Bytes of events in requests waiting for room in the queue; see {@link #awaitRoom}. */
+    private final AtomicLong waitingBytes = new AtomicLong();
+    private final long waitingRoomBytes;
+
+    /** The longest a request waits for room in a full queue before its 503. */
+    static final Duration ROOM_WAIT = Duration.ofSeconds(1);
+    private static final long ROOM_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     public Ingest(EventQueue queue, AcceptLog acceptLog, Metrics metrics) {
         this.queue = queue;
         this.acceptLog = acceptLog;
         this.metrics = metrics;
+        // A quarter of the queue's byte bound may wait on top of it.
+        this.waitingRoomBytes = Math.max(1, queue.maxBytes() / 4);
     }
 
     /** Why events were refused; each maps to a 503 with Retry-After. */
@@ -79,9 +89,9 @@ public final class Ingest {
             for (Event e : events) {
                 bytes += e.sizeBytes();
             }
-            if (!queue.tryReserve(n, bytes)) {
+            if (!queue.tryReserve(n, bytes) && !awaitRoom(n, bytes)) {
                 metrics.throttled.add(n);
-                throw new RefusedException(Refusal.QUEUE_FULL);
+                throw new RefusedException(closed ? Refusal.DRAINING : Refusal.QUEUE_FULL);
             }
             long segment;
             try {
@@ -104,6 +114,40 @@ public final class Ingest {
         }
     }
 
+    /**
+     * Backpressure before refusal: a full queue is usually a moment (a worker is about to take a batch), and a
+     * client refused then sends its events again, all parsed once more, on cores the database needs. So a request
+     * waits up to {@link #ROOM_WAIT} for room, as long as the waiting requests together hold at most
+     * {@link #waitingRoomBytes} of events (the heap stays bounded); a closing door ends the wait.
+     *
+     * @return true with the room reserved
+     */
+    private boolean awaitRoom(int n, long bytes) throws InterruptedException {
+        if (closed) {
+            return false;
+        }
+        if (waitingBytes.addAndGet(bytes) > waitingRoomBytes) {
+            waitingBytes.addAndGet(-bytes);
+            return false;
+        }
+        try {
+            long deadline = System.nanoTime() + ROOM_WAIT.toNanos();
+            while (!closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // In slices, so that a shutdown does not wait out the full time.
+                if (queue.reserve(n, bytes, Math.min(left, ROOM_WAIT_SLICE_NANOS))) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            waitingBytes.addAndGet(-bytes);
+        }
+    }
+
     /** From now on every request is refused; waits up to {@code timeout} for those being accepted. */
     public void close(Duration timeout) throws InterruptedException {
         closed = true;
@@ -112,6 +156,11 @@ public final class Ingest {
         } else {
             log.warn("event=ingest_close_timeout timeout={} note=\"requests still being accepted\"", timeout);
         }
+    }
+
+    /** Bytes of events in requests waiting for room now. */
+    long waitingBytes() {
+        return waitingBytes.get();
     }
 
     public boolean closed() {

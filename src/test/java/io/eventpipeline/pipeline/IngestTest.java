@@ -1,0 +1,123 @@
+package io.eventpipeline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventpipeline.event.Event;
+import io.eventpipeline.metrics.Metrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What a request meets at a full queue: a bounded wait for room, then a 503. */
+@Timeout(30)
+class IngestTest {
+    private static final long EVENT_BYTES = 200;
+    private final Metrics metrics = new Metrics();
+
+    @Test
+    void a_request_at_a_full_queue_is_accepted_once_a_worker_makes_room() throws Exception {
+        EventQueue queue = new EventQueue(4, 1 << 20);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        ingest.accept(events("full-", 4));
+
+        CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 2));
+        awaitWaiting(ingest);
+        assertThat(waiting).isNotDone();
+        List<Envelope> taken = new ArrayList<>();
+        queue.drainTo(taken, 2); // a worker takes a batch
+
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).as("accepted, not refused").isNull();
+        assertThat(queue.depth()).isEqualTo(4);
+        assertThat(ingest.waitingBytes()).isZero();
+        assertThat(metrics.accepted.sum()).isEqualTo(6);
+        assertThat(metrics.throttled.sum()).isZero();
+    }
+
+    @Test
+    void a_full_queue_that_stays_full_refuses_after_the_wait() throws Exception {
+        EventQueue queue = new EventQueue(4, 1 << 20);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        ingest.accept(events("full-", 4));
+
+        long started = System.nanoTime();
+        Ingest.Refusal refusal = acceptAsync(ingest, events("late-", 1)).get(10, TimeUnit.SECONDS);
+
+        assertThat(refusal).isEqualTo(Ingest.Refusal.QUEUE_FULL);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Ingest.ROOM_WAIT);
+        assertThat(metrics.throttled.sum()).isEqualTo(1);
+        assertThat(queue.depth()).isEqualTo(4);
+        assertThat(ingest.waitingBytes()).isZero();
+    }
+
+    @Test
+    void once_the_waiting_room_is_full_the_next_request_is_refused_at_once() throws Exception {
+        // 4,000 bytes of queue: a waiting room of 1,000 bytes, so five 200-byte events may wait and no more.
+        EventQueue queue = new EventQueue(1000, 20 * EVENT_BYTES);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        ingest.accept(events("full-", 20));
+
+        CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("w-", 5));
+        awaitWaiting(ingest);
+        long started = System.nanoTime();
+        Ingest.Refusal refusal = acceptAsync(ingest, events("over-", 1)).get(10, TimeUnit.SECONDS);
+
+        assertThat(refusal).isEqualTo(Ingest.Refusal.QUEUE_FULL);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Ingest.ROOM_WAIT);
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(Ingest.Refusal.QUEUE_FULL);
+    }
+
+    @Test
+    void closing_ends_the_wait_with_a_draining_refusal() throws Exception {
+        EventQueue queue = new EventQueue(4, 1 << 20);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        ingest.accept(events("full-", 4));
+        CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 1));
+        awaitWaiting(ingest);
+
+        ingest.close(Duration.ofSeconds(10));
+
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(Ingest.Refusal.DRAINING);
+        assertThat(queue.depth()).as("nothing queued by a refused request").isEqualTo(4);
+    }
+
+    private static CompletableFuture<Ingest.Refusal> acceptAsync(Ingest ingest, List<Event> events) {
+        CompletableFuture<Ingest.Refusal> result = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                ingest.accept(events);
+                result.complete(null);
+            } catch (Ingest.RefusedException e) {
+                result.complete(e.refusal());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    private static void awaitWaiting(Ingest ingest) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ingest.waitingBytes() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(ingest.waitingBytes()).as("a request is waiting for room").isPositive();
+    }
+
+    private static List<Event> events(String prefix, int n) {
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = prefix + i;
+            long overhead = 96 + 2L * (id.length() + 2);
+            Event e = new Event(id, "t", "s", null, null, new byte[(int) (EVENT_BYTES - overhead)], Instant.EPOCH,
+                    null);
+            assertThat(e.sizeBytes()).isEqualTo(EVENT_BYTES);
+            events.add(e);
+        }
+        return events;
+    }
+}
