@@ -2,7 +2,6 @@ package io.eventpipeline.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -19,29 +18,83 @@ public final class EventCodec {
     private EventCodec() {
     }
 
+    /**
+     * The journal record of an event: the format of {@link DataOutputStream} (modified UTF-8 strings with a
+     * two-byte length, big-endian numbers), written into one array of the exact size. A profile of batch ingest
+     * had the stream's buffer growth and per-string arrays at 7% of the service's CPU.
+     */
     public static byte[] encode(Event e) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + e.data().length);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeUTF(e.id());
-            out.writeUTF(e.type());
-            out.writeUTF(e.source());
-            out.writeBoolean(e.userId() != null);
-            if (e.userId() != null) {
-                out.writeUTF(e.userId());
-            }
-            out.writeLong(e.timestamp() == null ? Long.MIN_VALUE : e.timestamp().toEpochMilli());
-            out.writeLong(e.receivedAt().toEpochMilli());
-            out.writeInt(e.data().length);
-            out.write(e.data());
-            out.writeBoolean(e.keyName() != null);
-            if (e.keyName() != null) {
-                out.writeUTF(e.keyName());
-            }
-        } catch (IOException impossible) {
-            throw new UncheckedIOException(impossible);
+        int size = 1 + utfSize(e.id()) + utfSize(e.type()) + utfSize(e.source()) + 1
+                + (e.userId() != null ? utfSize(e.userId()) : 0) + 8 + 8 + 4 + e.data().length + 1
+                + (e.keyName() != null ? utfSize(e.keyName()) : 0);
+        byte[] b = new byte[size];
+        int at = 0;
+        b[at++] = VERSION;
+        at = putUtf(b, at, e.id());
+        at = putUtf(b, at, e.type());
+        at = putUtf(b, at, e.source());
+        b[at++] = (byte) (e.userId() != null ? 1 : 0);
+        if (e.userId() != null) {
+            at = putUtf(b, at, e.userId());
         }
-        return bytes.toByteArray();
+        at = putLong(b, at, e.timestamp() == null ? Long.MIN_VALUE : e.timestamp().toEpochMilli());
+        at = putLong(b, at, e.receivedAt().toEpochMilli());
+        int n = e.data().length;
+        b[at++] = (byte) (n >>> 24);
+        b[at++] = (byte) (n >>> 16);
+        b[at++] = (byte) (n >>> 8);
+        b[at++] = (byte) n;
+        System.arraycopy(e.data(), 0, b, at, n);
+        at += n;
+        b[at++] = (byte) (e.keyName() != null ? 1 : 0);
+        if (e.keyName() != null) {
+            at = putUtf(b, at, e.keyName());
+        }
+        assert at == size;
+        return b;
+    }
+
+    /** Bytes of {@link DataOutputStream#writeUTF}: a two-byte length, then modified UTF-8 of at most 65535. */
+    private static int utfSize(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c >= 0x0001 && c <= 0x007F ? 1 : c <= 0x07FF ? 2 : 3;
+        }
+        if (n > 65535) {
+            // Parsing bounds every string field far below this; writeUTF would refuse it too.
+            throw new UncheckedIOException(new java.io.UTFDataFormatException("string too long: " + n + " bytes"));
+        }
+        return 2 + n;
+    }
+
+    private static int putUtf(byte[] b, int at, String s) {
+        int lengthAt = at;
+        at += 2;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x0001 && c <= 0x007F) {
+                b[at++] = (byte) c;
+            } else if (c <= 0x07FF) {
+                b[at++] = (byte) (0xC0 | ((c >> 6) & 0x1F));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            } else {
+                b[at++] = (byte) (0xE0 | ((c >> 12) & 0x0F));
+                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        int n = at - lengthAt - 2;
+        b[lengthAt] = (byte) (n >>> 8);
+        b[lengthAt + 1] = (byte) n;
+        return at;
+    }
+
+    private static int putLong(byte[] b, int at, long v) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            b[at++] = (byte) (v >>> shift);
+        }
+        return at;
     }
 
     /** Reads what {@link #encode} wrote; an IOException means the record is not an event of this version. */

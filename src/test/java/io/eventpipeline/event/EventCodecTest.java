@@ -48,6 +48,38 @@ class EventCodecTest {
         assertThat(back.data()).isEqualTo(event.data());
     }
 
+    @ParameterizedTest
+    @MethodSource("events")
+    void writes_the_bytes_data_output_stream_wrote(Event event) throws IOException {
+        assertThat(EventCodec.encode(event)).isEqualTo(viaDataOutputStream(event));
+        Event nul = new Event("a\u0000b", "\u07ff\u0800", "s\uFFFF", "\uD800", null, event.data(), RECEIVED, "\u0080");
+        assertThat(EventCodec.encode(nul)).isEqualTo(viaDataOutputStream(nul));
+    }
+
+    /** The record format as the journal has always written it, through java.io's own encoder. */
+    private static byte[] viaDataOutputStream(Event e) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeUTF(e.id());
+            out.writeUTF(e.type());
+            out.writeUTF(e.source());
+            out.writeBoolean(e.userId() != null);
+            if (e.userId() != null) {
+                out.writeUTF(e.userId());
+            }
+            out.writeLong(e.timestamp() == null ? Long.MIN_VALUE : e.timestamp().toEpochMilli());
+            out.writeLong(e.receivedAt().toEpochMilli());
+            out.writeInt(e.data().length);
+            out.write(e.data());
+            out.writeBoolean(e.keyName() != null);
+            if (e.keyName() != null) {
+                out.writeUTF(e.keyName());
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     @Test
     void keeps_absent_user_id_and_timestamp_absent() throws IOException {
         Event back = EventCodec.decode(EventCodec.encode(minimal()));
