@@ -1,5 +1,6 @@
 package io.eventpipeline.api;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
@@ -10,6 +11,7 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.security.ApiKey;
 import io.eventpipeline.security.RateLimiter;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,16 +86,26 @@ final class IngestRoutes {
                     .with("rejected", errors.size()).with("errors", errors);
         }
         accept(ctx, batch.events());
-        List<String> ids = new ArrayList<>(batch.events().size());
-        for (Event e : batch.events()) {
-            ids.add(e.id());
+        ctx.status(202).contentType("application/json").result(accepted(batch.events(), errors));
+    }
+
+    /** The batch's 202 body, streamed: {"accepted":n,"rejected":m,"ids":[…],"errors":[…]}. */
+    private byte[] accepted(List<Event> events, List<Map<String, Object>> errors) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(48 + events.size() * 40);
+        try (JsonGenerator g = json.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("accepted", events.size());
+            g.writeNumberField("rejected", errors.size());
+            g.writeArrayFieldStart("ids");
+            for (Event e : events) {
+                g.writeString(e.id());
+            }
+            g.writeEndArray();
+            g.writeFieldName("errors");
+            json.writeValue(g, errors);
+            g.writeEndObject();
         }
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("accepted", ids.size());
-        response.put("rejected", errors.size());
-        response.put("ids", ids);
-        response.put("errors", errors);
-        ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(response));
+        return out.toByteArray();
     }
 
     /** A draining service need not read a body it will refuse. */
