@@ -9,13 +9,22 @@ MVN_TEST := ./mvnw -B --no-transfer-progress
 JAR := target/event-pipeline.jar
 # Extra flags for `make run`, e.g. make run ARGS="--workers 8 --port 9090"
 ARGS ?=
-# JVM flags for `make run`: a bounded heap, so that peak RSS stays under 300 MiB whatever the machine's
-# memory (the JVM's default heap is a quarter of it), and a class-data archive, written by the first run
-# and used by the next ones, that roughly halves the time to the first answered /health.
-JVM_FLAGS ?= -Xms64m -Xmx256m -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/event-pipeline.jsa \
-    -Xlog:cds=off,cds+dynamic=off
-# The benchmark runs the servers with the same heap bound (but no shared archive: it runs two programs).
-BENCH_JVM_FLAGS ?= -Xms64m -Xmx256m
+# The JDK's major version, for flags that only newer JDKs know.
+JAVA_MAJOR := $(shell [ -f "$(JAVA_HOME)/release" ] && sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$(JAVA_HOME)/release")
+# Heap flags for `make run` and `make bench`, measured with `make bench` on 2 cores: a bounded heap, so that peak
+# RSS stays under 300 MiB whatever the machine's memory (the JVM's default heap is a quarter of it); the parallel
+# collector, whose own memory is a few MiB where G1's was about 40 and which left the database more CPU; and on
+# JDK 25+ compact object headers (8-byte headers, so less heap per queued event).
+HEAP_FLAGS := -Xms64m -Xmx160m -XX:+UseParallelGC $(if $(shell [ "0$(JAVA_MAJOR)" -ge 25 ] && echo y),-XX:+UseCompactObjectHeaders)
+# Start-up flags for `make run`. On JDK 25+, an AOT cache (JEP 483/514): the first run after a build records the
+# classes it loads and writes target/event-pipeline.aot when it exits; the next runs start from it (0.5 s instead
+# of 1.1 s to the first answered /health, measured). A new jar makes a new cache, since the JVM refuses one
+# made for another jar. On JDK 21-24, a dynamic class-data archive does the same, less well.
+AOT_CACHE := target/event-pipeline.aot
+CDS_FLAGS := -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/event-pipeline.jsa -Xlog:cds=off,cds+dynamic=off
+JVM_FLAGS ?= $(HEAP_FLAGS)
+# The benchmark runs the servers with the same heap flags (but no shared archive: it runs two programs).
+BENCH_JVM_FLAGS ?= $(HEAP_FLAGS)
 
 .PHONY: build run unit-test integration-test test bench run-mysql down clean jdk
 
@@ -25,11 +34,17 @@ jdk:
 build: jdk
 	$(MVN) package -DskipTests
 
-$(JAR):
+# The jar is rebuilt only when a source changed, so that the start-up cache made for it stays valid.
+$(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
 	@$(MAKE) --no-print-directory build
 
-run: build
-	$(JAVA) $(JVM_FLAGS) -jar $(JAR) $(ARGS)
+run: jdk $(JAR)
+	@if [ "0$(JAVA_MAJOR)" -ge 25 ]; then \
+	    if [ -s $(AOT_CACHE) ] && [ $(AOT_CACHE) -nt $(JAR) ]; then start="-XX:AOTCache=$(AOT_CACHE)"; \
+	    else rm -f $(AOT_CACHE); start="-XX:AOTCacheOutput=$(AOT_CACHE)"; \
+	         echo "make run: this run records an AOT cache for faster starts; it is written when the service stops"; fi; \
+	else start="$(CDS_FLAGS)"; fi; \
+	set -x; exec $(JAVA) $(JVM_FLAGS) $$start -jar $(JAR) $(ARGS)
 
 unit-test: jdk
 	$(MVN_TEST) test

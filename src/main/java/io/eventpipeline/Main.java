@@ -39,7 +39,7 @@ public final class Main implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     int queueCapacity;
 
-    @Option(names = "--queue-max-bytes", defaultValue = "${env:PIPELINE_QUEUE_MAX_BYTES:-64MiB}",
+    @Option(names = "--queue-max-bytes", defaultValue = "${env:PIPELINE_QUEUE_MAX_BYTES:-32MiB}",
             converter = SizeConverter.class,
             description = "Bytes the queue holds before ingest answers 503 (env PIPELINE_QUEUE_MAX_BYTES). "
                     + "Default: ${DEFAULT-VALUE}")

@@ -117,7 +117,7 @@ public record Config(
         private int port = DEFAULT_PORT;
         private int workers = 4;
         private int queueCapacity = 50_000;
-        private long queueMaxBytes = 64L << 20;
+        private long queueMaxBytes = 32L << 20;
         private int batchSize = 500;
         private Duration batchLinger = Duration.ofMillis(5);
         private String dbUrl;
