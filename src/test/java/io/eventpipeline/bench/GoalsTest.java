@@ -12,7 +12,12 @@ class GoalsTest {
     }
 
     private static Results.Service service(Double singleE2e, Double batchE2e, double p99, double rss, long startMs) {
-        return new Results.Service("(default)", "journal", startMs, rss, 1, ingest(singleE2e), ingest(batchE2e),
+        return service(singleE2e, batchE2e, p99, rss, startMs, null);
+    }
+
+    private static Results.Service service(Double singleE2e, Double batchE2e, double p99, double rss, long startMs,
+            Long aotStartMs) {
+        return new Results.Service("(default)", "journal", startMs, aotStartMs, rss, 1, ingest(singleE2e), ingest(batchE2e),
                 new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99, 1), Map.of());
     }
 
@@ -44,5 +49,16 @@ class GoalsTest {
         assertThat(goals.get(1).ratio()).isNull();
         assertThat(goals.get(1).pass()).isFalse();
         assertThat(goals.get(2).pass()).isFalse();
+    }
+
+    @Test
+    void start_up_from_an_aot_cache_is_judged_on_its_own_line_when_it_was_measured() {
+        List<Goal> without = Goals.judge(10_000, 40_000, 100, service(8_000.0, 40_000.0, 1, 100, 1200));
+        List<Goal> with = Goals.judge(10_000, 40_000, 100, service(8_000.0, 40_000.0, 1, 100, 1200, 600L));
+
+        assertThat(without).extracting(Goal::name).doesNotContain("startup_aot_cache");
+        assertThat(with).extracting(Goal::name, Goal::pass).contains(
+                org.assertj.core.groups.Tuple.tuple("startup", false),
+                org.assertj.core.groups.Tuple.tuple("startup_aot_cache", true));
     }
 }

@@ -52,8 +52,9 @@ final class ReportTable {
                     + "(max %.1f; machine busy %.1f cores)%s%n", l.targetRequestsPerSecond(),
                     l.achievedRequestsPerSecond(), l.p50Ms(), l.p99Ms(), l.p999Ms(), l.maxMs(), l.machineBusyCores(),
                     l.refused() + l.failed() > 0 ? ", " + l.refused() + " refused, " + l.failed() + " failed" : "");
-            out.printf("      start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n", s.startupMs(), s.peakRssMib(),
-                    s.warmupSeconds());
+            out.printf("      start %,d ms%s, peak RSS %.0f MiB, warm-up %.0f s%n", s.startupMs(),
+                    s.startupAotCacheMs() == null ? "" : String.format(" (%,d ms from an AOT cache)",
+                            s.startupAotCacheMs()), s.peakRssMib(), s.warmupSeconds());
         }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
                 "ratio", "need");

@@ -41,11 +41,15 @@ record Results(
             Map<String, Double> journalOverMemory) {
     }
 
-    /** (d) in one process: start-up, the two ingest phases and the latency phase. */
+    /**
+     * (d) in one process: start-up, the two ingest phases and the latency phase; {@code startupAotCacheMs} is the
+     * start-up of a second process from an AOT cache (default flags only, JDK 25+; else null).
+     */
     record Service(
             String durabilityFlag,
             String durabilityReported,
             long startupMs,
+            Long startupAotCacheMs,
             double peakRssMib,
             double warmupSeconds,
             Ingest single,

@@ -3,8 +3,11 @@ package io.eventpipeline.bench;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -54,9 +57,52 @@ final class ServiceBench {
                 progress.say("(d) %s: open-loop latency at %.0f requests/s", run, rate);
                 Results.Latency latency = latency(table, service.events(), rate);
                 Map<String, Object> metrics = json(service.metrics());
+                double peakRssMib = jvm.peakRssKib() / 1024.0;
+                jvm.close(); // before the next process starts
+                Long aotStartup = durability == null ? startupWithAotCache(target, run) : null;
                 return new Results.Service(durability == null ? "(default)" : durability, reported,
-                        startup.toMillis(), jvm.peakRssKib() / 1024.0, warm.seconds(), single, batch, latency,
-                        metrics);
+                        startup.toMillis(), aotStartup, peakRssMib, warm.seconds(), single, batch, latency, metrics);
+            }
+        } finally {
+            TempDirs.delete(dataDir);
+        }
+    }
+
+    /**
+     * Start-up as {@code make run} does it on JDK 25+: one run records an AOT cache (written when it stops), the
+     * next starts from it. Null on an older JDK, or when no cache was written (the log says why).
+     */
+    private Long startupWithAotCache(BenchTarget target, String run) throws Exception {
+        if (Runtime.version().feature() < 25) {
+            return null;
+        }
+        Path dataDir = TempDirs.create("pipeline-bench-aot-");
+        Path cache = dataDir.resolve("event-pipeline.aot");
+        String dbUrl = target.serviceUrl(run);
+        try {
+            List<String> training = new ArrayList<>(options.jvmFlags());
+            training.add("-XX:AOTCacheOutput=" + cache);
+            ServiceProcess.Running trainer = ServiceProcess.start(options.jar(), training, dbUrl, null,
+                    dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot-training.log"));
+            try (ChildJvm jvm = trainer.jvm()) {
+                jvm.awaitHealthy(load.client(), trainer.health(), START_TIMEOUT);
+                // What a first run meets: both ingest routes, then a stop (the cache is written on exit).
+                load.closedLoop(trainer.events(), 4, Duration.ofMillis(500), events::single, 1);
+                load.closedLoop(trainer.batch(), 2, Duration.ofMillis(500), () -> events.batch(BATCH_EVENTS),
+                        BATCH_EVENTS);
+            }
+            if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
+                progress.say("(d) %s: no AOT cache was written; see the training log", run);
+                return null;
+            }
+            List<String> flags = new ArrayList<>(options.jvmFlags());
+            flags.add("-XX:AOTCache=" + cache);
+            ServiceProcess.Running cached = ServiceProcess.start(options.jar(), flags, dbUrl, null,
+                    dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot.log"));
+            try (ChildJvm jvm = cached.jvm()) {
+                long ms = jvm.awaitHealthy(load.client(), cached.health(), START_TIMEOUT).toMillis();
+                progress.say("(d) %s: up in %d ms from an AOT cache (as make run starts on JDK 25+)", run, ms);
+                return ms;
             }
         } finally {
             TempDirs.delete(dataDir);
