@@ -34,7 +34,7 @@ class FaultInjectionFloodIT extends FaultInjectionSupport {
     void a_flood_of_ten_times_the_queue_with_the_database_away_gets_503s_in_bounded_heap_and_stores_all_it_accepted()
             throws Exception {
         Path gcLog = dir.resolve("gc.log");
-        JarProcess service = startService(List.of("-Xmx160m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError",
+        JarProcess service = startService(List.of("-Xmx160m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
                 "-Xlog:gc:file=" + gcLog), serviceArgs());
         HttpTestClient http = new HttpTestClient(service.port());
 
