@@ -164,7 +164,8 @@ public final class Main implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
         Config config = Config.builder()
                 .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
-                .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize)
+                .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
+                .dbPoolSize(dbPoolSize)
                 .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes)
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(System.getenv("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)

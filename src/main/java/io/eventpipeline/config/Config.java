@@ -104,11 +104,11 @@ public record Config(
 
     public Builder toBuilder() {
         return new Builder().host(host).port(port).workers(workers).queueCapacity(queueCapacity)
-                .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
-                .dbPoolSize(dbPoolSize).maxRetries(maxRetries).shutdownTimeout(shutdownTimeout)
-                .maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes)
-                .durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile).apiKeys(apiKeys)
-                .insecureNoAuth(insecureNoAuth).rateLimit(rateLimit).metricsNeedKey(metricsNeedKey);
+                .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl)
+                .dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize).maxRetries(maxRetries)
+                .shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents)
+                .maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile)
+                .apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit).metricsNeedKey(metricsNeedKey);
     }
 
     /** Starts from the documented defaults; the CLI and the tests set what they need. */
@@ -165,8 +165,8 @@ public record Config(
         public Config build() {
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
-                    batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout, maxBodyBytes,
-                    maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
+                    batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
+                    maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
                     insecureNoAuth, rateLimit, metricsNeedKey);
         }
 
@@ -179,7 +179,8 @@ public record Config(
     public String toString() {
         // Never print the password.
         return "Config[host=" + host + ", port=" + port + ", workers=" + workers + ", queueCapacity=" + queueCapacity
-                + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", batchLinger=" + batchLinger + ", db=" + redactUrl(effectiveDbUrl())
+                + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", batchLinger=" + batchLinger
+                + ", db=" + redactUrl(effectiveDbUrl())
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
                 + ", shutdownTimeout=" + shutdownTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
                 + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * N workers on named virtual threads. Each takes one event, drains up to batch-size more, waits up to the linger
- * for the rest of a batch, and stores them as one batch. {@link #drain} stops them once the queue is empty, or at the deadline.
+ * for the rest of a batch, and stores them as one batch. {@link #drain} stops them once the queue is empty, or at
+ * the deadline.
  */
 public final class WorkerPool {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);

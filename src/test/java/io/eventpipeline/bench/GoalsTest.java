@@ -17,7 +17,8 @@ class GoalsTest {
 
     private static Results.Service service(Double singleE2e, Double batchE2e, double p99, double rss, long startMs,
             Long aotStartMs) {
-        return new Results.Service("(default)", "journal", startMs, aotStartMs, rss, 1, ingest(singleE2e), ingest(batchE2e),
+        return new Results.Service("(default)", "journal", startMs, aotStartMs, rss, 1, ingest(singleE2e),
+                ingest(batchE2e),
                 new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99, 1), Map.of());
     }
 
