@@ -16,6 +16,8 @@ import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Connections the kernel holds until Jetty accepts them. Jetty's default leaves it to the JVM's 50, which
+     * bursts of new connections overflowed here (the kernel's ListenOverflows counter rose), and a dropped
+     * connection attempt costs its client a one-second retransmission. The kernel caps it at somaxconn.
+     */
+    static final int ACCEPT_QUEUE = 1024;
 
     private HttpApi() {
     }
@@ -54,6 +62,13 @@ public final class HttpApi {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = host;
             c.jetty.port = config.port();
+            c.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost(host);
+                connector.setPort(config.port());
+                connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                return connector;
+            });
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
             // Errors Jetty answers itself (bad request line, 431, bad chunked...) are JSON like every other.
             c.jetty.modifyServer(server -> {
