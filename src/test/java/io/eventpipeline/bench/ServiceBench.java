@@ -110,10 +110,14 @@ final class ServiceBench {
     }
 
     /**
-     * Runs both routes, half a round each, until their rates settle (the geometric mean, so that either route
-     * still speeding up keeps the warm-up going); then waits for the events to be stored and empties the table.
+     * From an empty table, runs both routes, half a round each, until their rates settle (the geometric mean, so
+     * that either route still speeding up keeps the warm-up going); then waits for the events to be stored and
+     * empties the table.
      */
     private WarmUp.Done warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
+        // Rows an earlier phase left (the seed design's, the other service's) would let the wait below end while
+        // warm-up events are still queued, to land in the first measured phase.
+        table.truncate();
         long[] accepted = {0};
         WarmUp.Done done = WarmUp.run(options.serverWarmUp(), round -> {
             Duration half = round.dividedBy(2);
