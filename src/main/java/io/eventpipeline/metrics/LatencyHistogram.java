@@ -1,5 +1,6 @@
 package io.eventpipeline.metrics;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,7 +15,6 @@ public final class LatencyHistogram {
     private static final long[] BOUNDS = bounds();
 
     private final AtomicLongArray counts = new AtomicLongArray(BOUNDS.length + 1);
-    private final LongAdder count = new LongAdder();
     private final LongAdder sumNanos = new LongAdder();
     private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
 
@@ -36,7 +36,6 @@ public final class LatencyHistogram {
     public void record(long nanos, int n) {
         long v = Math.max(0, nanos);
         counts.addAndGet(bucketOf(v), n);
-        count.add(n);
         sumNanos.add(v * n);
         maxNanos.accumulate(v);
     }
@@ -57,13 +56,8 @@ public final class LatencyHistogram {
 
     /** A consistent-enough view for reporting; concurrent records may land between the reads. */
     public Snapshot snapshot() {
-        long[] c = new long[counts.length()];
-        long total = 0;
-        for (int i = 0; i < c.length; i++) {
-            c[i] = counts.get(i);
-            total += c[i];
-        }
-        return new Snapshot(c, total, sumNanos.sum(), maxNanos.get());
+        long[] c = SizeHistogram.read(counts);
+        return new Snapshot(c, Arrays.stream(c).sum(), sumNanos.sum(), maxNanos.get());
     }
 
     /** Upper bounds of the buckets in nanoseconds (the last bucket is unbounded). */

@@ -1,5 +1,6 @@
 package io.eventpipeline.metrics;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -34,13 +35,17 @@ public final class SizeHistogram {
 
     /** Per-bucket counts read once, so that count is exactly their sum. */
     public Snapshot snapshot() {
+        long[] c = read(counts);
+        return new Snapshot(c, Arrays.stream(c).sum(), sum.sum(), max.get());
+    }
+
+    /** Each bucket read once: a snapshot's count is the sum of these, never a separate, racing counter. */
+    static long[] read(AtomicLongArray counts) {
         long[] c = new long[counts.length()];
-        long total = 0;
         for (int i = 0; i < c.length; i++) {
             c[i] = counts.get(i);
-            total += c[i];
         }
-        return new Snapshot(c, total, sum.sum(), max.get());
+        return c;
     }
 
     public record Snapshot(long[] bucketCounts, long count, long sum, long max) {
