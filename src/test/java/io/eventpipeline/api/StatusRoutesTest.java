@@ -51,6 +51,18 @@ class StatusRoutesTest {
     }
 
     @Test
+    void the_service_listens_on_one_connector_with_a_deep_accept_queue() {
+        start(true);
+        var connectors = app.jettyServer().server().getConnectors();
+
+        assertThat(connectors).hasSize(1); // Javalin adds its own only when none is given
+        var connector = (org.eclipse.jetty.server.ServerConnector) connectors[0];
+        assertThat(connector.getAcceptQueueSize()).isEqualTo(HttpApi.ACCEPT_QUEUE);
+        assertThat(connector.getLocalPort()).isEqualTo(app.port()).isPositive();
+        assertThat(connector.getHost()).isEqualTo("127.0.0.1");
+    }
+
+    @Test
     void live_and_ready_are_up_when_the_database_is_and_the_service_is_not_draining() throws Exception {
         start(true);
         assertThat(http.get("/health/live").status()).isEqualTo(200);

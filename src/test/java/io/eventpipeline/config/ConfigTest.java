@@ -25,6 +25,8 @@ class ConfigTest {
         assertThat(c.port()).isEqualTo(8080).isEqualTo(Config.DEFAULT_PORT);
         assertThat(c.host()).as("decided at start: loopback without keys (DESIGN §9)").isNull();
         assertThat(c.batchSize()).isEqualTo(500);
+        assertThat(c.batchLinger()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.queueMaxBytes()).isEqualTo(32L << 20);
         assertThat(c.maxRetries()).isEqualTo(3);
         assertThat(c.maxBodyBytes()).isEqualTo(5L * 1024 * 1024);
         assertThat(c.maxBatchEvents()).isEqualTo(1000);
@@ -57,7 +59,7 @@ class ConfigTest {
     @Test
     void rebuilds_an_equal_config_from_its_builder() {
         Config c = Config.builder().host("0.0.0.0").port(9090).workers(7).queueCapacity(10).queueMaxBytes(1 << 20)
-                .batchSize(50).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
+                .batchSize(50).batchLinger(Duration.ofMillis(20)).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
                 .maxRetries(0).shutdownTimeout(Duration.ofSeconds(2)).maxBodyBytes(1 << 16).maxBatchEvents(5)
                 .maxEventBytes(1 << 10).durability(Durability.MEMORY).dataDir(Path.of("/var/lib/x")).build();
 
@@ -73,6 +75,8 @@ class ConfigTest {
                 arguments(op(b -> b.queueCapacity(0)), "--queue-capacity must be at least 1, got 0"),
                 arguments(op(b -> b.batchSize(0)), "--batch-size must be between 1 and 10000, got 0"),
                 arguments(op(b -> b.batchSize(10_001)), "--batch-size must be between 1 and 10000, got 10001"),
+                arguments(op(b -> b.batchLinger(Duration.ofMillis(-1))), "--batch-linger must be between 0 and 10s"),
+                arguments(op(b -> b.batchLinger(Duration.ofSeconds(11))), "--batch-linger must be between 0 and 10s"),
                 arguments(op(b -> b.dbPoolSize(0)), "--db-pool-size must be between 1 and 1024, got 0"),
                 arguments(op(b -> b.maxRetries(-1)), "--max-retries must not be negative, got -1"),
                 arguments(op(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "--shutdown-timeout must not be negative"),
