@@ -312,6 +312,35 @@ class HostileInputIT {
     }
 
     @Test
+    void a_body_shorter_than_its_declared_length_is_400_and_nothing_is_accepted() throws Exception {
+        String event = validEvent();
+        String request = "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + (utf8(event).length + 100) + "\r\n\r\n" + event;
+        RawHttp.Response r = raw(request); // the client half-closes after the bytes it has
+
+        assertRawError(r, 400);
+        assertThat(MAPPER.readTree(r.body()).path("error").asText()).contains("ended early");
+    }
+
+    @Test
+    void a_batch_202_is_gzipped_for_a_client_that_accepts_it() throws Exception {
+        // 100 ids of 36 characters: well over the size from which Javalin compresses.
+        StringBuilder batch = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 100; i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"type\":\"t\",\"source\":\"s\",\"data\":{}}");
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/events/batch")).timeout(HTTP_TIMEOUT)
+                .header("Content-Type", JSON).header("Accept-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofString(batch.append("]}").toString())).build();
+        HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(r.statusCode()).isEqualTo(202);
+        assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        byte[] body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body())).readAllBytes();
+        assertThat(MAPPER.readTree(body).path("ids")).hasSize(100);
+    }
+
+    @Test
     void errors_jetty_answers_before_the_routes_are_json_too() throws Exception {
         String post = "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
         assertRawError(raw(post + "X-Big: " + "a".repeat(64 * 1024) + "\r\nContent-Length: 2\r\n\r\n{}"), 431);
