@@ -32,6 +32,12 @@ public final class HttpApi {
      * connection attempt costs its client a one-second retransmission. The kernel caps it at somaxconn.
      */
     static final int ACCEPT_QUEUE = 1024;
+    /**
+     * Javalin copies every response body to Jetty through a new buffer of this size (Jetty's 32 KiB output buffer
+     * unless set), which for a 50-byte 202 was most of what a single-event request allocated. Jetty's own output
+     * buffer is not changed by it; a larger body is copied in more steps.
+     */
+    static final int RESPONSE_COPY_BYTES = 4096;
 
     private HttpApi() {
     }
@@ -60,6 +66,7 @@ public final class HttpApi {
             c.concurrency.useVirtualThreads = true;
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = config.maxBodyBytes();
+            c.http.responseBufferSize = RESPONSE_COPY_BYTES;
             c.jetty.host = host;
             c.jetty.port = config.port();
             c.jetty.addConnector((server, httpConfig) -> {

@@ -51,7 +51,7 @@ class StatusRoutesTest {
     }
 
     @Test
-    void the_service_listens_on_one_connector_with_a_deep_accept_queue() {
+    void the_service_listens_on_one_connector_with_a_deep_accept_queue_and_small_copy_buffers() {
         start(true);
         var connectors = app.jettyServer().server().getConnectors();
 
@@ -60,6 +60,10 @@ class StatusRoutesTest {
         assertThat(connector.getAcceptQueueSize()).isEqualTo(HttpApi.ACCEPT_QUEUE);
         assertThat(connector.getLocalPort()).isEqualTo(app.port()).isPositive();
         assertThat(connector.getHost()).isEqualTo("127.0.0.1");
+        // Javalin's per-response copy buffer, left at Jetty's 32 KiB output size unless set.
+        assertThat(app.unsafe.http.responseBufferSize).isEqualTo(HttpApi.RESPONSE_COPY_BYTES);
+        assertThat(connector.getConnectionFactory(org.eclipse.jetty.server.HttpConnectionFactory.class)
+                .getHttpConfiguration().getOutputBufferSize()).as("Jetty's own buffer, unchanged").isEqualTo(32768);
     }
 
     @Test
