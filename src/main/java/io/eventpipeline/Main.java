@@ -84,6 +84,13 @@ public final class Main implements Callable<Integer> {
                     + "disk and stored at the next start (env PIPELINE_SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration shutdownTimeout;
 
+    @Option(names = "--idle-timeout", defaultValue = "${env:PIPELINE_IDLE_TIMEOUT:-75s}",
+            converter = DurationConverter.class,
+            description = "How long an HTTP connection may stay silent, between requests or within one, before the "
+                    + "server closes it; keep it longer than the idle timeout of a proxy or load balancer in front "
+                    + "(env PIPELINE_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration idleTimeout;
+
     @Option(names = "--max-body-bytes", defaultValue = "${env:PIPELINE_MAX_BODY_BYTES:-5MiB}",
             converter = SizeConverter.class,
             description = "Largest request body, after gzip inflation (env PIPELINE_MAX_BODY_BYTES). "
@@ -166,7 +173,8 @@ public final class Main implements Callable<Integer> {
                 .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
                 .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
                 .dbPoolSize(dbPoolSize)
-                .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes)
+                .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout)
+                .maxBodyBytes(maxBodyBytes)
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(System.getenv("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
                 .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)

@@ -74,6 +74,7 @@ public final class HttpApi {
                 connector.setHost(host);
                 connector.setPort(config.port());
                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                connector.setIdleTimeout(config.idleTimeout().toMillis());
                 return connector;
             });
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.

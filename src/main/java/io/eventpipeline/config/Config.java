@@ -28,6 +28,7 @@ public record Config(
         int dbPoolSize,
         int maxRetries,
         Duration shutdownTimeout,
+        Duration idleTimeout,
         long maxBodyBytes,
         int maxBatchEvents,
         long maxEventBytes,
@@ -46,6 +47,7 @@ public record Config(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(batchLinger, "batchLinger");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
         require(host == null || !host.isBlank(), "--host must not be empty");
         require(rateLimit >= 0 && rateLimit < 1e9, "--rate-limit must be 0 (off) or a positive number of events "
                 + "per second, got " + rateLimit);
@@ -54,10 +56,12 @@ public record Config(
         require(queueCapacity >= 1, "--queue-capacity must be at least 1, got " + queueCapacity);
         require(batchSize >= 1 && batchSize <= 10_000, "--batch-size must be between 1 and 10000, got " + batchSize);
         require(!batchLinger.isNegative() && batchLinger.compareTo(Duration.ofSeconds(10)) <= 0,
-                "--batch-linger must be between 0 and 10s, got " + batchLinger);
+                "--batch-linger must be between 0 and 10s, got " + Units.formatDuration(batchLinger));
         require(dbPoolSize >= 1 && dbPoolSize <= 1024, "--db-pool-size must be between 1 and 1024, got " + dbPoolSize);
         require(maxRetries >= 0, "--max-retries must not be negative, got " + maxRetries);
         require(!shutdownTimeout.isNegative(), "--shutdown-timeout must not be negative");
+        require(idleTimeout.compareTo(Duration.ofSeconds(1)) >= 0 && idleTimeout.compareTo(Duration.ofHours(1)) <= 0,
+                "--idle-timeout must be between 1s and 1h, got " + Units.formatDuration(idleTimeout));
         require(maxEventBytes >= 2, "--max-event-bytes must be at least 2 bytes, got " + maxEventBytes);
         require(maxBodyBytes >= 64, "--max-body-bytes must be at least 64 bytes, got " + maxBodyBytes);
         require(maxBodyBytes <= Integer.MAX_VALUE - 8, "--max-body-bytes must be under 2GiB");
@@ -106,7 +110,7 @@ public record Config(
         return new Builder().host(host).port(port).workers(workers).queueCapacity(queueCapacity)
                 .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl)
                 .dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize).maxRetries(maxRetries)
-                .shutdownTimeout(shutdownTimeout).maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents)
+                .shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout).maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents)
                 .maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile)
                 .apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit).metricsNeedKey(metricsNeedKey);
     }
@@ -126,6 +130,7 @@ public record Config(
         private Integer dbPoolSize;
         private int maxRetries = 3;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(75);
         private long maxBodyBytes = 5L << 20;
         private int maxBatchEvents = 1000;
         private long maxEventBytes = 64L << 10;
@@ -151,6 +156,7 @@ public record Config(
         public Builder dbPoolSize(Integer v) { dbPoolSize = v; return this; }
         public Builder maxRetries(int v) { maxRetries = v; return this; }
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
         public Builder maxBatchEvents(int v) { maxBatchEvents = v; return this; }
         public Builder maxEventBytes(long v) { maxEventBytes = v; return this; }
@@ -166,7 +172,7 @@ public record Config(
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
                     batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
-                    maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
+                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
                     insecureNoAuth, rateLimit, metricsNeedKey);
         }
 
@@ -182,7 +188,7 @@ public record Config(
                 + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", batchLinger=" + batchLinger
                 + ", db=" + redactUrl(effectiveDbUrl())
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
-                + ", shutdownTimeout=" + shutdownTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
+                + ", shutdownTimeout=" + shutdownTimeout + ", idleTimeout=" + idleTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
                 + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="
                 + dataDir + ", apiKeysFile=" + apiKeysFile + ", apiKeys=" + (apiKeys == null ? "none" : "set")
                 + ", insecureNoAuth=" + insecureNoAuth + ", rateLimit=" + rateLimit + "]";

@@ -52,6 +52,19 @@ public final class Units {
         };
     }
 
+    /** The shortest way to write a duration as the flags take it, in whole milliseconds: 90s → "90s", 2m → "2m". */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0 || ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s % 60 != 0) {
+            return s + "s";
+        }
+        return s % 3600 == 0 ? s / 3600 + "h" : s / 60 + "m";
+    }
+
     /** The shortest exact way to write a size, for logs and help: 65536 → "64KiB". */
     public static String formatSize(long bytes) {
         if (bytes > 0 && bytes % (1L << 30) == 0) {

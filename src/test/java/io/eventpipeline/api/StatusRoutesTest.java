@@ -13,7 +13,10 @@ import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import org.h2.jdbcx.JdbcDataSource;
@@ -30,12 +33,16 @@ class StatusRoutesTest {
     HttpTestClient http;
 
     void start(boolean databaseUp) {
+        start(databaseUp, Config.builder().port(0).build());
+    }
+
+    void start(boolean databaseUp, Config config) {
         JdbcDataSource ds = new JdbcDataSource();
         // An in-memory database is always there; IFEXISTS on a file that is not makes every connection fail.
         ds.setURL(databaseUp ? "jdbc:h2:mem:status-test" : "jdbc:h2:file:/nonexistent/status-test;IFEXISTS=TRUE");
         probe = new HealthProbe(ds, Duration.ofSeconds(60));
         probe.start();
-        app = HttpApi.create(Config.builder().port(0).build(), "127.0.0.1",
+        app = HttpApi.create(config, "127.0.0.1",
                 new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", ApiKeys.none(), null)).start();
         http = new HttpTestClient(app.port());
     }
@@ -60,10 +67,33 @@ class StatusRoutesTest {
         assertThat(connector.getAcceptQueueSize()).isEqualTo(HttpApi.ACCEPT_QUEUE);
         assertThat(connector.getLocalPort()).isEqualTo(app.port()).isPositive();
         assertThat(connector.getHost()).isEqualTo("127.0.0.1");
+        assertThat(connector.getIdleTimeout()).isEqualTo(Config.builder().build().idleTimeout().toMillis());
         // Javalin's per-response copy buffer, left at Jetty's 32 KiB output size unless set.
         assertThat(app.unsafe.http.responseBufferSize).isEqualTo(HttpApi.RESPONSE_COPY_BYTES);
         assertThat(connector.getConnectionFactory(org.eclipse.jetty.server.HttpConnectionFactory.class)
                 .getHttpConfiguration().getOutputBufferSize()).as("Jetty's own buffer, unchanged").isEqualTo(32768);
+    }
+
+    /** --idle-timeout closes a keep-alive connection left silent that long, and not at the first silence. */
+    @Test
+    void a_silent_keep_alive_connection_is_closed_after_the_idle_timeout() throws Exception {
+        start(true, Config.builder().port(0).idleTimeout(Duration.ofSeconds(1)).build());
+        try (Socket socket = new Socket("127.0.0.1", app.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            byte[] head = in.readNBytes(15);
+            assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200 OK");
+            long answered = System.nanoTime();
+            byte[] rest = in.readAllBytes(); // the rest of the answer, then the server's close
+            long silentMillis = (System.nanoTime() - answered) / 1_000_000;
+
+            assertThat(new String(rest, StandardCharsets.ISO_8859_1)).contains("\"UP\"")
+                    .doesNotContainIgnoringCase("Connection: close");
+            assertThat(silentMillis).as("closed after the 1s idle timeout, within the 10s read timeout")
+                    .isGreaterThanOrEqualTo(900);
+        }
     }
 
     @Test

@@ -70,6 +70,16 @@ class UnitsTest {
     }
 
     @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({"PT0S, 0ms", "PT0.5S, 500ms", "PT1S, 1s", "PT75S, 75s", "PT1M, 1m", "PT90M, 90m", "PT1H, 1h",
+            "PT2H, 2h", "PT61M, 61m", "PT1.001S, 1001ms", "PT-1S, -1s"})
+    void formats_a_duration_as_the_flags_take_it(Duration d, String text) {
+        assertThat(Units.formatDuration(d)).isEqualTo(text);
+        if (!d.isNegative()) {
+            assertThat(Units.parseDuration(text)).isEqualTo(d);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
     @CsvSource({"65536, 64KiB", "5242880, 5MiB", "1073741824, 1GiB", "3221225472, 3GiB", "1024, 1KiB",
             "1536, 1536B", "1572864, 1536KiB", "1000, 1000B", "1, 1B", "0, 0B", "-1024, -1024B"})
     void formats_a_size_the_shortest_exact_way(long bytes, String text) {
