@@ -141,7 +141,7 @@ public final class Journal implements AutoCloseable {
                 Files.deleteIfExists(file);
                 continue;
             }
-            kept.add(Segment.recovered(id, file, Files.size(file), scan.records().size()));
+            kept.add(Segment.recovered(id, file, scan.validBytes(), scan.records().size()));
             recovered.add(new RecoveredSegment(id, List.copyOf(scan.records())));
         }
 

@@ -8,7 +8,8 @@ import java.nio.file.Path;
  *
  * @param segment        the file
  * @param offset         byte offset in the file where the damage starts
- * @param discardedBytes bytes from {@code offset} to the end of the file that were not recovered
+ * @param discardedBytes bytes from {@code offset} to the end of the file's data that were not recovered (the zeros
+ *                       at its end are preallocated space, not counted)
  * @param reason         what was wrong, for humans
  */
 public record JournalCorruption(Path segment, long offset, long discardedBytes, String reason) {}

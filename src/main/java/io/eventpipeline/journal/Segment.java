@@ -19,7 +19,11 @@ import java.util.zip.CRC32C;
  * instance with its lock, except {@link #channel()}'s force, which the syncer runs outside the lock.
  *
  * <p>Format: an 8-byte header ({@link #MAGIC}, {@link #FORMAT_VERSION}), then records
- * {@code [int length][int CRC32C of payload][payload]}, big-endian.
+ * {@code [int length][int CRC32C of payload][payload]}, big-endian, then zeros up to the end of the file.
+ *
+ * <p>The zeros are written ahead of the records, {@link #PREALLOCATE_BYTES} at a time: an append then writes
+ * into blocks the file already has, so its {@code fdatasync} flushes only the data, without a file-system
+ * journal commit for a new size and new blocks, as long as appends stay within the preallocated part.
  */
 final class Segment {
     static final int MAGIC = 0x45504A4C; // "EPJL"
@@ -28,6 +32,9 @@ final class Segment {
     static final int RECORD_HEADER_BYTES = 8;
     /** Larger lengths are read as corruption, so appends must refuse them too. */
     static final int MAX_RECORD_BYTES = 64 << 20;
+    /** How far ahead of the records the file is filled with zeros. */
+    static final int PREALLOCATE_BYTES = 1 << 20;
+    private static final byte[] ZEROS = new byte[64 << 10];
 
     private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
 
@@ -37,6 +44,10 @@ final class Segment {
     private RandomAccessFile file;
     /** Bytes of the file that belong to the journal (header and complete records). */
     private long size;
+    /** Bytes of the file: the size, then zeros written ahead. */
+    private long allocated;
+    /** False once writing ahead failed (a nearly full disk): the rest of this segment grows as it is written. */
+    private boolean preallocating = true;
     /** Records appended (or recovered) and not yet released. */
     long unreleased;
     /** No more appends: a force failed or a failed append could not be undone. */
@@ -47,6 +58,7 @@ final class Segment {
         this.path = path;
         this.file = file;
         this.size = size;
+        this.allocated = size;
         this.unreleased = unreleased;
     }
 
@@ -131,15 +143,45 @@ final class Segment {
     // Writes go through RandomAccessFile, not FileChannel.write: an interrupt of a thread inside a FileChannel
     // operation closes the channel for every thread, and one cancelled HTTP request must not break the journal.
     void write(byte[] batch) throws IOException {
+        long end = size + batch.length;
+        if (end > allocated && preallocating) {
+            preallocate(end + PREALLOCATE_BYTES);
+        }
         file.seek(size);
         file.write(batch);
-        size += batch.length;
+        size = end;
     }
 
-    /** Undoes a failed write, so that nothing of it can be read back at recovery. */
+    /**
+     * Fills the file with zeros up to {@code length}. Real zeros, not a sparse {@code setLength}: writing into a
+     * hole allocates blocks, which is the metadata change preallocation is there to avoid. Where the disk has no
+     * room for them, the zeros are given back and the records written without: a megabyte of zeros must not
+     * refuse events that would fit.
+     */
+    private void preallocate(long length) throws IOException {
+        file.seek(allocated);
+        try {
+            while (allocated < length) {
+                int n = (int) Math.min(ZEROS.length, length - allocated);
+                file.write(ZEROS, 0, n);
+                allocated += n;
+            }
+        } catch (IOException e) {
+            preallocating = false;
+            try {
+                file.setLength(size);
+                allocated = size;
+            } catch (IOException ignored) {
+                // Zeros past the records are harmless; the write that follows reports the disk's state.
+            }
+        }
+    }
+
+    /** Undoes a failed write, so that nothing of it can be read back at recovery; drops the zeros ahead too. */
     void truncate(long length) throws IOException {
         file.setLength(length);
         size = length;
+        allocated = length;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.eventpipeline.journal;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +51,13 @@ final class SegmentScanner {
                 } else {
                     int length = in.readInt();
                     int expectedCrc = in.readInt();
-                    if (length <= 0 || length > Segment.MAX_RECORD_BYTES) {
+                    if (length == 0 && expectedCrc == 0) {
+                        // The preallocated zeros: the records end here, if nothing but zeros follows.
+                        if (onlyZeros(in, remaining - Segment.RECORD_HEADER_BYTES)) {
+                            return new Scan(records, offset, null, true);
+                        }
+                        problem = "a zeroed record header with data after it";
+                    } else if (length <= 0 || length > Segment.MAX_RECORD_BYTES) {
                         problem = "implausible record length " + length;
                     } else if (remaining - Segment.RECORD_HEADER_BYTES < length) {
                         problem = "truncated record (length " + length + ", only "
@@ -68,10 +75,52 @@ final class SegmentScanner {
                     }
                 }
                 if (problem != null) {
-                    return new Scan(records, offset, new JournalCorruption(path, offset, remaining, problem), true);
+                    long discarded = dataEnd(path, offset, fileSize) - offset;
+                    return new Scan(records, offset, new JournalCorruption(path, offset, discarded, problem), true);
                 }
             }
             return new Scan(records, offset, null, true);
         }
+    }
+
+    /**
+     * Where the data of the file ends, from {@code from} on: its size without the zeros at its end, which are
+     * preallocated space and not lost records.
+     */
+    private static long dataEnd(Path path, long from, long fileSize) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "r")) {
+            byte[] buf = new byte[8192];
+            long end = fileSize;
+            while (end > from) {
+                int n = (int) Math.min(buf.length, end - from);
+                file.seek(end - n);
+                file.readFully(buf, 0, n);
+                for (int i = n - 1; i >= 0; i--) {
+                    if (buf[i] != 0) {
+                        return end - n + i + 1;
+                    }
+                }
+                end -= n;
+            }
+            return from;
+        }
+    }
+
+    private static boolean onlyZeros(DataInputStream in, long bytes) throws IOException {
+        byte[] buf = new byte[8192];
+        long left = bytes;
+        while (left > 0) {
+            int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+            if (n == 0) {
+                return true; // the file is shorter than it was a moment ago; what was read was zeros
+            }
+            for (int i = 0; i < n; i++) {
+                if (buf[i] != 0) {
+                    return false;
+                }
+            }
+            left -= n;
+        }
+        return true;
     }
 }

@@ -147,7 +147,7 @@ class JournalTest {
             journal.write(records("r0", "r1", "r2", "r3", "r4"));
         }
         Path file = single(segmentFiles());
-        long size = Files.size(file);
+        long size = Segment.HEADER_BYTES + 5L * (Segment.RECORD_HEADER_BYTES + 2); // where the records end
         truncate(file, size - 3);
 
         try (LogCapture log = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
@@ -162,6 +162,62 @@ class JournalTest {
             assertThat(log.warnings()).singleElement().asString()
                     .contains(file.toString(), "offset=" + tornRecordOffset, "discarded_bytes=7");
             assertThat(log.text()).doesNotContain("\tat ", "Exception");
+        }
+    }
+
+    /** The file is written ahead with zeros; they end the records, they are not damage. */
+    @Test
+    void the_zeros_written_ahead_of_the_records_end_them_without_a_warning() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("r0", "r1"));
+        }
+        Path file = single(segmentFiles());
+        long recordsEnd = Segment.HEADER_BYTES + 2L * (Segment.RECORD_HEADER_BYTES + 2);
+        assertThat(Files.size(file)).as("preallocated").isGreaterThanOrEqualTo(recordsEnd + Segment.PREALLOCATE_BYTES);
+
+        try (LogCapture log = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("r0", "r1");
+            assertThat(journal.corruptions()).isEmpty();
+            assertThat(log.warnings()).isEmpty();
+        }
+    }
+
+    /** How a crash tears a record in a preallocated file: its last bytes never reached the disk, zeros remain. */
+    @Test
+    void a_record_torn_inside_the_zeros_is_dropped_and_only_its_own_bytes_count_as_discarded() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("r0", "r1", "r2"));
+        }
+        Path file = single(segmentFiles());
+        long recordsEnd = Segment.HEADER_BYTES + 3L * (Segment.RECORD_HEADER_BYTES + 2);
+        zero(file, recordsEnd - 2, 2); // the payload of r2
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("r0", "r1");
+            JournalCorruption damage = single(journal.corruptions());
+            assertThat(damage.offset()).isEqualTo(recordsEnd - Segment.RECORD_HEADER_BYTES - 2);
+            assertThat(damage.reason()).contains("checksum");
+            assertThat(damage.discardedBytes()).as("r2's header; the zeros after it are not data")
+                    .isEqualTo(Segment.RECORD_HEADER_BYTES);
+        }
+    }
+
+    /** Zeros where a record should start, with data after them, are damage: the rest is not trusted. */
+    @Test
+    void a_zeroed_record_header_with_data_after_it_is_damage() throws Exception {
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("r0", "r1", "r2"));
+        }
+        Path file = single(segmentFiles());
+        long r1 = Segment.HEADER_BYTES + Segment.RECORD_HEADER_BYTES + 2;
+        zero(file, r1, Segment.RECORD_HEADER_BYTES);
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(strings(journal.recovered().get(0).records())).containsExactly("r0");
+            JournalCorruption damage = single(journal.corruptions());
+            assertThat(damage.offset()).isEqualTo(r1);
+            assertThat(damage.reason()).contains("zeroed record header");
+            assertThat(damage.discardedBytes()).isEqualTo(2 * (Segment.RECORD_HEADER_BYTES + 2));
         }
     }
 
@@ -445,6 +501,12 @@ class JournalTest {
     private static void truncate(Path file, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(size);
+        }
+    }
+
+    private static void zero(Path file, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(length), offset);
         }
     }
 
