@@ -3,6 +3,7 @@ package io.eventpipeline.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.JsonFactories;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /** Builds the unstarted Javalin app: the routes, and the one place where failures become JSON responses. */
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonFactories.mapper();
     /**
      * Connections the kernel holds until Jetty accepts them. Jetty's default leaves it to the JVM's 50, which
      * bursts of new connections overflowed here (the kernel's ListenOverflows counter rose), and a dropped

@@ -1,6 +1,7 @@
 package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.event.JsonFactories;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -17,7 +18,7 @@ import org.eclipse.jetty.util.Callback;
  * the method or the Accept header; Jetty's default is an HTML page.
  */
 final class JsonErrorHandler extends ErrorHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonFactories.mapper();
 
     JsonErrorHandler() {
         setShowStacks(false);

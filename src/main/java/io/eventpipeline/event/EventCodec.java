@@ -13,7 +13,7 @@ import java.time.Instant;
 public final class EventCodec {
     /** Version 2 added the key name; version 1 records (without it) are still read. */
     private static final byte VERSION = 2;
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = JsonFactories.factory();
 
     private EventCodec() {
     }

@@ -35,7 +35,7 @@ public final class EventParser {
     public EventParser(long maxEventBytes, int maxBatchEvents, long maxBodyBytes) {
         this.maxEventBytes = maxEventBytes;
         this.maxBatchEvents = maxBatchEvents;
-        this.factory = JsonFactory.builder()
+        this.factory = JsonFactories.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)
                         .maxNumberLength(1000)
