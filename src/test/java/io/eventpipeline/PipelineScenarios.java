@@ -3,9 +3,16 @@ package io.eventpipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.Dialect;
+import io.eventpipeline.storage.JdbcEventRepository;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -103,6 +110,23 @@ abstract class PipelineScenarios implements QueryScenarios {
         db().awaitEventCount(accepted.size(), STORE_TIMEOUT);
         assertThat(db().storedIds()).isEqualTo(accepted);
         assertThat(service.metrics().processed.sum()).isEqualTo(accepted.size());
+    }
+
+    /** A poison event whose journal segment outlived it is replayed and refused again: still one row. */
+    @Test
+    void an_event_refused_again_after_a_restart_stays_one_row_in_the_dead_letter() throws Exception {
+        Config c = config().build();
+        try (HikariDataSource pool = Database.pool(c, "dead-letter-test", 1, Duration.ofSeconds(10))) {
+            JdbcEventRepository repository = new JdbcEventRepository(pool, Dialect.of(c.effectiveDbUrl()));
+            Event poison = new Event("poison-1", "t", "s", null, null, "{}".getBytes(StandardCharsets.UTF_8),
+                    Instant.now(), null);
+
+            assertThat(repository.deadLetter(poison, "refused", 4)).as("the first refusal is kept").isTrue();
+            assertThat(repository.deadLetter(poison, "refused again", 4)).as("the replay's is not").isFalse();
+
+            assertThat(db().strings("SELECT error FROM events_dead_letter WHERE event_id = ?", "poison-1"))
+                    .containsExactly("refused");
+        }
     }
 
     @Test

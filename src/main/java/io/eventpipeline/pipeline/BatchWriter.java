@@ -112,7 +112,13 @@ public final class BatchWriter {
         int failures = 0;
         while (true) {
             try {
-                repository.deadLetter(envelope.event(), error, attempts);
+                if (!repository.deadLetter(envelope.event(), error, attempts)) {
+                    log.info("event=dead_letter_known id={} (refused again after a restart; the dead letter "
+                            + "already holds it)", envelope.event().id());
+                    metrics.duplicates.increment();
+                    release(List.of(envelope));
+                    return;
+                }
                 break;
             } catch (Exception e) {
                 throwIfInterrupted(e);

@@ -13,6 +13,11 @@ public interface EventRepository {
      */
     int insert(List<Event> events) throws SQLException;
 
-    /** Keeps an event the database refused for good, with why and after how many attempts. */
-    void deadLetter(Event event, String error, int attempts) throws SQLException;
+    /**
+     * Keeps an event the database refused for good, with why and after how many attempts, unless the dead letter
+     * already holds an event with its id (one replayed from the journal after a restart).
+     *
+     * @return false if it was already there, and nothing was written
+     */
+    boolean deadLetter(Event event, String error, int attempts) throws SQLException;
 }

@@ -6,6 +6,7 @@ import io.eventpipeline.event.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
@@ -27,6 +28,7 @@ public final class JdbcEventRepository implements EventRepository {
     private final Dialect dialect;
     private final ConcurrentHashMap<Integer, String> insertSql = new ConcurrentHashMap<>();
     private final String deadLetterSql;
+    private static final String DEAD_LETTER_KNOWN_SQL = "SELECT 1 FROM events_dead_letter WHERE event_id = ? LIMIT 1";
 
     public JdbcEventRepository(DataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;
@@ -141,14 +143,30 @@ public final class JdbcEventRepository implements EventRepository {
         return sb.toString();
     }
 
+    /**
+     * Looks for the id first: a dead-lettered event whose journal segment outlived it (other events of the segment
+     * were still unstored at a crash or a stop) is replayed and refused again at the next start. Two instances
+     * refusing the same id at the same moment could still both write it; nothing else does.
+     */
     @Override
-    public void deadLetter(Event event, String error, int attempts) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(deadLetterSql)) {
-            ps.setString(1, event.id());
-            ps.setString(2, EventCodec.toJson(event));
-            ps.setString(3, error.length() > 4000 ? error.substring(0, 4000) : error);
-            ps.setInt(4, attempts);
-            ps.executeUpdate();
+    public boolean deadLetter(Event event, String error, int attempts) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement known = c.prepareStatement(DEAD_LETTER_KNOWN_SQL)) {
+                known.setString(1, event.id());
+                try (ResultSet rs = known.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(deadLetterSql)) {
+                ps.setString(1, event.id());
+                ps.setString(2, EventCodec.toJson(event));
+                ps.setString(3, error.length() > 4000 ? error.substring(0, 4000) : error);
+                ps.setInt(4, attempts);
+                ps.executeUpdate();
+                return true;
+            }
         }
     }
 

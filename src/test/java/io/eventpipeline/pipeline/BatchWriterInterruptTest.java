@@ -43,7 +43,7 @@ class BatchWriterInterruptTest {
             }
 
             @Override
-            public void deadLetter(Event event, String error, int attempts) throws SQLException {
+            public boolean deadLetter(Event event, String error, int attempts) throws SQLException {
                 deadLettered.add(event.id());
                 Thread.currentThread().interrupt();
                 throw new SQLException("pipeline-db - Interrupted during connection acquisition");
