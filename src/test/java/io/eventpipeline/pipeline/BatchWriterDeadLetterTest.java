@@ -3,10 +3,9 @@ package io.eventpipeline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
-import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.H2Pool;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.JdbcEventRepository;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +26,7 @@ class BatchWriterDeadLetterTest {
 
     @BeforeEach
     void database() throws Exception {
-        Config config = Config.builder().dbUrl("jdbc:h2:mem:dead-letter-" + System.nanoTime()).build();
-        pool = Database.pool(config, "test-db", 2, Duration.ofSeconds(5));
-        Database.applySchema(pool, Dialect.H2);
+        pool = H2Pool.inMemory("dead-letter", 2);
         repository = new JdbcEventRepository(pool, Dialect.H2);
     }
 

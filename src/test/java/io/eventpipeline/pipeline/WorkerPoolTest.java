@@ -3,11 +3,10 @@ package io.eventpipeline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.SizeHistogram;
-import io.eventpipeline.storage.Database;
+import io.eventpipeline.storage.H2Pool;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.JdbcEventRepository;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +31,7 @@ class WorkerPoolTest {
 
     @BeforeEach
     void database() throws Exception {
-        Config config = Config.builder().dbUrl("jdbc:h2:mem:workers-" + System.nanoTime()).build();
-        pool = Database.pool(config, "test-db", 4, Duration.ofSeconds(5));
-        Database.applySchema(pool, Dialect.H2);
+        pool = H2Pool.inMemory("workers", 4);
         repository = new JdbcEventRepository(pool, Dialect.H2);
     }
 

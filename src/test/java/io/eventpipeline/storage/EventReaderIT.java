@@ -3,14 +3,12 @@ package io.eventpipeline.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.storage.EventPage.Position;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +30,7 @@ class EventReaderIT {
 
     @BeforeEach
     void open() throws Exception {
-        Config config = Config.builder().dbUrl("jdbc:h2:file:" + dir.resolve("events").toAbsolutePath()).build();
-        pool = Database.pool(config, "reader-it", 2, Duration.ofSeconds(5));
-        Database.applySchema(pool, Dialect.H2);
+        pool = H2Pool.open("jdbc:h2:file:" + dir.resolve("events").toAbsolutePath(), 2);
         repository = new JdbcEventRepository(pool, Dialect.H2);
     }
 
