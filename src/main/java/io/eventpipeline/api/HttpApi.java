@@ -38,7 +38,7 @@ public final class HttpApi {
      * unless set), which for a 50-byte 202 was most of what a single-event request allocated. Jetty's own output
      * buffer is not changed by it; a larger body is copied in more steps.
      */
-    static final int RESPONSE_COPY_BYTES = 4096;
+    public static final int RESPONSE_COPY_BYTES = 4096;
 
     private HttpApi() {
     }

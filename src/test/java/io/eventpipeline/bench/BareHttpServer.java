@@ -1,9 +1,11 @@
 package io.eventpipeline.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.JsonFactories;
 import io.eventpipeline.event.MalformedBodyException;
 import io.javalin.Javalin;
 import java.util.Map;
@@ -14,7 +16,7 @@ import java.util.Map;
  * Run as its own JVM: {@code BareHttpServer <port>}.
  */
 public final class BareHttpServer {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonFactories.mapper();
 
     private BareHttpServer() {
     }
@@ -28,6 +30,7 @@ public final class BareHttpServer {
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = 5 << 20;
+            c.http.responseBufferSize = HttpApi.RESPONSE_COPY_BYTES;
             c.jetty.host = "127.0.0.1";
             c.jetty.port = port;
             c.routes.post("/events", ctx -> {
