@@ -110,9 +110,10 @@ public record Config(
         return new Builder().host(host).port(port).workers(workers).queueCapacity(queueCapacity)
                 .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl)
                 .dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize).maxRetries(maxRetries)
-                .shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout).maxBodyBytes(maxBodyBytes).maxBatchEvents(maxBatchEvents)
-                .maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir).apiKeysFile(apiKeysFile)
-                .apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit).metricsNeedKey(metricsNeedKey);
+                .shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout).maxBodyBytes(maxBodyBytes)
+                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
+                .apiKeysFile(apiKeysFile).apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
+                .metricsNeedKey(metricsNeedKey);
     }
 
     /** Starts from the documented defaults; the CLI and the tests set what they need. */
@@ -172,8 +173,8 @@ public record Config(
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
                     batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
-                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile, blankToNull(apiKeys),
-                    insecureNoAuth, rateLimit, metricsNeedKey);
+                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile,
+                    blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey);
         }
 
         private static String blankToNull(String s) {
@@ -188,9 +189,10 @@ public record Config(
                 + ", queueMaxBytes=" + queueMaxBytes + ", batchSize=" + batchSize + ", batchLinger=" + batchLinger
                 + ", db=" + redactUrl(effectiveDbUrl())
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
-                + ", shutdownTimeout=" + shutdownTimeout + ", idleTimeout=" + idleTimeout + ", maxBodyBytes=" + maxBodyBytes + ", maxBatchEvents="
-                + maxBatchEvents + ", maxEventBytes=" + maxEventBytes + ", durability=" + durability + ", dataDir="
-                + dataDir + ", apiKeysFile=" + apiKeysFile + ", apiKeys=" + (apiKeys == null ? "none" : "set")
-                + ", insecureNoAuth=" + insecureNoAuth + ", rateLimit=" + rateLimit + "]";
+                + ", shutdownTimeout=" + shutdownTimeout + ", idleTimeout=" + idleTimeout + ", maxBodyBytes="
+                + maxBodyBytes + ", maxBatchEvents=" + maxBatchEvents + ", maxEventBytes=" + maxEventBytes
+                + ", durability=" + durability + ", dataDir=" + dataDir + ", apiKeysFile=" + apiKeysFile
+                + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
+                + ", rateLimit=" + rateLimit + "]";
     }
 }

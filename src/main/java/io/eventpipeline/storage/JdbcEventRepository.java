@@ -23,12 +23,12 @@ public final class JdbcEventRepository implements EventRepository {
     static final long MAX_STATEMENT_BYTES = 4L << 20;
     /** Keeps statement texts, and so the driver's statement cache, small whatever --batch-size says. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
+    private static final String DEAD_LETTER_KNOWN_SQL = "SELECT 1 FROM events_dead_letter WHERE event_id = ? LIMIT 1";
 
     private final DataSource dataSource;
     private final Dialect dialect;
     private final ConcurrentHashMap<Integer, String> insertSql = new ConcurrentHashMap<>();
     private final String deadLetterSql;
-    private static final String DEAD_LETTER_KNOWN_SQL = "SELECT 1 FROM events_dead_letter WHERE event_id = ? LIMIT 1";
 
     public JdbcEventRepository(DataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;

@@ -63,7 +63,8 @@ class ConfigTest {
     void rebuilds_an_equal_config_from_its_builder() {
         Config c = Config.builder().host("0.0.0.0").port(9090).workers(7).queueCapacity(10).queueMaxBytes(1 << 20)
                 .batchSize(50).batchLinger(Duration.ofMillis(20)).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
-                .maxRetries(0).shutdownTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofMinutes(3)).maxBodyBytes(1 << 16).maxBatchEvents(5)
+                .maxRetries(0).shutdownTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofMinutes(3))
+                .maxBodyBytes(1 << 16).maxBatchEvents(5)
                 .maxEventBytes(1 << 10).durability(Durability.MEMORY).dataDir(Path.of("/var/lib/x")).build();
 
         assertThat(c.toBuilder().build()).isEqualTo(c);
@@ -78,13 +79,17 @@ class ConfigTest {
                 arguments(op(b -> b.queueCapacity(0)), "--queue-capacity must be at least 1, got 0"),
                 arguments(op(b -> b.batchSize(0)), "--batch-size must be between 1 and 10000, got 0"),
                 arguments(op(b -> b.batchSize(10_001)), "--batch-size must be between 1 and 10000, got 10001"),
-                arguments(op(b -> b.batchLinger(Duration.ofMillis(-1))), "--batch-linger must be between 0 and 10s, got -1ms"),
-                arguments(op(b -> b.batchLinger(Duration.ofSeconds(11))), "--batch-linger must be between 0 and 10s, got 11s"),
+                arguments(op(b -> b.batchLinger(Duration.ofMillis(-1))),
+                        "--batch-linger must be between 0 and 10s, got -1ms"),
+                arguments(op(b -> b.batchLinger(Duration.ofSeconds(11))),
+                        "--batch-linger must be between 0 and 10s, got 11s"),
                 arguments(op(b -> b.dbPoolSize(0)), "--db-pool-size must be between 1 and 1024, got 0"),
                 arguments(op(b -> b.maxRetries(-1)), "--max-retries must not be negative, got -1"),
                 arguments(op(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "--shutdown-timeout must not be negative"),
-                arguments(op(b -> b.idleTimeout(Duration.ofMillis(999))), "--idle-timeout must be between 1s and 1h, got 999ms"),
-                arguments(op(b -> b.idleTimeout(Duration.ofMinutes(61))), "--idle-timeout must be between 1s and 1h, got 61m"),
+                arguments(op(b -> b.idleTimeout(Duration.ofMillis(999))),
+                        "--idle-timeout must be between 1s and 1h, got 999ms"),
+                arguments(op(b -> b.idleTimeout(Duration.ofMinutes(61))),
+                        "--idle-timeout must be between 1s and 1h, got 61m"),
                 arguments(op(b -> b.maxEventBytes(1)), "--max-event-bytes must be at least 2 bytes, got 1"),
                 arguments(op(b -> b.maxBodyBytes(63)), "--max-body-bytes must be at least 64 bytes, got 63"),
                 arguments(op(b -> b.maxBodyBytes(Integer.MAX_VALUE)), "--max-body-bytes must be under 2GiB"),
@@ -113,7 +118,8 @@ class ConfigTest {
     @Test
     void accepts_the_edges_of_each_range() {
         Config c = Config.builder().port(0).workers(1).queueCapacity(1).batchSize(10_000).dbPoolSize(1024)
-                .maxRetries(0).shutdownTimeout(Duration.ZERO).idleTimeout(Duration.ofSeconds(1)).maxEventBytes(2).queueMaxBytes(2).maxBodyBytes(64)
+                .maxRetries(0).shutdownTimeout(Duration.ZERO).idleTimeout(Duration.ofSeconds(1)).maxEventBytes(2)
+                .queueMaxBytes(2).maxBodyBytes(64)
                 .maxBatchEvents(1).build();
 
         assertThat(c.port()).isZero();
