@@ -12,6 +12,7 @@ import io.eventpipeline.security.ApiKey;
 import io.eventpipeline.security.RateLimiter;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,9 +90,8 @@ final class IngestRoutes {
         ctx.status(202).contentType("application/json").result(accepted(batch.events(), errors));
     }
 
-
-    /** The batch's 202 body, streamed: {"accepted":n,"rejected":m,"ids":[…],"errors":[…]}. */
-    private byte[] accepted(List<Event> events, List<Map<String, Object>> errors) throws java.io.IOException {
+    /** The batch's 202 body, written by a generator, no maps: {"accepted":n,"rejected":m,"ids":[…],"errors":[…]}. */
+    private byte[] accepted(List<Event> events, List<Map<String, Object>> errors) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(48 + events.size() * 40);
         try (JsonGenerator g = json.getFactory().createGenerator(out)) {
             g.writeStartObject();

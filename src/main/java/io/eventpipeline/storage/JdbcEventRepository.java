@@ -24,16 +24,16 @@ public final class JdbcEventRepository implements EventRepository {
     /** Keeps statement texts, and so the driver's statement cache, small whatever --batch-size says. */
     static final int MAX_ROWS_PER_STATEMENT = 1000;
     private static final String DEAD_LETTER_KNOWN_SQL = "SELECT 1 FROM events_dead_letter WHERE event_id = ? LIMIT 1";
+    private static final String DEAD_LETTER_SQL =
+            "INSERT INTO events_dead_letter (event_id, event, error, attempts) VALUES (?, ?, ?, ?)";
 
     private final DataSource dataSource;
     private final Dialect dialect;
     private final ConcurrentHashMap<Integer, String> insertSql = new ConcurrentHashMap<>();
-    private final String deadLetterSql;
 
     public JdbcEventRepository(DataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;
         this.dialect = dialect;
-        this.deadLetterSql = "INSERT INTO events_dead_letter (event_id, event, error, attempts) VALUES (?, ?, ?, ?)";
     }
 
     @Override
@@ -159,7 +159,7 @@ public final class JdbcEventRepository implements EventRepository {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(deadLetterSql)) {
+            try (PreparedStatement ps = c.prepareStatement(DEAD_LETTER_SQL)) {
                 ps.setString(1, event.id());
                 ps.setString(2, EventCodec.toJson(event));
                 ps.setString(3, error.length() > 4000 ? error.substring(0, 4000) : error);

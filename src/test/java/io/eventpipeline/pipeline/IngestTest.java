@@ -22,8 +22,7 @@ class IngestTest {
     @Test
     void a_request_at_a_full_queue_is_accepted_once_a_worker_makes_room() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
-        ingest.accept(events("full-", 4));
+        Ingest ingest = filled(queue);
 
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 2));
         awaitWaiting(ingest);
@@ -41,8 +40,7 @@ class IngestTest {
     @Test
     void a_full_queue_that_stays_full_refuses_after_the_wait() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
-        ingest.accept(events("full-", 4));
+        Ingest ingest = filled(queue);
 
         long started = System.nanoTime();
         Ingest.Refusal refusal = acceptAsync(ingest, events("late-", 1)).get(10, TimeUnit.SECONDS);
@@ -74,8 +72,7 @@ class IngestTest {
     @Test
     void closing_ends_the_wait_with_a_draining_refusal() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
-        ingest.accept(events("full-", 4));
+        Ingest ingest = filled(queue);
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 1));
         awaitWaiting(ingest);
 
@@ -83,6 +80,13 @@ class IngestTest {
 
         assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(Ingest.Refusal.DRAINING);
         assertThat(queue.depth()).as("nothing queued by a refused request").isEqualTo(4);
+    }
+
+    /** Ingest in front of {@code queue}, which it fills to its capacity in events. */
+    private Ingest filled(EventQueue queue) throws Exception {
+        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        ingest.accept(events("full-", queue.capacity()));
+        return ingest;
     }
 
     private static CompletableFuture<Ingest.Refusal> acceptAsync(Ingest ingest, List<Event> events) {
