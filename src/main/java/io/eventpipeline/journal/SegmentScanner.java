@@ -83,25 +83,23 @@ final class SegmentScanner {
         }
         Layout declared = declared(magic, version);
         Scan scan = declared == null ? null : records(declared, declared.headerBytes(), new ArrayList<>());
-        if (scan != null && scan.damage().isEmpty()) {
+        if (scan != null && !scan.records().isEmpty()) {
             return scan;
         }
         // A damaged header, or a file that is not ours: the first record that checks out tells which. A header
-        // damaged into another valid one reads as damage after it, so then the other layouts are tried as well.
+        // damaged into another valid one finds no record, so then the other layouts are tried as well. Version 1
+        // goes last: without a marker to look for, its search costs a checksum at many offsets.
         String reason = String.format("damaged segment header (magic 0x%08x, version %d)", magic, version);
         for (Layout layout : guesses()) {
             int first = layout.equals(declared) ? dataEnd : next(layout, layout.headerBytes());
             if (first < dataEnd) {
                 List<JournalCorruption> damage = new ArrayList<>();
                 damage.add(new JournalCorruption(path, 0, first, reason));
-                Scan guessed = records(layout, first, damage);
-                if (scan == null || guessed.records().size() > scan.records().size()) {
-                    scan = guessed;
-                }
+                return records(layout, first, damage);
             }
         }
         if (scan != null) {
-            return scan;
+            return scan; // the header is ours and nothing in the file checks out: all of it is damage
         }
         reason = String.format("unknown header (magic 0x%08x, version %d) and no record found after it; "
                 + "left as it is", magic, version);

@@ -7,6 +7,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.journal.Journal.RecoveredSegment;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -128,6 +130,31 @@ class SegmentDamageTest {
                 assertThat(d.offset()).isZero();
                 assertThat(d.discardedBytes()).isEqualTo(format.headerBytes);
                 assertThat(d.reason()).contains("header");
+            });
+        }
+    }
+
+    /** Bytes that appeared between two records, or vanished from one, shift everything after them. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Format.class)
+    void records_shifted_by_inserted_or_missing_bytes_are_found_again(Format format) throws Exception {
+        Path file = writeSegment(format);
+        byte[] bytes = Files.readAllBytes(file);
+        int r2 = (int) format.offsetOf(2);
+        int r3 = (int) format.offsetOf(3);
+        byte[] garbage = "\u0001\u0002garbage".getBytes(UTF_8);
+        ByteArrayOutputStream damaged = new ByteArrayOutputStream();
+        damaged.write(bytes, 0, r2);
+        damaged.write(garbage); // inserted before record 2
+        damaged.write(bytes, r2, r3 - r2 - 5); // record 2 is 5 bytes short of its end: record 3 follows early
+        damaged.write(bytes, r3, bytes.length - r3);
+        Files.write(file, damaged.toByteArray());
+
+        try (LogCapture ignored = new LogCapture(); Journal journal = Journal.open(dir, BIG)) {
+            assertThat(recoveredStrings(journal)).containsExactly(payload(0), payload(1), payload(3), payload(4));
+            assertThat(journal.corruptions()).singleElement().satisfies(d -> {
+                assertThat(d.offset()).isEqualTo(r2);
+                assertThat(d.discardedBytes()).isEqualTo(garbage.length + r3 - r2 - 5);
             });
         }
     }
