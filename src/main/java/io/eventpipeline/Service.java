@@ -165,6 +165,7 @@ public final class Service {
 
     /** Puts back what an earlier run accepted and did not store, before ingest opens. */
     private void replay() throws StartupException {
+        metrics.journalCorruptions.add(acceptLog.corruptions());
         List<Envelope> recovered;
         try {
             recovered = acceptLog.recover();

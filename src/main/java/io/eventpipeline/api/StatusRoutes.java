@@ -80,6 +80,7 @@ final class StatusRoutes {
         body.put("failed", metrics.failed.sum());
         body.put("retries", metrics.retries.sum());
         body.put("replayed", metrics.replayed.sum());
+        body.put("journal_corruptions", metrics.journalCorruptions.sum());
         body.put("queue", queueState());
         body.put("workers", workers);
         body.put("latency_ms", latency(metrics.latency.snapshot()));

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * waits for the next force, not for one of its own.
  *
  * <p>Records live in segment files; a segment that is no longer appended to and whose records are all released
- * is deleted, which keeps the journal small.
+ * is deleted, which keeps the journal small, unless recovery found damage in it: then it is kept aside.
  */
 public final class Journal implements AutoCloseable {
 
@@ -52,6 +52,8 @@ public final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final long segmentBytes;
+    /** The sync marker of every record this instance writes. */
+    private final int sync;
     private List<RecoveredSegment> recovered;
     private final List<JournalCorruption> corruptions;
     private final Thread syncer;
@@ -79,10 +81,11 @@ public final class Journal implements AutoCloseable {
     /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
     private IOException stopped;
 
-    private Journal(Path dir, long segmentBytes, long nextSegmentId, List<Segment> kept,
+    private Journal(Path dir, long segmentBytes, int sync, long nextSegmentId, List<Segment> kept,
                     List<RecoveredSegment> recovered, List<JournalCorruption> corruptions) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.sync = sync;
         this.nextSegmentId = nextSegmentId;
         this.recovered = List.copyOf(recovered);
         this.corruptions = List.copyOf(corruptions);
@@ -93,10 +96,17 @@ public final class Journal implements AutoCloseable {
     /**
      * Opens (creating if needed) the journal in {@code dir}, recovers the valid records of existing segments and
      * starts a new segment for appends: old segments are never appended to, so their damage cannot spread.
+     * A damaged segment is kept aside, never deleted, once its intact records are released; see
+     * {@link DamagedSegments}.
      *
      * @param segmentBytes a segment is rolled over before an append would take it past this size
      */
     public static Journal open(Path dir, long segmentBytes) throws IOException {
+        return open(dir, segmentBytes, Segment.newSync());
+    }
+
+    /** With a given sync marker, so that tests can know every byte of a segment. */
+    static Journal open(Path dir, long segmentBytes, int sync) throws IOException {
         if (segmentBytes <= Segment.HEADER_BYTES) {
             throw new IllegalArgumentException("segmentBytes too small: " + segmentBytes);
         }
@@ -109,7 +119,7 @@ public final class Journal implements AutoCloseable {
         List<Segment> kept = new ArrayList<>();
         List<RecoveredSegment> recovered = new ArrayList<>();
         List<JournalCorruption> corruptions = new ArrayList<>();
-        long maxId = 0;
+        long maxId = DamagedSegments.highestId(dir); // a segment kept aside keeps its id
         for (Path file : segmentFiles(dir)) {
             long id = Segment.idOf(file).orElseThrow();
             // Even a skipped file's id is used up, so a new segment can never collide with it.
@@ -124,28 +134,23 @@ public final class Journal implements AutoCloseable {
             } catch (IOException e) {
                 throw new IOException("cannot read the journal segment " + file.toAbsolutePath() + ": " + reason(e), e);
             }
-            JournalCorruption damage = scan.damage();
-            if (damage != null) {
-                corruptions.add(damage);
-            }
+            corruptions.addAll(scan.damage());
             if (!scan.usable()) {
-                log.warn("event=journal_segment_skipped file={} reason=\"{}\"", file, damage.reason());
+                log.warn("event=journal_segment_skipped file={} reason=\"{}\"", file,
+                        scan.damage().getFirst().reason());
                 continue;
             }
-            if (damage != null) {
-                log.warn("event=journal_segment_damaged file={} offset={} reason=\"{}\" discarded_bytes={} "
-                        + "recovered_records={}", file, damage.offset(), damage.reason(), damage.discardedBytes(),
-                        scan.records().size());
-            }
+            DamagedSegments.report(scan);
+            Segment segment = Segment.recovered(id, file, scan.dataBytes(), scan.records().size(), scan.damage());
             if (scan.records().isEmpty()) {
-                Files.deleteIfExists(file);
+                delete(segment);
                 continue;
             }
-            kept.add(Segment.recovered(id, file, scan.validBytes(), scan.records().size()));
+            kept.add(segment);
             recovered.add(new RecoveredSegment(id, List.copyOf(scan.records())));
         }
 
-        Journal journal = new Journal(dir, segmentBytes, maxId + 1, kept, recovered, corruptions);
+        Journal journal = new Journal(dir, segmentBytes, sync, maxId + 1, kept, recovered, corruptions);
         long firstId;
         try {
             firstId = journal.startFirstSegment();
@@ -189,7 +194,7 @@ public final class Journal implements AutoCloseable {
     private long startFirstSegment() throws IOException {
         lock.lock();
         try {
-            active = Segment.create(dir, nextSegmentId++);
+            active = Segment.create(dir, nextSegmentId++, sync);
             segments.put(active.id, active);
             return active.id;
         } finally {
@@ -217,7 +222,7 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Damage found at open (also logged, one WARN line each). */
+    /** Damaged ranges found at open, oldest segment first (also logged, one WARN line each). */
     public List<JournalCorruption> corruptions() {
         return corruptions;
     }
@@ -230,7 +235,7 @@ public final class Journal implements AutoCloseable {
      * @throws IllegalArgumentException for an empty or over-long (> 64 MiB) record
      */
     public Appended append(List<byte[]> records) throws IOException {
-        byte[] batch = Segment.encode(records);
+        byte[] batch = Segment.encode(records, sync);
         lock.lock();
         try {
             if (closing) {
@@ -565,7 +570,7 @@ public final class Journal implements AutoCloseable {
      * waiters whose records were in the old segment are released by the force here.
      */
     private void rollLocked() throws IOException {
-        Segment next = Segment.create(dir, nextSegmentId++);
+        Segment next = Segment.create(dir, nextSegmentId++, sync);
         Segment old = active;
         try {
             forceActiveLocked();
@@ -615,6 +620,10 @@ public final class Journal implements AutoCloseable {
     }
 
     private static void delete(Segment segment) {
+        if (!segment.damage.isEmpty()) {
+            DamagedSegments.keepAside(segment); // never delete what could not be read
+            return;
+        }
         try {
             Files.deleteIfExists(segment.path);
         } catch (IOException e) {

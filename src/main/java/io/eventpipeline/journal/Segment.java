@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -18,8 +19,12 @@ import java.util.zip.CRC32C;
  * One segment file of the journal and its on-disk format. Not thread-safe: {@link Journal} guards every
  * instance with its lock, except {@link #channel()}'s force, which the syncer runs outside the lock.
  *
- * <p>Format: an 8-byte header ({@link #MAGIC}, {@link #FORMAT_VERSION}), then records
- * {@code [int length][int CRC32C of payload][payload]}, big-endian, then zeros up to the end of the file.
+ * <p>Format: a 12-byte header ({@link #MAGIC}, {@link #FORMAT_VERSION}, a sync marker), then records
+ * {@code [int sync marker][int length][int CRC32C of marker, length and payload][payload]}, big-endian, then
+ * zeros up to the end of the file. The marker lets recovery find the next record after a damaged one without
+ * trusting a length; it is random per journal instance and never zero, so that neither the zeros nor bytes a
+ * client sent inside an event can pass for a record. Version 1 files ({@link #LEGACY_VERSION}: an 8-byte header,
+ * records {@code [int length][int CRC32C of payload][payload]}) are still read.
  *
  * <p>The zeros are written ahead of the records, {@link #PREALLOCATE_BYTES} at a time: an append then writes
  * into blocks the file already has, so its {@code fdatasync} flushes only the data, without a file-system
@@ -27,9 +32,13 @@ import java.util.zip.CRC32C;
  */
 final class Segment {
     static final int MAGIC = 0x45504A4C; // "EPJL"
-    static final int FORMAT_VERSION = 1;
-    static final int HEADER_BYTES = 8;
-    static final int RECORD_HEADER_BYTES = 8;
+    static final int FORMAT_VERSION = 2;
+    static final int HEADER_BYTES = 12;
+    static final int RECORD_HEADER_BYTES = 12;
+    /** The format before the sync marker, written by earlier versions of the service. */
+    static final int LEGACY_VERSION = 1;
+    static final int LEGACY_HEADER_BYTES = 8;
+    static final int LEGACY_RECORD_HEADER_BYTES = 8;
     /** Larger lengths are read as corruption, so appends must refuse them too. */
     static final int MAX_RECORD_BYTES = 64 << 20;
     /** How far ahead of the records the file is filled with zeros. */
@@ -48,18 +57,32 @@ final class Segment {
     private long allocated;
     /** False once writing ahead failed (a nearly full disk): the rest of this segment grows as it is written. */
     private boolean preallocating = true;
+    /** Damage recovery found in this file: never deleted, kept aside once its intact records are released. */
+    final List<JournalCorruption> damage;
     /** Records appended (or recovered) and not yet released. */
     long unreleased;
     /** No more appends: a force failed or a failed append could not be undone. */
     boolean sealed;
 
-    private Segment(long id, Path path, RandomAccessFile file, long size, long unreleased) {
+    private Segment(long id, Path path, RandomAccessFile file, long size, long unreleased,
+                    List<JournalCorruption> damage) {
         this.id = id;
         this.path = path;
+        this.damage = List.copyOf(damage);
         this.file = file;
         this.size = size;
         this.allocated = size;
         this.unreleased = unreleased;
+    }
+
+    /** A new journal instance's sync marker: random, so no event's bytes can be made to look like a record. */
+    static int newSync() {
+        SecureRandom random = new SecureRandom();
+        int sync;
+        do {
+            sync = random.nextInt();
+        } while (sync == 0); // zero would make the preallocated zeros look like the start of a record
+        return sync;
     }
 
     static String fileName(long id) {
@@ -72,24 +95,24 @@ final class Segment {
     }
 
     /** A segment found at open: read-only from now on, kept until its records are released. */
-    static Segment recovered(long id, Path path, long size, int records) {
-        return new Segment(id, path, null, size, records);
+    static Segment recovered(long id, Path path, long size, int records, List<JournalCorruption> damage) {
+        return new Segment(id, path, null, size, records, damage);
     }
 
     /**
      * Creates a new, empty segment whose header and directory entry are already durable, so that a crash can
      * leave neither a half-written header nor a forced record in a file that the directory does not list.
      */
-    static Segment create(Path dir, long id) throws IOException {
+    static Segment create(Path dir, long id, int sync) throws IOException {
         Path path = dir.resolve(fileName(id));
         Files.createFile(path);
         RandomAccessFile file = null;
         try {
             file = new RandomAccessFile(path.toFile(), "rw");
-            file.write(ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(FORMAT_VERSION).array());
+            file.write(ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(FORMAT_VERSION).putInt(sync).array());
             file.getFD().sync();
             syncDirectory(dir);
-            return new Segment(id, path, file, HEADER_BYTES, 0);
+            return new Segment(id, path, file, HEADER_BYTES, 0, List.of());
         } catch (IOException | RuntimeException e) {
             if (file != null) {
                 closeQuietly(file, e);
@@ -106,8 +129,10 @@ final class Segment {
     /**
      * Encodes a batch into one buffer, so an append is a single write and the CRC work happens before the
      * caller takes the journal lock.
+     *
+     * @param sync the journal's non-zero sync marker, the same in every segment it writes
      */
-    static byte[] encode(List<byte[]> records) {
+    static byte[] encode(List<byte[]> records, int sync) {
         long total = 0;
         for (byte[] r : records) {
             Objects.requireNonNull(r, "record");
@@ -125,9 +150,12 @@ final class Segment {
         ByteBuffer buf = ByteBuffer.allocate((int) total);
         CRC32C crc = new CRC32C();
         for (byte[] r : records) {
+            int start = buf.position();
+            buf.putInt(sync).putInt(r.length);
             crc.reset();
+            crc.update(buf.array(), start, 8);
             crc.update(r);
-            buf.putInt(r.length).putInt((int) crc.getValue()).put(r);
+            buf.putInt((int) crc.getValue()).put(r);
         }
         return buf.array();
     }

@@ -26,6 +26,8 @@ public final class Metrics {
     public final LongAdder retries = new LongAdder();
     /** Events put back into the queue from the journal at start. */
     public final LongAdder replayed = new LongAdder();
+    /** Damaged ranges found in journal segments at start (not events: how many a range held is unknown). */
+    public final LongAdder journalCorruptions = new LongAdder();
 
     public final LatencyHistogram latency = new LatencyHistogram();
     /** Events per stored batch (new rows and duplicates). */

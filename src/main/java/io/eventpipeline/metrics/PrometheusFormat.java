@@ -40,6 +40,9 @@ public final class PrometheusFormat {
                 m.failed.sum());
         p.counter("pipeline_events_replayed_total", "Events put back in the queue from the journal at start.",
                 m.replayed.sum());
+        p.counter("pipeline_journal_corruptions_total",
+                "Damaged byte ranges found in journal segments at start; logged, the segment kept as .damaged.",
+                m.journalCorruptions.sum());
         p.counter("pipeline_store_retries_total", "Failed attempts to store a batch that were tried again.",
                 m.retries.sum());
         p.gauge("pipeline_queue_depth", "Events in the queue, waiting for a worker.", g.queueDepth());

@@ -21,6 +21,9 @@ public interface AcceptLog extends AutoCloseable {
     /** At start: events left unstored by an earlier run, each with the segment to release once stored. */
     List<Envelope> recover() throws IOException;
 
+    /** Damaged ranges found in the journal at start, each logged; what they held is lost. 0 without a journal. */
+    int corruptions();
+
     /** Human words for /health and the start-up log. */
     String describe();
 

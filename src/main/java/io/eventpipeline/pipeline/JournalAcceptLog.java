@@ -97,6 +97,11 @@ public final class JournalAcceptLog implements AcceptLog {
     }
 
     @Override
+    public int corruptions() {
+        return journal.corruptions().size();
+    }
+
+    @Override
     public String describe() {
         return durability.name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -24,6 +24,11 @@ public class NoAcceptLog implements AcceptLog {
     }
 
     @Override
+    public int corruptions() {
+        return 0;
+    }
+
+    @Override
     public String describe() {
         return "none";
     }
