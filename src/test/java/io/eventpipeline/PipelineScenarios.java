@@ -178,6 +178,22 @@ abstract class PipelineScenarios implements QueryScenarios {
     }
 
     @Test
+    void a_leap_second_is_stored_and_read_back_as_the_last_millisecond_of_its_utc_day() throws Exception {
+        String event = "{\"id\":\"leap-1\",\"type\":\"t\",\"source\":\"s\","
+                + "\"timestamp\":\"2016-12-31T18:59:60.5-05:00\",\"data\":{}}";
+        assertThat(http.post("/events", event).status()).isEqualTo(202);
+        var misplaced = http.post("/events", event.replace("leap-1", "leap-2").replace("-05:00", "+01:00"));
+        assertThat(misplaced.status()).isEqualTo(400);
+        assertThat(misplaced.json().get("field").asText()).isEqualTo("timestamp");
+        assertThat(misplaced.json().get("error").asText()).contains("exists only at 23:59:60 UTC", "17:59:60 UTC");
+        db().awaitEventCount(1, STORE_TIMEOUT);
+
+        assertThat(db().strings("SELECT event_time FROM events WHERE id = 'leap-1'").getFirst())
+                .startsWith("2016-12-31 23:59:59.999");
+        assertThat(http.get("/events/leap-1").json().get("timestamp").asText()).isEqualTo("2016-12-31T23:59:59.999Z");
+    }
+
+    @Test
     void ids_assigned_by_the_server_are_uuid_v7_and_stored() throws Exception {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 20; i++) {
