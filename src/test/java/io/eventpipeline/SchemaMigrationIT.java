@@ -74,7 +74,8 @@ class SchemaMigrationIT {
             s.execute("INSERT INTO events (id, type, source, user_id, data, received_at) VALUES"
                     + " ('old-1', 't', 's', 'u1', '{}', '2024-05-01 12:00:00.000'),"
                     + " ('old-2', 't', 's', 'u1 ', '{}', '2024-05-01 12:00:00.000')");
-            s.execute("INSERT INTO events_dead_letter (event_id, event, error, attempts) VALUES ('bad-1', '{}', 'e', 4)");
+            s.execute("INSERT INTO events_dead_letter (event_id, event, error, attempts)"
+                    + " VALUES ('bad-1', '{}', 'e', 4)");
         }
         assertThat(db.strings("SELECT id FROM events WHERE user_id = 'u1'")).as("padded before")
                 .containsExactlyInAnyOrder("old-1", "old-2");
