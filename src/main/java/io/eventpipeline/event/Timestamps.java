@@ -13,7 +13,8 @@ import java.time.temporal.ChronoUnit;
 /**
  * The two time conversions on the hot path, without a {@link DateTimeFormatter} for the common shapes: a profile
  * of batch ingest put a fifth of the service's CPU in {@code DateTimeFormatter.parse}. Anything outside the
- * common shapes goes to the formatter, so the accepted set and the results are exactly the formatter's.
+ * common shapes goes to the formatter, so the accepted set and the results are exactly the formatter's, plus the
+ * leap second, which the formatter refuses and RFC 3339 allows.
  */
 public final class Timestamps {
     private static final DateTimeFormatter DATETIME_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS");
