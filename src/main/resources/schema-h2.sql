@@ -1,5 +1,6 @@
 -- The embedded H2 (MySQL mode) twin of schema.sql: same tables, columns and indexes. user_id is
--- VARCHAR(256) here because H2 counts UTF-16 units, and 128 code points may take 256 of them.
+-- VARCHAR(256) here because H2 counts UTF-16 units, and 128 code points may take 256 of them. H2 compares
+-- VARCHAR exactly, trailing spaces included, as schema.sql's NO PAD collations do: no collation is needed.
 
 CREATE TABLE IF NOT EXISTS events (
   seq         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
  * subclass per database overrides only where the database is.
  */
-abstract class PipelineScenarios implements QueryScenarios {
+abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     @TempDir
@@ -175,6 +175,22 @@ abstract class PipelineScenarios implements QueryScenarios {
         assertThat(db().strings("SELECT user_id FROM events WHERE id = 'time-1'")).containsExactly("u-1");
         assertThat(db().count("SELECT COUNT(*) FROM events WHERE received_at IS NOT NULL AND created_at IS NOT NULL"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void a_leap_second_is_stored_and_read_back_as_the_last_millisecond_of_its_utc_day() throws Exception {
+        String event = "{\"id\":\"leap-1\",\"type\":\"t\",\"source\":\"s\","
+                + "\"timestamp\":\"2016-12-31T18:59:60.5-05:00\",\"data\":{}}";
+        assertThat(http.post("/events", event).status()).isEqualTo(202);
+        var misplaced = http.post("/events", event.replace("leap-1", "leap-2").replace("-05:00", "+01:00"));
+        assertThat(misplaced.status()).isEqualTo(400);
+        assertThat(misplaced.json().get("field").asText()).isEqualTo("timestamp");
+        assertThat(misplaced.json().get("error").asText()).contains("exists only at 23:59:60 UTC", "17:59:60 UTC");
+        db().awaitEventCount(1, STORE_TIMEOUT);
+
+        assertThat(db().strings("SELECT event_time FROM events WHERE id = 'leap-1'").getFirst())
+                .startsWith("2016-12-31 23:59:59.999");
+        assertThat(http.get("/events/leap-1").json().get("timestamp").asText()).isEqualTo("2016-12-31T23:59:59.999Z");
     }
 
     @Test

@@ -203,7 +203,7 @@ interface QueryScenarios {
     }
 
     /** Follows next_cursor to the end; fails on a repeated event or on order other than newest first. */
-    private List<String> walk(String query) throws Exception {
+    default List<String> walk(String query) throws Exception {
         List<String> seen = new ArrayList<>();
         Set<String> unique = new HashSet<>();
         String cursor = null;

@@ -2,6 +2,7 @@ package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventpipeline.config.Config;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import java.nio.file.Path;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An events table created before events carried their API key's name gains the key_name column at start-up,
- * keeps its rows, and takes new ones: on the embedded H2 always, on MariaDB/MySQL when PIPELINE_TEST_DB_URL is set.
+ * Tables of earlier versions are brought up to date at start-up and keep their rows: an events table created before
+ * events carried their API key's name gains the key_name column (on the embedded H2 always, on MariaDB/MySQL when
+ * PIPELINE_TEST_DB_URL is set), and MariaDB/MySQL tables whose text ignored trailing spaces compare it exactly.
  */
 class SchemaMigrationIT {
     static final String OLD_EVENTS = "CREATE TABLE events (seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
@@ -41,6 +43,65 @@ class SchemaMigrationIT {
         com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
         ds.setURL(Database.withDriverOptions(db.url()));
         migrates(db, ds, Dialect.MYSQL);
+    }
+
+    /** The tables as schema.sql created them before text compared exactly: utf8mb4_bin, which pads. */
+    static final List<String> PAD_SPACE_TABLES = List.of("CREATE TABLE events (seq BIGINT NOT NULL AUTO_INCREMENT,"
+            + " id VARCHAR(64) NOT NULL, type VARCHAR(64) NOT NULL, source VARCHAR(64) NOT NULL,"
+            + " user_id VARCHAR(128) NULL, event_time DATETIME(3) NULL, data JSON NOT NULL,"
+            + " received_at DATETIME(3) NOT NULL, created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
+            + " key_name VARCHAR(64) NULL, PRIMARY KEY (seq), UNIQUE KEY uk_events_id (id),"
+            + " KEY idx_events_type_created (type, created_at), KEY idx_events_user_created (user_id, created_at)"
+            + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE TABLE events_dead_letter (seq BIGINT NOT NULL AUTO_INCREMENT, event_id VARCHAR(64) NOT NULL,"
+            + " event LONGTEXT NOT NULL, error TEXT NOT NULL, attempts INT NOT NULL,"
+            + " failed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), PRIMARY KEY (seq),"
+            + " KEY idx_dead_letter_event_id (event_id), KEY idx_dead_letter_failed_at (failed_at)"
+            + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    static final String CHARACTER_COLUMNS = "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLLATION_NAME)"
+            + " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+            + " AND TABLE_NAME IN ('events', 'events_dead_letter') AND DATA_TYPE = 'varchar'"
+            + " ORDER BY TABLE_NAME, COLUMN_NAME";
+
+    @Test
+    void tables_that_ignore_trailing_spaces_are_converted_at_start_and_keep_their_rows_on_mariadb() throws Exception {
+        TestDb db = TestDb.requireFromEnvironment("SchemaMigrationIT on MariaDB");
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS events, events_dead_letter");
+            for (String table : PAD_SPACE_TABLES) {
+                s.execute(table);
+            }
+            s.execute("INSERT INTO events (id, type, source, user_id, data, received_at) VALUES"
+                    + " ('old-1', 't', 's', 'u1', '{}', '2024-05-01 12:00:00.000'),"
+                    + " ('old-2', 't', 's', 'u1 ', '{}', '2024-05-01 12:00:00.000')");
+            s.execute("INSERT INTO events_dead_letter (event_id, event, error, attempts)"
+                    + " VALUES ('bad-1', '{}', 'e', 4)");
+        }
+        assertThat(db.strings("SELECT id FROM events WHERE user_id = 'u1'")).as("padded before")
+                .containsExactlyInAnyOrder("old-1", "old-2");
+
+        startAndStop(db);
+
+        assertThat(db.strings(CHARACTER_COLUMNS)).containsExactly(
+                "events.id utf8mb4_nopad_bin", "events.key_name utf8mb4_nopad_bin", "events.source utf8mb4_nopad_bin",
+                "events.type utf8mb4_nopad_bin", "events.user_id utf8mb4_nopad_bin",
+                "events_dead_letter.event_id utf8mb4_nopad_bin");
+        assertThat(db.strings("SELECT id FROM events ORDER BY id")).containsExactly("old-1", "old-2");
+        assertThat(db.strings("SELECT event_id FROM events_dead_letter")).containsExactly("bad-1");
+        assertThat(db.strings("SELECT id FROM events WHERE user_id = 'u1'")).containsExactly("old-1");
+        db.execute("INSERT INTO events (id, type, source, data, received_at)"
+                + " VALUES ('old-1 ', 't', 's', '{}', '2024-05-01 12:00:00.000')");
+        assertThat(db.count("SELECT COUNT(*) FROM events WHERE id LIKE 'old-1%'")).as("two ids").isEqualTo(2);
+
+        startAndStop(db); // a second start finds the tables converted
+        assertThat(db.strings("SELECT id FROM events ORDER BY id")).containsExactly("old-1", "old-1 ", "old-2");
+        db.execute("DROP TABLE events, events_dead_letter"); // the next start creates them from schema.sql
+    }
+
+    private void startAndStop(TestDb db) throws Exception {
+        Service service = Main.build(Config.builder().port(0).dbUrl(db.url()).dataDir(dir).build());
+        service.start();
+        service.stop();
     }
 
     private static void migrates(TestDb db, javax.sql.DataSource ds, Dialect dialect) throws Exception {

@@ -1,10 +1,9 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.event.Timestamps;
 import io.eventpipeline.storage.EventPage.Position;
 import io.eventpipeline.storage.EventQuery;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -126,7 +125,9 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         }
         Instant t;
         try {
-            t = DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant();
+            t = Timestamps.parseOffsetDateTime(s);
+        } catch (Timestamps.MisplacedLeapSecondException e) {
+            throw error(name, e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
             throw error(name, INSTANT_RULE + "; got '" + abbreviate(params.get(name).getFirst()) + "'");
         }

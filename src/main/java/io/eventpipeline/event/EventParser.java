@@ -266,6 +266,8 @@ public final class EventParser {
             // Truncated before the range check: the stored value is what must fit DATETIME(3).
             t = Timestamps.parseOffsetDateTime(s)
                     .truncatedTo(ChronoUnit.MILLIS);
+        } catch (Timestamps.MisplacedLeapSecondException e) {
+            throw new InvalidEventException("timestamp", e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidEventException("timestamp", hint + "; got '" + abbreviate(s) + "'");
         }

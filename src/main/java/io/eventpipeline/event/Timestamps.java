@@ -3,15 +3,18 @@ package io.eventpipeline.event;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The two time conversions on the hot path, without a {@link DateTimeFormatter} for the common shapes: a profile
  * of batch ingest put a fifth of the service's CPU in {@code DateTimeFormatter.parse}. Anything outside the
- * common shapes goes to the formatter, so the accepted set and the results are exactly the formatter's.
+ * common shapes goes to the formatter, so the accepted set and the results are exactly the formatter's, plus the
+ * leap second, which the formatter refuses and RFC 3339 allows.
  */
 public final class Timestamps {
     private static final DateTimeFormatter DATETIME_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS");
@@ -20,13 +23,73 @@ public final class Timestamps {
     }
 
     /**
-     * An ISO-8601 date-time with an offset, as {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} reads it.
+     * An ISO-8601 date-time with an offset, as {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} reads it, plus the
+     * leap second of RFC 3339 (section 5.6: {@code time-second} may be 60): second 60 is accepted where its UTC time
+     * is 23:59:60, on any date and after the offset is applied, and read as 23:59:59.999 UTC of that day, whatever
+     * its fraction. An {@link Instant} has no 61st second, and the last millisecond of the day keeps the event in its
+     * day and in order before the next day's first.
      *
-     * @throws DateTimeParseException when the formatter would throw it
+     * @throws MisplacedLeapSecondException for second 60 at any other UTC time
+     * @throws DateTimeParseException when the formatter would throw it for any other input
      */
     public static Instant parseOffsetDateTime(String s) {
         Instant fast = parseCommon(s);
-        return fast != null ? fast : DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant();
+        if (fast != null) {
+            return fast;
+        }
+        int second = leapSecondAt(s);
+        if (second < 0) {
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, OffsetDateTime::from).toInstant();
+        }
+        // The same text one second earlier: the formatter checks every other field as it always does.
+        String previous = s.substring(0, second) + "59" + s.substring(second + 2);
+        Instant t = DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(previous, OffsetDateTime::from).toInstant();
+        if (Math.floorMod(t.getEpochSecond(), 86_400) != 86_399) {
+            throw new MisplacedLeapSecondException(s, second, LocalTime.ofInstant(t, ZoneOffset.UTC));
+        }
+        return Instant.ofEpochSecond(t.getEpochSecond(), 999_000_000);
+    }
+
+    /**
+     * Where the seconds of {@code s} stand when they read 60 in the formatter's shape ({@code …THH:mm:60…}), or -1.
+     * The date part never holds a T, so the first one starts the time.
+     */
+    private static int leapSecondAt(String s) {
+        int t = 0;
+        while (t < s.length() && s.charAt(t) != 'T' && s.charAt(t) != 't') {
+            t++;
+        }
+        int second = t + 7;
+        if (second + 2 > s.length() || s.charAt(t + 3) != ':' || s.charAt(t + 6) != ':'
+                || s.charAt(second) != '6' || s.charAt(second + 1) != '0') {
+            return -1;
+        }
+        return second;
+    }
+
+    /**
+     * Second 60 at a UTC time other than 23:59:60: RFC 3339 allows a leap second only as the last second of a UTC
+     * day (the offset applied first), so 2016-12-31T23:59:60+01:00, which is 22:59:60 UTC, is not a time.
+     */
+    public static final class MisplacedLeapSecondException extends DateTimeParseException {
+        private static final long serialVersionUID = 1L;
+        private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm");
+        private static final DateTimeFormatter HH_MM_SS = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+        MisplacedLeapSecondException(String text, int index, LocalTime utcSecondBefore) {
+            super("has second 60, a leap second, which exists only at 23:59:60 UTC; '" + abbreviate(text) + "' is "
+                    + utc(utcSecondBefore) + " UTC", text, index);
+        }
+
+        /** The UTC label of the second after {@code before}: hh:mm:60 after hh:mm:59 (an offset with seconds). */
+        private static String utc(LocalTime before) {
+            LocalTime t = before.truncatedTo(ChronoUnit.SECONDS);
+            return t.getSecond() == 59 ? HH_MM.format(t) + ":60" : HH_MM_SS.format(t.plusSeconds(1));
+        }
+
+        private static String abbreviate(String s) {
+            return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+        }
     }
 
     /**

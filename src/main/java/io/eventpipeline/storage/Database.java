@@ -121,7 +121,11 @@ public final class Database {
                 + within.toSeconds() + "s: " + innermostMessage(last));
     }
 
-    /** Creates the tables and indexes that are missing; safe to run on every start. */
+    /**
+     * Creates the tables and indexes that are missing and brings tables of earlier versions up to date (the
+     * key_name column; exact, NO PAD text comparison on MySQL/MariaDB: see {@link ExactCollation}); safe to run on
+     * every start.
+     */
     public static void applySchema(DataSource ds, Dialect dialect) throws StartupException {
         List<String> statements = statements(dialect.schemaResource());
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
@@ -132,6 +136,10 @@ public final class Database {
             // leaves them as they are, and MySQL has no ADD COLUMN IF NOT EXISTS.
             if (!hasColumn(c, "events", "key_name")) {
                 s.execute("ALTER TABLE events ADD COLUMN key_name VARCHAR(64) NULL");
+            }
+            // After the column above, which takes an old table's default collation. H2 compares exactly already.
+            if (dialect == Dialect.MYSQL) {
+                ExactCollation.migrate(c);
             }
         } catch (SQLException e) {
             throw new StartupException("cannot create the schema: " + rootMessage(e));

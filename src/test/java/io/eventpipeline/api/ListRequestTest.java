@@ -55,6 +55,15 @@ class ListRequestTest {
     }
 
     @Test
+    void a_leap_second_bounds_the_last_millisecond_of_its_utc_day() {
+        assertThat(parse("since=2016-12-31T18:59:60-05:00").query().since())
+                .isEqualTo(Instant.parse("2016-12-31T23:59:59.999Z"));
+        assertThat(parse("until=2016-12-31T23:59:60.5Z").query().until())
+                .isEqualTo(Instant.parse("2016-12-31T23:59:59.999Z"));
+        assertRefused("until=2016-12-31T23:59:60%2B01:00", "until", "'2016-12-31T23:59:60+01:00' is 22:59:60 UTC");
+    }
+
+    @Test
     void a_cursor_is_read_against_the_filters_it_came_with() {
         EventQuery clicks = new EventQuery("click", null, null, null, null);
         Position at = new Position(Instant.parse("2024-05-01T12:30:00.123Z"), 7, 9);

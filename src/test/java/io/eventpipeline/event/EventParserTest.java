@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The event rules of DESIGN §3 as tables of good and bad inputs. JSON in this file is written with single quotes
@@ -297,6 +298,22 @@ class EventParserTest {
     @Test
     void a_null_timestamp_counts_as_absent() throws Exception {
         assertThat(valid(with("'timestamp':null")).timestamp()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z", "2016-12-31T18:59:60-05:00",
+            "2017-01-01T00:59:60.123+01:00"})
+    void accepts_a_leap_second_at_23_59_60_utc_as_the_last_millisecond_of_that_day(String leap) throws Exception {
+        assertThat(valid(with("'timestamp':'" + leap + "'")).timestamp())
+                .isEqualTo(Instant.parse("2016-12-31T23:59:59.999Z"));
+    }
+
+    @Test
+    void refuses_a_leap_second_at_another_utc_time_and_says_which() {
+        InvalidEventException e = invalid(with("'timestamp':'2016-12-31T23:59:60+01:00'"));
+        assertThat(e.fieldError().field()).isEqualTo("timestamp");
+        assertThat(e.fieldError().error()).isEqualTo("has second 60, a leap second, which exists only at "
+                + "23:59:60 UTC; '2016-12-31T23:59:60+01:00' is 22:59:60 UTC");
     }
 
     static Stream<Arguments> raw_data() {

@@ -18,6 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class DatabaseTest {
+    /** MariaDB runs only the first executable comment, MySQL 8.0.17+ only the second. */
+    private static final String NO_PAD_COLLATION =
+            "DEFAULT CHARSET=utf8mb4 /*M!100202 COLLATE=utf8mb4_nopad_bin */ /*!80017 COLLATE=utf8mb4_0900_bin */";
 
     /** The query parameters of a MySQL URL, keys lower-cased; fails on a key given twice. */
     private static Map<String, String> params(String url) {
@@ -130,9 +133,9 @@ class DatabaseTest {
         assertThat(statements.get(0)).startsWith("CREATE TABLE IF NOT EXISTS events (")
                 .contains("UNIQUE KEY uk_events_id (id)", "KEY idx_events_type_created (type, created_at)",
                         "KEY idx_events_user_created (user_id, created_at)", "data        JSON")
-                .endsWith("COLLATE=utf8mb4_bin");
+                .endsWith(NO_PAD_COLLATION);
         assertThat(statements.get(1)).startsWith("CREATE TABLE IF NOT EXISTS events_dead_letter (")
-                .endsWith("COLLATE=utf8mb4_bin");
+                .endsWith(NO_PAD_COLLATION);
         assertThat(statements).allSatisfy(s -> assertThat(s).doesNotContain(";").doesNotContain("--")
                 .isEqualTo(s.strip()));
     }
