@@ -159,6 +159,9 @@ class SecurityIT {
                 .isLessThanOrEqualTo((int) Math.ceil(rate + rate * seconds) + rate);
         assertThat(admitted.get()).isGreaterThanOrEqualTo(rate);
         assertThat(limited.get()).isPositive();
+        var metrics = http.get("/metrics").json();
+        assertThat(metrics.get("rate_limited").asLong()).as("429s, one event each").isEqualTo(limited.get());
+        assertThat(metrics.get("throttled").asLong()).as("503s only").isZero();
     }
 
     @Test

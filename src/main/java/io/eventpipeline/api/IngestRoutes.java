@@ -123,7 +123,7 @@ final class IngestRoutes {
             if (rateLimiter != null) {
                 long wait = rateLimiter.tryAcquire(key.name(), events.size());
                 if (wait > 0) {
-                    metrics.throttled.add(events.size());
+                    metrics.rateLimited.add(events.size());
                     throw new ApiError(429, "over the rate limit of this API key (--rate-limit): retry after "
                             + wait + "s").header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");
                 }

@@ -16,6 +16,8 @@ public final class Metrics {
     public final LongAdder rejected = new LongAdder();
     /** Valid events refused with a 503 because the queue was full or the service was draining. */
     public final LongAdder throttled = new LongAdder();
+    /** Valid events refused with a 429 because their API key was over its --rate-limit. */
+    public final LongAdder rateLimited = new LongAdder();
     /** Events written to the database (new rows). */
     public final LongAdder processed = new LongAdder();
     /** Events whose id was already stored: no new row. */
