@@ -165,6 +165,25 @@ class SecurityIT {
     }
 
     @Test
+    void a_batch_larger_than_one_second_of_the_rate_limit_is_a_413_and_locks_nobody_out() throws Exception {
+        start(config().rateLimit(5).build());
+        var tooLarge = postBatch(50);
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.json().get("error").asText()).contains("--rate-limit 5").contains("at most 5 events");
+        assertThat(postBatch(5).status()).as("the whole bucket is still there").isEqualTo(202);
+    }
+
+    HttpTestClient.Response postBatch(int events) throws Exception {
+        List<String> batch = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            batch.add(HttpTestClient.event(null, "t", "{}"));
+        }
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/events/batch"))
+                .header("Authorization", "Bearer " + WRITER.secret()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"events\":[" + String.join(",", batch) + "]}")));
+    }
+
+    @Test
     void without_keys_it_refuses_to_listen_beyond_loopback_unless_told_to() throws Exception {
         Config open = Config.builder().port(0).host("0.0.0.0").dataDir(dir.resolve("open")).build();
         assertThatThrownBy(() -> Main.build(open).start()).isInstanceOf(StartupException.class)
