@@ -33,14 +33,14 @@ final class RateLimits {
         if (events > limiter.burst()) {
             metrics.rejected.add(events);
             throw ApiError.tooLarge("the batch has " + events + " valid events, more than an API key may send at "
-                    + "once under --rate-limit " + rate() + ": send batches of at most " + limiter.burst()
-                    + " events").with("max_events", limiter.burst());
+                    + "once under --rate-limit " + rate() + ": send batches of at most " + count(limiter.burst()))
+                    .with("max_events", limiter.burst());
         }
         long wait = limiter.tryAcquire(key, events);
         if (wait > 0) {
             metrics.rateLimited.add(events);
             throw new ApiError(429, "over the rate limit of this API key (--rate-limit " + rate() + " events per "
-                    + "second): these " + events + " events may be sent again in " + wait + "s")
+                    + "second): " + count(events) + " may be sent again in " + wait + "s")
                     .header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");
         }
     }
@@ -50,6 +50,10 @@ final class RateLimits {
         if (limiter != null) {
             limiter.release(key, events);
         }
+    }
+
+    private static String count(int events) {
+        return events == 1 ? "1 event" : events + " events";
     }
 
     private String rate() {

@@ -99,6 +99,10 @@ class RateLimitRoutesTest {
         assertThat(single(WRITER).raw().headers().firstValue("Retry-After")).as("a nanosecond short").hasValue("1");
         clock.addAndGet(1);
         assertThat(single(WRITER).status()).isEqualTo(202);
+
+        var pair = batch(WRITER, 2, 0); // more than half a rate's second: the bucket holds one whole event
+        assertThat(pair.status()).isEqualTo(413);
+        assertThat(pair.json().get("error").asText()).contains("--rate-limit 0.5").endsWith("at most 1 event");
     }
 
     @Test
