@@ -139,7 +139,8 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--rate-limit", defaultValue = "${env:PIPELINE_RATE_LIMIT:-0}",
             description = "Events per second per API key, in bursts of up to one second's worth; over it, 429 with "
-                    + "Retry-After. 0 is off (env PIPELINE_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
+                    + "Retry-After, and 413 for a batch larger than one second's worth. 0 is off "
+                    + "(env PIPELINE_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
     double rateLimit;
 
     @Option(names = "--metrics-need-key", defaultValue = "${env:PIPELINE_METRICS_NEED_KEY:-false}",

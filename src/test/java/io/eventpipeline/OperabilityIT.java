@@ -64,7 +64,8 @@ class OperabilityIT {
                     "accepted", "pipeline_events_accepted_total", "rejected", "pipeline_events_rejected_total",
                     "throttled", "pipeline_events_throttled_total", "processed", "pipeline_events_processed_total",
                     "duplicates", "pipeline_events_duplicates_total", "failed", "pipeline_events_failed_total",
-                    "retries", "pipeline_store_retries_total", "replayed", "pipeline_events_replayed_total");
+                    "retries", "pipeline_store_retries_total", "replayed", "pipeline_events_replayed_total",
+                    "rate_limited", "pipeline_events_rate_limited_total");
             counters.forEach((key, name) ->
                     assertThat(text.value(name)).as(name).isEqualTo(json.get(key).asDouble()));
             assertThat(json.get("received").asLong()).isEqualTo(72);

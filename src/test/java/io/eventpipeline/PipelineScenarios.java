@@ -252,7 +252,8 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios 
         assertThat(m.get("processed").asLong()).isEqualTo(1);
         assertThat(m.get("queue").get("capacity").asInt()).isEqualTo(50_000);
         assertThat(m.get("latency_ms").get("p99").asDouble()).isPositive();
-        for (String key : List.of("throttled", "duplicates", "failed", "retries", "workers", "eps", "uptime_seconds")) {
+        for (String key : List.of("throttled", "rate_limited", "duplicates", "failed", "retries", "workers", "eps",
+                "uptime_seconds")) {
             assertThat(m.has(key)).as("metrics has %s", key).isTrue();
         }
     }

@@ -159,6 +159,28 @@ class SecurityIT {
                 .isLessThanOrEqualTo((int) Math.ceil(rate + rate * seconds) + rate);
         assertThat(admitted.get()).isGreaterThanOrEqualTo(rate);
         assertThat(limited.get()).isPositive();
+        var metrics = http.get("/metrics").json();
+        assertThat(metrics.get("rate_limited").asLong()).as("429s, one event each").isEqualTo(limited.get());
+        assertThat(metrics.get("throttled").asLong()).as("503s only").isZero();
+    }
+
+    @Test
+    void a_batch_larger_than_one_second_of_the_rate_limit_is_a_413_and_locks_nobody_out() throws Exception {
+        start(config().rateLimit(5).build());
+        var tooLarge = postBatch(50);
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.json().get("error").asText()).contains("--rate-limit 5").contains("at most 5 events");
+        assertThat(postBatch(5).status()).as("the whole bucket is still there").isEqualTo(202);
+    }
+
+    HttpTestClient.Response postBatch(int events) throws Exception {
+        List<String> batch = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            batch.add(HttpTestClient.event(null, "t", "{}"));
+        }
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/events/batch"))
+                .header("Authorization", "Bearer " + WRITER.secret()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"events\":[" + String.join(",", batch) + "]}")));
     }
 
     @Test

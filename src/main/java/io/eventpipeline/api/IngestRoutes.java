@@ -28,7 +28,7 @@ final class IngestRoutes {
     private final Metrics metrics;
     private final ObjectMapper json;
     private final long maxBodyBytes;
-    private final RateLimiter rateLimiter;
+    private final RateLimits rateLimits;
 
     /** @param rateLimiter null when there is no per-key rate limit */
     IngestRoutes(EventParser parser, Ingest ingest, Metrics metrics, ObjectMapper json, long maxBodyBytes,
@@ -38,7 +38,7 @@ final class IngestRoutes {
         this.metrics = metrics;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
-        this.rateLimiter = rateLimiter;
+        this.rateLimits = new RateLimits(rateLimiter, metrics);
     }
 
     void single(Context ctx) throws Exception {
@@ -116,24 +116,34 @@ final class IngestRoutes {
         }
     }
 
-    /** Tags the events with the caller's key, applies its rate limit, and hands them to the pipeline. */
+    /**
+     * Tags the events with the caller's key, charges them to its rate limit, and hands them to the pipeline; events
+     * the pipeline refuses are not charged.
+     */
     private void accept(Context ctx, List<Event> events) throws InterruptedException {
         ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
-        if (key != null) {
-            if (rateLimiter != null) {
-                long wait = rateLimiter.tryAcquire(key.name(), events.size());
-                if (wait > 0) {
-                    metrics.throttled.add(events.size());
-                    throw new ApiError(429, "over the rate limit of this API key (--rate-limit): retry after "
-                            + wait + "s").header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");
-                }
-            }
+        if (key == null) {
+            hand(ctx, events);
+            return;
+        }
+        rateLimits.charge(key.name(), events.size());
+        boolean admitted = false;
+        try {
             List<Event> tagged = new ArrayList<>(events.size());
             for (Event e : events) {
                 tagged.add(e.withKeyName(key.name()));
             }
-            events = tagged;
+            hand(ctx, tagged);
+            admitted = true;
+        } finally {
+            if (!admitted) {
+                rateLimits.refund(key.name(), events.size());
+            }
         }
+    }
+
+    /** Into the pipeline, whole or not at all; a refusal is a 503 with Retry-After. */
+    private void hand(Context ctx, List<Event> events) throws InterruptedException {
         try {
             ingest.accept(events);
         } catch (Ingest.RefusedException e) {

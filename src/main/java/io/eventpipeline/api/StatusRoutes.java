@@ -75,6 +75,7 @@ final class StatusRoutes {
         body.put("accepted", metrics.accepted.sum());
         body.put("rejected", metrics.rejected.sum());
         body.put("throttled", metrics.throttled.sum());
+        body.put("rate_limited", metrics.rateLimited.sum());
         body.put("processed", metrics.processed.sum());
         body.put("duplicates", metrics.duplicates.sum());
         body.put("failed", metrics.failed.sum());

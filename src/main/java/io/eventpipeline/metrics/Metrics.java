@@ -12,10 +12,12 @@ public final class Metrics {
     public final LongAdder received = new LongAdder();
     /** Events acknowledged with a 202. */
     public final LongAdder accepted = new LongAdder();
-    /** Events refused as invalid. */
+    /** Events refused as invalid, or in a batch larger than its API key's --rate-limit ever admits at once. */
     public final LongAdder rejected = new LongAdder();
     /** Valid events refused with a 503 because the queue was full or the service was draining. */
     public final LongAdder throttled = new LongAdder();
+    /** Valid events refused with a 429 because their API key was over its --rate-limit. */
+    public final LongAdder rateLimited = new LongAdder();
     /** Events written to the database (new rows). */
     public final LongAdder processed = new LongAdder();
     /** Events whose id was already stored: no new row. */

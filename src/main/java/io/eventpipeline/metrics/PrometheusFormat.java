@@ -32,6 +32,8 @@ public final class PrometheusFormat {
         p.counter("pipeline_events_rejected_total", "Events refused as invalid (400/413).", m.rejected.sum());
         p.counter("pipeline_events_throttled_total",
                 "Valid events refused with a 503: queue full, journal unwritable, or draining.", m.throttled.sum());
+        p.counter("pipeline_events_rate_limited_total",
+                "Valid events refused with a 429: their API key was over its --rate-limit.", m.rateLimited.sum());
         p.counter("pipeline_events_processed_total", "Events stored in the database as new rows.",
                 m.processed.sum());
         p.counter("pipeline_events_duplicates_total", "Events whose id was already stored: no new row.",

@@ -18,6 +18,8 @@ class PrometheusFormatTest {
         m.received(5);
         m.accepted.add(4);
         m.rejected.increment();
+        m.throttled.add(2);
+        m.rateLimited.add(6);
         m.stored(3, 1);
         m.latency.record(2_000_000, 4);
         m.httpRequests.record("POST", "/events", 202);
@@ -33,6 +35,9 @@ class PrometheusFormatTest {
         assertThat(text.value("pipeline_events_received_total")).isEqualTo(5);
         assertThat(text.value("pipeline_events_accepted_total")).isEqualTo(4);
         assertThat(text.value("pipeline_events_rejected_total")).isEqualTo(1);
+        assertThat(text.value("pipeline_events_throttled_total")).isEqualTo(2);
+        assertThat(text.value("pipeline_events_rate_limited_total")).isEqualTo(6);
+        assertThat(text.types).containsEntry("pipeline_events_rate_limited_total", "counter");
         assertThat(text.value("pipeline_events_processed_total")).isEqualTo(3);
         assertThat(text.value("pipeline_events_duplicates_total")).isEqualTo(1);
         assertThat(text.value("pipeline_queue_depth")).isEqualTo(7);
