@@ -49,6 +49,7 @@ class CrashIT {
     Path dir;
 
     @Test
+    @NeedsTestDatabase
     void kill_minus_9_mid_load_loses_no_acknowledged_event() throws Exception {
         TestDb db = requireDatabase();
         List<Kill> kills = new ArrayList<>();
@@ -176,6 +177,7 @@ class CrashIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void a_full_disk_makes_ingest_answer_503_and_acknowledges_nothing_that_is_not_on_disk() throws Exception {
         TestDb db = requireDatabase();
         db.reset();

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a {@link TcpProxy} in front of it per test, the real jar started against the proxy with small, fast settings,
  * and ways to post events by id and to wait, with deadlines, for health and for rows.
  */
+@NeedsTestDatabase
 abstract class FaultInjectionSupport {
     static final int QUEUE_CAPACITY = 2000;
     static final int BATCH_SIZE = 100;

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * before the walk come in batches of 500 stored by one INSERT each, so that many share a created_at and a page
  * boundary falls inside such a group.
  */
+@NeedsTestDatabase
 class MariaDbPagingIT {
     static final int BEFORE = 5000;
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(120);

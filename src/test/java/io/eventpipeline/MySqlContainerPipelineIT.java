@@ -4,8 +4,12 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.mysql.MySQLContainer;
 
-/** The scenarios on MySQL 8.4 in a container, where Docker runs; skipped (by Testcontainers) where it does not. */
-@Testcontainers(disabledWithoutDocker = true)
+/**
+ * The scenarios on MySQL 8.4 in a container, where a Docker engine answers; skipped, with the reason, where none
+ * does (checked by {@link DockerCondition} before Testcontainers is asked).
+ */
+@NeedsDocker
+@Testcontainers
 class MySqlContainerPipelineIT extends PipelineScenarios {
     @Container
     static final MySQLContainer MYSQL = new MySQLContainer("mysql:8.4");

@@ -38,6 +38,7 @@ class SchemaMigrationIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void an_events_table_without_key_name_gains_it_on_mariadb() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("SchemaMigrationIT on MariaDB");
         com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();

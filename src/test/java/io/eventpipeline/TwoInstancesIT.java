@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * behind a load balancer: the same ids posted to both at once are stored once, because the unique key on id
  * lives in the database, not in either node.
  */
+@NeedsTestDatabase
 class TwoInstancesIT {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(120);
     static final int SHARED = 2000;

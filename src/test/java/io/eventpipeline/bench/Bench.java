@@ -1,5 +1,6 @@
 package io.eventpipeline.bench;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,10 +18,11 @@ import java.util.Map;
  */
 public final class Bench {
     private final BenchOptions options;
-    private final Progress progress = new Progress(System.err);
+    private final Progress progress;
 
-    private Bench(BenchOptions options) {
+    private Bench(BenchOptions options, Progress progress) {
         this.options = options;
+        this.progress = progress;
     }
 
     public static void main(String[] args) {
@@ -29,34 +31,39 @@ public final class Bench {
 
     /** Runs the bench; 0 when it measured everything (goals missed or not), 1 when it could not, 2 on bad flags. */
     public static int run(String... args) {
+        return run(System.out, System.err, args);
+    }
+
+    /** {@link #run(String...)} with the table going to {@code out} and progress and errors to {@code err}. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
         BenchOptions options;
         try {
             options = BenchOptions.parse(args, System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
+            err.println("bench: " + e.getMessage());
             return 2;
         }
         if (options.help()) {
-            System.out.print(BenchOptions.USAGE);
+            out.print(BenchOptions.USAGE);
             return 0;
         }
         if (!Files.isRegularFile(options.jar())) {
-            System.err.println("bench: the service jar " + options.jar() + " is missing: run `make build` first");
+            err.println("bench: the service jar " + options.jar() + " is missing: run `make build` first");
             return 1;
         }
         try {
-            Results results = new Bench(options).measure();
+            Results results = new Bench(options, new Progress(err)).measure();
             Files.createDirectories(options.outDir());
             Path json = options.outDir().resolve("results.json");
             Path svg = options.outDir().resolve("throughput.svg");
             results.write(json);
             Files.writeString(svg, Svg.chart(results));
-            ReportTable.print(results, System.out);
-            System.out.println("\nwrote " + json + " and " + svg);
+            ReportTable.print(results, out);
+            out.println("\nwrote " + json + " and " + svg);
             return 0;
         } catch (Exception e) {
-            System.err.println("bench: failed: " + e);
-            e.printStackTrace(System.err);
+            err.println("bench: failed: " + e);
+            e.printStackTrace(err);
             return 1;
         }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.NeedsTestDatabase;
 import io.eventpipeline.TestDb;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * schema's (type, created_at) and (user_id, created_at) indexes, and need no sort, on the first page and on later
  * ones. The plans are those of the very statements {@link EventReader} runs.
  */
+@NeedsTestDatabase
 class QueryPlanIT {
     static final int EVENTS = 4000;
     static final Instant START = Instant.parse("2024-05-01T00:00:00Z");
