@@ -18,11 +18,19 @@ import io.eventpipeline.storage.H2Pool;
 import io.eventpipeline.storage.HealthProbe;
 import io.eventpipeline.storage.JdbcEventRepository;
 import io.javalin.Javalin;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -173,6 +181,58 @@ class HttpMethodsTest {
             assertThat(x.first().status()).as(what).isEqualTo(c.getValue().get(0));
             assertThat(json(x.first(), what).get("error").asText()).as(what).contains((String) c.getValue().get(1));
         }
+    }
+
+    /**
+     * Once the drain is over the listener closes, and Jetty waits for the requests in flight: a request sent then
+     * on a kept-alive connection (a load balancer's) gets Jetty's 503, which must say why and when to come back.
+     */
+    @Test
+    void a_request_that_arrives_while_http_stops_is_a_503_that_says_the_service_is_shutting_down() throws Exception {
+        start(true);
+        try (Socket keptAlive = new Socket("127.0.0.1", app.port());
+                Socket inFlight = new Socket("127.0.0.1", app.port())) {
+            keptAlive.setSoTimeout(10_000);
+            OutputStream out = keptAlive.getOutputStream();
+            out.write(latin1("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+            assertThat(readResponse(keptAlive.getInputStream())).startsWith("HTTP/1.1 200");
+            // A body that never ends keeps this request in flight, and so the stop waiting.
+            inFlight.getOutputStream().write(latin1("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                    + "application/json\r\nContent-Length: 100\r\n\r\n{"));
+            inFlight.getOutputStream().flush();
+            GracefulHandler graceful = app.jettyServer().server().getDescendant(GracefulHandler.class);
+            TestDb.await(Duration.ofSeconds(10), "the POST is in flight", () -> graceful.getCurrentRequestCount() > 0);
+            Thread stopping = Thread.ofVirtual().start(app::stop);
+            TestDb.await(Duration.ofSeconds(10), "the listener is closing", graceful::isShutdown);
+
+            out.write(latin1("GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n"));
+            String answer = readResponse(keptAlive.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 5")
+                    .containsIgnoringCase("Content-Type: application/json")
+                    .contains("{\"error\":\"the service is shutting down; retry against another instance or later\"}");
+            inFlight.close();
+            stopping.join(Duration.ofSeconds(20));
+        }
+        app = null;
+    }
+
+    /** The head and the Content-Length body of one response, read from a connection left open. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("closed after " + head);
+            }
+            head.append((char) b);
+        }
+        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        return head + new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Sends one request (with Host, and {@code headers}), half-closes, and returns the one response. */

@@ -2,6 +2,7 @@ package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.pipeline.Ingest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -41,6 +42,9 @@ final class JsonErrorHandler extends ErrorHandler {
             // tell monitoring that the server is failing.
             status = HttpStatus.BAD_REQUEST_400;
             response.setStatus(status);
+        }
+        if (code == HttpStatus.SERVICE_UNAVAILABLE_503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
         }
         String text = describe(code, reason(code, message, cause), request);
         if (text.length() > 300) {
@@ -86,6 +90,9 @@ final class JsonErrorHandler extends ErrorHandler {
             case HttpStatus.NOT_FOUND_404 -> "no such route: " + request.getMethod() + " "
                     + request.getHttpURI().getPath();
             case HttpStatus.BAD_REQUEST_400 -> "the request is malformed: " + badRequest(reason);
+            // GracefulHandler's answer to a request that arrives while the listener closes, after the drain.
+            case HttpStatus.SERVICE_UNAVAILABLE_503 -> request.getConnectionMetaData().getConnector().getServer()
+                    .isStopping() ? Ingest.Refusal.DRAINING.message() : "the service cannot take requests now; retry";
             default -> reason;
         };
     }
