@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running service: owns every component and their order of start and stop. Start opens the accept log, the
- * database, the workers, replays what an earlier run left, and only then opens HTTP; stop closes HTTP intake,
- * drains the queue to the database within the shutdown timeout, and keeps on disk whatever it could not store.
+ * database, the workers, replays what an earlier run left, and only then opens HTTP; stop refuses new events,
+ * drains the queue to the database within the shutdown timeout while HTTP still answers (503 to ingest and to
+ * /health/ready), keeps on disk whatever it could not store, and only then closes HTTP.
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -215,11 +216,11 @@ public final class Service {
         }
         long t0 = System.nanoTime();
         log.info("event=stopping queued={} note=\"refusing new events, draining the queue\"", queue.depth());
+        // HTTP stays open through the drain: ingest answers 503 with Retry-After and /health/ready 503, so that a
+        // load balancer takes the instance out by its health check instead of meeting a refused connection.
         try {
             ingest.close(Duration.ofSeconds(10));
             log.info("event=intake_closed ms={}", (System.nanoTime() - t0) / 1_000_000);
-            http.stop();
-            log.info("event=http_stopped ms={}", (System.nanoTime() - t0) / 1_000_000);
             List<Envelope> unstored = workers.drain(config.shutdownTimeout());
             log.info("event=queue_drained ms={} unstored={}", (System.nanoTime() - t0) / 1_000_000, unstored.size());
             if (!unstored.isEmpty()) {
@@ -232,10 +233,21 @@ public final class Service {
         } catch (IOException e) {
             log.error("event=keep_failed error=\"{}\"", e.getMessage());
         } finally {
+            stopHttp(t0); // whatever came of the drain
             closeQuietly();
         }
         log.info("event=stopped stored={} failed={} stop_ms={}", metrics.processed.sum(), metrics.failed.sum(),
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Closes the listener once the requests in flight are answered (Jetty's graceful stop, bounded). */
+    private void stopHttp(long t0) {
+        try {
+            http.stop();
+            log.info("event=http_stopped ms={}", (System.nanoTime() - t0) / 1_000_000);
+        } catch (RuntimeException e) {
+            log.warn("event=http_stop_failed error=\"{}\"", e.getMessage());
+        }
     }
 
     private void closeQuietly() {

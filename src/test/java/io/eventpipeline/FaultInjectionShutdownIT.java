@@ -2,6 +2,7 @@ package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,6 +86,66 @@ class FaultInjectionShutdownIT extends FaultInjectionSupport {
                 + "(--shutdown-timeout %ds), %d events not yet stored kept on disk; all %d stored %.2fs after the "
                 + "restarted service was healthy%n", durability, maxRetries, seconds(exit), SHUTDOWN_TIMEOUT.toSeconds(),
                 accepted.size() - storedBeforeRestart.size(), accepted.size(), seconds(recovery));
+    }
+
+    /**
+     * The drain is held by the database being away, with a --shutdown-timeout far longer than the test needs, and
+     * ended by giving the database back: in between, requests sent mid-drain must be answered.
+     */
+    @Test
+    void through_the_drain_http_stays_open_refusing_events_with_503_and_not_ready_then_closes_and_exits_zero()
+            throws Exception {
+        List<String> args = new ArrayList<>(serviceArgs("--durability", "journal"));
+        args.set(args.indexOf("--shutdown-timeout") + 1, "5m");
+        Set<String> accepted = new HashSet<>();
+        JarProcess service = startService(args);
+        HttpTestClient http = new HttpTestClient(service.port());
+        accepted.addAll(postBatch(http, ids("before-", 0, 100), "{}").accepted());
+        proxy.cut();
+        awaitHealth(http, 503, "DOWN");
+        for (int b = 0; b < 3; b++) {
+            accepted.addAll(postBatch(http, ids("away-" + b + "-", 0, 100), "{}").accepted());
+        }
+        assertThat(accepted).hasSize(400);
+
+        service.terminate();
+        TestDb.await(Duration.ofSeconds(30), "GET /health/ready answers 503 draining", () -> {
+            try {
+                var r = http.get("/health/ready");
+                return r.status() == 503 && r.json().path("draining").asBoolean();
+            } catch (IOException e) {
+                throw new AssertionError("the listener closed before the drain ended", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+        // Mid-drain: the queue still holds the events the database has not taken.
+        assertThat(service.output()).contains("event=intake_closed").doesNotContain("event=queue_drained");
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(503);
+        assertThat(ready.json().get("status").asText()).isEqualTo("DOWN");
+        assertThat(ready.json().get("draining").asBoolean()).isTrue();
+        assertThat(http.get("/health/live").status()).isEqualTo(200);
+        for (Outcome refused : List.of(postOne(http, "mid-drain-1", "{}"),
+                postBatch(http, ids("mid-drain-batch-", 0, 10), "{}"))) {
+            assertThat(refused.refused()).isTrue();
+            assertThat(refused.retryAfterSeconds()).isPositive();
+        }
+        var single = http.post("/events", event("mid-drain-2", "{}"));
+        assertThat(single.json().get("error").asText()).contains("shutting down");
+        assertThat(service.isAlive()).as("still draining").isTrue();
+
+        proxy.restore();
+        assertThat(service.awaitExit(Duration.ofSeconds(120))).as(service.output()).isZero();
+        assertThat(service.output()).doesNotContain("event=drain_timeout");
+        List<String> stopSteps = service.output().lines().map(l -> l.replaceAll(".* - (event=[a-z_]+).*", "$1"))
+                .filter(e -> List.of("event=intake_closed", "event=queue_drained", "event=http_stopped",
+                        "event=stopped").contains(e)).toList();
+        assertThat(stopSteps).as("the listener closes after the drain").containsExactly("event=intake_closed",
+                "event=queue_drained", "event=http_stopped", "event=stopped");
+        assertStoredExactlyOnce(accepted);
+        assertThat(journalRecords(dir.resolve("data/journal"))).as("nothing left in the journal").isZero();
     }
 
     @Test

@@ -144,7 +144,7 @@ class OperabilityIT {
         List<String> info = lines.stream().filter(m -> m.group(1).equals("INFO")).map(m -> m.group(3)).toList();
         assertThat(info).extracting(l -> l.split(" ")[0]).containsSubsequence("event=journal_opened",
                 "event=database_ready", "event=workers_started", "event=started", "event=stopping",
-                "event=intake_closed", "event=http_stopped", "event=queue_drained", "event=stopped");
+                "event=intake_closed", "event=queue_drained", "event=http_stopped", "event=stopped");
         // At debug, one line per request, carrying its id.
         List<String> requests = lines.stream().filter(m -> m.group(1).equals("DEBUG"))
                 .map(m -> m.group(3)).filter(l -> l.startsWith("event=request ")).toList();

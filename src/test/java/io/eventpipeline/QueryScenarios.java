@@ -69,7 +69,7 @@ interface QueryScenarios {
 
     @Test
     default void an_unknown_id_is_a_404_with_a_json_error() throws Exception {
-        for (String id : List.of("no-such-event", "x".repeat(65), "caf%C3%A9")) {
+        for (String id : List.of("no-such-event", "x".repeat(64), "A.b_c:d-9")) {
             var r = client().get("/events/" + id);
             assertThat(r.status()).as(id).isEqualTo(404);
             assertThat(r.json().get("error").asText()).contains("no event with id");
@@ -77,6 +77,18 @@ interface QueryScenarios {
         var params = client().get("/events/no-such-event?type=t");
         assertThat(params.status()).isEqualTo(400);
         assertThat(params.json().get("field").asText()).isEqualTo("type");
+    }
+
+    /** An id no event can have is the client's mistake, not an event that may not be stored yet. */
+    @Test
+    default void an_id_that_breaks_the_id_rule_is_a_400_naming_the_rule() throws Exception {
+        for (String id : List.of("x".repeat(65), "caf%C3%A9", "a%20b", "a%2Fb", "a+b", "a%252Eb", "%F0%9F%98%80")) {
+            var r = client().get("/events/" + id);
+            assertThat(r.status()).as(id).isEqualTo(400);
+            assertThat(r.json().get("field").asText()).as(id).isEqualTo("id");
+            assertThat(r.json().get("error").asText()).as(id)
+                    .startsWith("id: must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+        }
     }
 
     @Test

@@ -12,11 +12,18 @@ import io.eventpipeline.security.RateLimiter;
 import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.MethodNotAllowedResponse;
+import io.javalin.router.EndpointNotFound;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -88,25 +95,73 @@ public final class HttpApi {
             c.routes.before(requests::before);
             c.routes.before(auth::check);
             c.routes.after(requests::after);
-            c.routes.post("/events", ingestRoutes::single);
-            c.routes.post("/events/batch", ingestRoutes::batch);
-            c.routes.get("/events", query::list);
-            c.routes.get("/events/{id}", query::byId);
-            c.routes.get("/health", status::health);
-            c.routes.get("/health/live", status::live);
-            c.routes.get("/health/ready", status::ready);
-            c.routes.get("/metrics", status::metrics);
+            List<String> routes = new ArrayList<>();
+            post(c, routes, "/events", ingestRoutes::single);
+            post(c, routes, "/events/batch", ingestRoutes::batch);
+            getAndHead(c, routes, "/events", query::list);
+            getAndHead(c, routes, "/events/{id}", query::byId);
+            getAndHead(c, routes, "/health", status::health);
+            getAndHead(c, routes, "/health/live", status::live);
+            getAndHead(c, routes, "/health/ready", status::ready);
+            getAndHead(c, routes, "/metrics", status::metrics);
+            String routeList = String.join(", ", routes);
             c.routes.exception(ApiError.class, (e, ctx) -> respond(ctx, e.status(), e.body(), e.headers()));
-            c.routes.exception(HttpResponseException.class, (e, ctx) ->
-                    respond(ctx, e.getStatus(), Map.of("error", e.getMessage()), Map.of()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                switch (e) {
+                    case MethodNotAllowedResponse m -> notAllowed(ctx, m);
+                    case EndpointNotFound n -> respond(ctx, 404, Map.of("error", noSuchRoute(ctx.method().name(),
+                            ctx.path(), routeList)), Map.of());
+                    default -> respond(ctx, e.getStatus(), Map.of("error", e.getMessage()), Map.of());
+                }
+            });
             c.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("event=request_failed method={} path={} request_id={}", ctx.method(), ctx.path(),
                         RequestLog.id(ctx), e);
                 respond(ctx, 500, Map.of("error", "internal error: the request was not processed; retry"), Map.of());
             });
-            c.routes.error(404, ctx -> fallback(ctx, "no such route: " + ctx.method() + " " + ctx.path()));
+            c.routes.error(404, ctx -> fallback(ctx, noSuchRoute(ctx.method().name(), ctx.path(), routeList)));
             c.routes.error(405, ctx -> fallback(ctx, "method " + ctx.method() + " is not allowed on " + ctx.path()));
         });
+    }
+
+    private static void post(JavalinConfig c, List<String> routes, String path, Handler handler) {
+        c.routes.post(path, handler);
+        routes.add("POST " + path);
+    }
+
+    /**
+     * A GET route and its HEAD, on the same handler: HEAD answers what GET would, status and headers, without the
+     * body (RFC 9110 §9.3.2; Jetty drops the body of a response to HEAD). Left to Javalin, a HEAD on a GET route
+     * is answered 200 without running the handler, so a health check by HEAD would always see "ready".
+     */
+    private static void getAndHead(JavalinConfig c, List<String> routes, String path, Handler handler) {
+        c.routes.get(path, handler);
+        c.routes.head(path, handler);
+        routes.add("GET " + path);
+    }
+
+    /**
+     * 405 with the Allow header the status requires (RFC 9110 §15.5.6), from the methods Javalin found for the
+     * path (its details hold them as one comma-separated value).
+     */
+    private static void notAllowed(Context ctx, MethodNotAllowedResponse e) {
+        TreeSet<String> allowed = new TreeSet<>();
+        for (String methods : e.getDetails().values()) {
+            for (String m : methods.split(",")) {
+                if (!m.isBlank()) {
+                    allowed.add(m.strip());
+                }
+            }
+        }
+        String allow = String.join(", ", allowed);
+        respond(ctx, 405, Map.of("error", "method " + ListRequest.abbreviate(ctx.method().name())
+                + " is not allowed on " + ListRequest.abbreviate(ctx.path()) + "; allowed: " + allow),
+                Map.of("Allow", allow));
+    }
+
+    private static String noSuchRoute(String method, String path, String routes) {
+        return "no such route: " + ListRequest.abbreviate(method) + " " + ListRequest.abbreviate(path)
+                + " (the routes are " + routes + "; HEAD is allowed wherever GET is)";
     }
 
     /**

@@ -84,18 +84,24 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     /** type and source follow the event's rule, so that a filter no event could match is a 400, not an empty page. */
     private static String token(Map<String, List<String>> params, String name) {
         String s = single(params, name);
-        if (s == null) {
-            return null;
-        }
-        if (s.length() > 64) {
-            throw error(name, "must be 1-64 characters long, got " + s.length());
+        return s == null ? null : requireToken(name, s);
+    }
+
+    /**
+     * The rule of an event's id, type and source (1-64 characters of A-Z a-z 0-9 . _ : -), for a value that must
+     * be able to match one: else a 400 that names {@code name} and the rule.
+     */
+    static String requireToken(String name, String s) {
+        String rule = "must be 1-64 characters of A-Z a-z 0-9 . _ : - (as an event's " + name + ")";
+        if (s.isEmpty() || s.length() > 64) {
+            throw error(name, rule + ", got " + s.codePointCount(0, s.length()) + " characters");
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '.' || c == '_' || c == ':' || c == '-';
             if (!ok) {
-                throw error(name, "may contain only A-Z a-z 0-9 . _ : - (as an event's " + name + ")");
+                throw error(name, rule + ", got a character outside that set at position " + i);
             }
         }
         return s;

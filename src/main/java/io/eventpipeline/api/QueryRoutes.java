@@ -39,9 +39,10 @@ final class QueryRoutes {
 
     void byId(Context ctx) throws IOException {
         ListRequest.requireKnown(QueryString.parse(ctx.queryString()), Set.of(), "");
-        String id = ctx.pathParam("id");
-        // No stored id is longer than 64 characters: such a request need not reach the database.
-        Optional<StoredEvent> event = id.length() > 64 ? Optional.empty() : read(() -> reader.findById(id));
+        // An id no event can have is the client's mistake, not an event that may be stored later: a 400 that says
+        // the rule, and no query.
+        String id = ListRequest.requireToken("id", ctx.pathParam("id"));
+        Optional<StoredEvent> event = read(() -> reader.findById(id));
         if (event.isEmpty()) {
             throw new ApiError(404, "no event with id '" + ListRequest.abbreviate(id) + "' is stored (it may be "
                     + "accepted and not stored yet)");
