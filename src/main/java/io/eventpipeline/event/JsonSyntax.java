@@ -115,8 +115,15 @@ final class JsonSyntax {
         return "unexpected " + c;
     }
 
-    /** Jackson places a bad word's error after the word; a client looks for where the word starts. */
+    /** Jackson places some errors after the word or digit at fault; a client looks for where the value starts. */
     private static long tokenStart(String m, byte[] body, long offset) {
+        if (offset >= 0 && offset <= body.length && (m.contains("plus sign") || m.contains("Leading zeroes"))) {
+            long start = offset;
+            while (start > 0 && isNumberStart(body[(int) start - 1])) {
+                start--;
+            }
+            return start;
+        }
         if (offset < 0 || !(m.startsWith("Non-standard token") || m.startsWith("Unrecognized token"))) {
             return offset;
         }
@@ -132,6 +139,10 @@ final class JsonSyntax {
             }
         }
         return start;
+    }
+
+    private static boolean isNumberStart(byte b) {
+        return b >= '0' && b <= '9' || b == '+' || b == '-';
     }
 
     /** The JSON Pointer of the value being read (RFC 6901), such as {@code /events/2/data/items/0}. */
