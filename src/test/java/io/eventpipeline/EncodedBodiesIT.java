@@ -103,6 +103,24 @@ class EncodedBodiesIT {
         }
     }
 
+    @Test
+    void a_corrupt_gzip_body_is_a_400_in_the_service_s_words() throws Exception {
+        byte[] event = "{\"type\":\"t\",\"source\":\"s\",\"data\":{}}".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+            z.write(event);
+        }
+        byte[] damaged = out.toByteArray();
+        damaged[12] ^= (byte) 0xFF; // inside the deflate stream, past the gzip header
+        for (byte[] body : List.of(event, damaged)) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/events"))
+                    .header("Content-Type", "application/json").header("Content-Encoding", "gzip");
+            var r = http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.json().get("error").asText()).startsWith("the body is not valid gzip data");
+        }
+    }
+
     private static HttpTestClient.Response post(String path, String contentType, byte[] body, boolean gzip)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path))

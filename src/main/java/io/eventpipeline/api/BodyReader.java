@@ -62,7 +62,9 @@ final class BodyReader {
             }
             return readAtMost(in, limit, declared, limitFlag, gzip);
         } catch (ZipException e) {
-            throw ApiError.badRequest("the gzip body is corrupt: " + e.getMessage());
+            // zlib's own words ("invalid stored block lengths") tell a client nothing it can act on.
+            throw ApiError.badRequest("the body is not valid gzip data, though Content-Encoding says gzip: send it "
+                    + "compressed whole with gzip, or without Content-Encoding");
         } catch (EOFException e) {
             throw ApiError.badRequest(gzip ? "the gzip body is truncated" : "the body ended early");
         } catch (IOException e) {

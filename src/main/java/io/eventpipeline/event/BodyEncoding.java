@@ -23,9 +23,9 @@ final class BodyEncoding {
         }
         for (int i = 0; i < body.length; i++) {
             if (body[i] == 0) {
-                throw new MalformedBodyException("the body has a zero byte at offset " + i + ", which JSON encoded as "
-                        + "UTF-8 never has (UTF-16 and UTF-32 have them): send JSON encoded as UTF-8, and U+0000 inside "
-                        + "a string as the escape \\u0000");
+                throw new MalformedBodyException("the body has a zero byte at offset " + i + ", which JSON encoded "
+                        + "as UTF-8 never has (UTF-16 and UTF-32 have them): send JSON encoded as UTF-8, and U+0000 "
+                        + "inside a string as the escape \\u0000");
             }
         }
     }
@@ -35,7 +35,8 @@ final class BodyEncoding {
                 || b.length >= 4 && b[0] == (byte) 0xFF && b[1] == (byte) 0xFE && b[2] == 0 && b[3] == 0) {
             return "; it starts with a UTF-32 byte order mark";
         }
-        if (b.length >= 2 && (b[0] == (byte) 0xFE && b[1] == (byte) 0xFF || b[0] == (byte) 0xFF && b[1] == (byte) 0xFE)) {
+        if (b.length >= 2 && (b[0] == (byte) 0xFE && b[1] == (byte) 0xFF
+                || b[0] == (byte) 0xFF && b[1] == (byte) 0xFE)) {
             return "; it starts with a UTF-16 byte order mark";
         }
         return "";

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  */
 final class JsonSyntax {
     private static final Pattern ELEMENT = Pattern.compile("/events/(\\d+)");
-    private static final String VALUES = "a string in double quotes, a number, an object, an array, true, false or null";
+    private static final String VALUES =
+            "a string in double quotes, a number, an object, an array, true, false or null";
 
     private JsonSyntax() {
     }
@@ -32,7 +33,8 @@ final class JsonSyntax {
         JsonLocation at = e.getLocation();
         long offset = at == null || at.getByteOffset() < 0 ? -1 : at.getByteOffset() + shift;
         offset = tokenStart(String.valueOf(e.getOriginalMessage()), body, offset);
-        return "the body is not valid JSON" + where(body, offset) + pointer(e, indexShift) + ": " + what(e, body, offset);
+        return "the body is not valid JSON" + where(body, offset) + pointer(e, indexShift) + ": "
+                + what(e, body, offset);
     }
 
     /** The message for a parser safety limit (Jackson's stream constraints): the nesting depth in practice. */

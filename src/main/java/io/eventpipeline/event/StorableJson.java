@@ -1,6 +1,7 @@
 package io.eventpipeline.event;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ final class StorableJson {
      * parser goes deeper than the limit on behalf of a value that is refused anyway.
      */
     static Violation skipChecking(JsonParser p) throws IOException {
-        String base = p.getParsingContext().pathAsPointer().toString();
+        // Where data is (its parent's pointer, ".../data") is worked out only for a message.
+        JsonStreamContext base = p.getParsingContext().getParent();
         List<Set<String>> names = new ArrayList<>();
         String first = null;
         int depth = 1;
@@ -88,7 +90,7 @@ final class StorableJson {
         return first == null ? null : new Violation(first, false);
     }
 
-    private static String nameProblem(JsonParser p, List<Set<String>> names, int depth, String base)
+    private static String nameProblem(JsonParser p, List<Set<String>> names, int depth, JsonStreamContext base)
             throws IOException {
         String name = p.currentName();
         int bytes = name.length() <= MAX_NAME_BYTES / 3 ? name.length()
@@ -110,9 +112,10 @@ final class StorableJson {
     }
 
     /** " (at /a/0/b)": where in data, as a JSON Pointer (RFC 6901) from data's own object. */
-    private static String where(JsonParser p, String base) {
+    private static String where(JsonParser p, JsonStreamContext base) {
+        String prefix = base == null ? "" : base.pathAsPointer().toString();
         String path = p.getParsingContext().pathAsPointer().toString();
-        path = path.startsWith(base) ? path.substring(base.length()) : path;
+        path = path.startsWith(prefix) ? path.substring(prefix.length()) : path;
         return path.isEmpty() ? "" : " (at " + abbreviate(path) + ")";
     }
 
