@@ -189,7 +189,17 @@ final class JsonSyntax {
             end++;
         }
         int cp = new String(body, i, end - i, StandardCharsets.UTF_8).codePointAt(0);
-        return cp < 0x20 || cp == 0x7F ? String.format("U+%04X", cp) : "'" + Character.toString(cp) + "'";
+        return visible(cp) ? "'" + Character.toString(cp) + "'" : String.format("U+%04X", cp);
+    }
+
+    /** False for what a reader would not see between quotes: controls, format marks (U+FEFF), odd spaces. */
+    private static boolean visible(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR, Character.PRIVATE_USE, Character.SURROGATE,
+                    Character.UNASSIGNED -> cp == ' ';
+            default -> true;
+        };
     }
 
     /** The input text Jackson quotes in its message (a token such as NaN), quoted again by us. */

@@ -768,6 +768,11 @@ class EventParserTest {
             assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(body.getBytes(UTF_8))))
                     .as(tail).hasMessageStartingWith("the body is not valid JSON at line 1, column ");
         }
+        String nan = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + deep + ",{\"a\":NaN}]}";
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(nan.getBytes(UTF_8))))
+                .as("the element index and column count from the body's start, not the resumed parser's")
+                .hasMessage("the body is not valid JSON at line 1, column " + (nan.indexOf("NaN") + 1)
+                        + " (in /events/2/a): 'NaN' is not a JSON number: send a number, or the value as a string or null");
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ class JsonSyntaxTest {
         "{\"x\":1 \"y\":2}          | found '\"' where a comma or the end of the object was expected",
         "{\"x\" 1}                  | found '1' where a colon after the name of a member was expected",
         "{\"x\":[1}                 | '}' where ']' was expected to close an array",
-        "{\"x\":1                   | the body ends before its JSON is complete"})
+        "{\"x\":1                   | the body ends before its JSON is complete",
+        "{\"x\":1}\uFEFF}            | U+FEFF"})
     void a_syntax_error_says_what_and_where_in_the_service_s_words(String data, String expected) {
         String body = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + data + "}";
 
