@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
  * subclass per database overrides only where the database is.
  */
-abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios {
+abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios, JsonStorageScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     @TempDir

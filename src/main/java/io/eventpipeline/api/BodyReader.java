@@ -62,7 +62,9 @@ final class BodyReader {
             }
             return readAtMost(in, limit, declared, limitFlag, gzip);
         } catch (ZipException e) {
-            throw ApiError.badRequest("the gzip body is corrupt: " + e.getMessage());
+            // zlib's own words ("invalid stored block lengths") tell a client nothing it can act on.
+            throw ApiError.badRequest("the body is not valid gzip data, though Content-Encoding says gzip: send it "
+                    + "compressed whole with gzip, or without Content-Encoding");
         } catch (EOFException e) {
             throw ApiError.badRequest(gzip ? "the gzip body is truncated" : "the body ended early");
         } catch (IOException e) {
@@ -120,6 +122,31 @@ final class BodyReader {
         if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
             throw ApiError.unsupportedMediaType("Content-Type '" + abbreviate(contentType)
                     + "' is not JSON: send the body as application/json");
+        }
+        requireUtf8Charset(contentType);
+    }
+
+    /**
+     * JSON exchanged between systems is UTF-8 (RFC 8259 §8.1), and application/json defines no charset parameter;
+     * a client that names one other than UTF-8 says its body is in that charset, which the service does not read.
+     * Refusing it as a 415 names the problem, where reading the bytes as UTF-8 would answer a puzzling 400.
+     */
+    private static void requireUtf8Charset(String contentType) {
+        String[] parts = contentType.split(";");
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq < 0 || !parts[i].substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                continue;
+            }
+            String charset = parts[i].substring(eq + 1).strip();
+            if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
+                charset = charset.substring(1, charset.length() - 1);
+            }
+            if (!charset.equalsIgnoreCase("utf-8")) {
+                throw ApiError.unsupportedMediaType("the charset '" + abbreviate(charset) + "' of the Content-Type "
+                        + "is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
+                        .with("charset", abbreviate(charset));
+            }
         }
     }
 

@@ -1,13 +1,16 @@
 package io.eventpipeline.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,8 +24,16 @@ import java.util.List;
  * {@code data} as the raw bytes it came in, so no tree is built and nothing is serialized again.
  */
 public final class EventParser {
-    /** MySQL refuses JSON documents nested deeper than 100; stay well inside that, envelope included. */
+    /** The deepest {@code data} may nest, its own object being level 1: see {@link StorableJson}. */
+    public static final int MAX_DATA_DEPTH = StorableJson.MAX_DEPTH;
+    /**
+     * How deep the parser itself goes, counting from the body's outer object: past a batch's envelope (3 levels)
+     * and data's limit, so that data is always refused by its own rule, and only other misplaced values (an
+     * unknown field's, an element that is not an object) meet this one.
+     */
     public static final int MAX_NESTING_DEPTH = 64;
+    /** A new parser after an element it could not skip starts here: an envelope and a placeholder element. */
+    private static final byte[] RESUME = "{\"events\":[0".getBytes(StandardCharsets.US_ASCII);
     /** DATETIME holds years 1000–9999. */
     private static final Instant MIN_TIME = Instant.parse("1000-01-01T00:00:00Z");
     private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
@@ -38,10 +49,12 @@ public final class EventParser {
         this.factory = JsonFactories.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)
-                        .maxNumberLength(1000)
+                        // Numbers and names are limited per event (JsonNumbers, StorableJson), so that one
+                        // event's long number is that event's error, not the whole batch's.
+                        .maxNumberLength((int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
                         .maxStringLength((int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
                         .maxDocumentLength(maxBodyBytes)
-                        .maxNameLength(50_000)
+                        .maxNameLength((int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
                         .build())
                 .build();
     }
@@ -53,10 +66,17 @@ public final class EventParser {
     public record IndexedError(int index, String field, String error) {
     }
 
+    /**
+     * One event from a body holding one JSON object.
+     *
+     * @throws MalformedBodyException the body is not UTF-8, not JSON, or not one object
+     * @throws InvalidEventException the event breaks a rule of the contract (the field is named)
+     */
     public Event parseSingle(byte[] body) throws MalformedBodyException, InvalidEventException {
-        checkUtf8(body);
+        BodyEncoding.requireUtf8(body);
         Instant receivedAt = now();
         try (JsonParser p = factory.createParser(body)) {
+            Input in = new Input(p, 0, 0);
             JsonToken t = p.nextToken();
             if (t == null) {
                 throw new MalformedBodyException("the body is empty: send one event as a JSON object");
@@ -65,28 +85,40 @@ public final class EventParser {
                 throw new MalformedBodyException("the body must be a JSON object (one event)"
                         + (t == JsonToken.START_ARRAY ? "; send several to /events/batch as {\"events\":[...]}" : ""));
             }
-            Event event = readEvent(p, body, receivedAt);
+            Event event = readEvent(in, body, receivedAt);
             expectEnd(p);
             return event;
+        } catch (StreamConstraintsException e) {
+            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
         } catch (JsonProcessingException e) {
-            throw malformed(e);
+            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read: " + e.getMessage());
+            throw new MalformedBodyException("the body could not be read");
         }
     }
 
+    /**
+     * The events of a body {@code {"events":[...]}}: the valid ones, and one error per invalid index. A rule met
+     * inside one event (a limit included) is that event's error; only a body that is not JSON, or a wrong
+     * envelope, refuses the whole batch.
+     *
+     * @throws MalformedBodyException the body is not UTF-8, not JSON, has a wrong envelope or too many events
+     */
     public Batch parseBatch(byte[] body) throws MalformedBodyException {
-        checkUtf8(body);
+        BodyEncoding.requireUtf8(body);
         Instant receivedAt = now();
-        try (JsonParser p = factory.createParser(body)) {
+        Input in = new Input(null, 0, 0);
+        try (Input closing = in) {
+            in.p = factory.createParser(body);
+            JsonParser p = in.p;
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedBodyException("the body must be a JSON object of the form {\"events\":[...]}");
             }
             Batch batch = null;
             JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
+            while ((t = in.p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                JsonToken value = in.p.nextToken();
                 if (!name.equals("events")) {
                     throw new MalformedBodyException("unknown field '" + name
                             + "' in the batch envelope: it takes only \"events\"");
@@ -97,12 +129,12 @@ public final class EventParser {
                 if (value != JsonToken.START_ARRAY) {
                     throw new MalformedBodyException("\"events\" must be an array of event objects");
                 }
-                batch = readEvents(p, body, receivedAt);
+                batch = readEvents(in, body, receivedAt);
             }
             if (t != JsonToken.END_OBJECT) {
                 throw new MalformedBodyException("the body must be a JSON object of the form {\"events\":[...]}");
             }
-            expectEnd(p);
+            expectEnd(in.p);
             if (batch == null) {
                 throw new MalformedBodyException("\"events\" is required: send {\"events\":[...]}");
             }
@@ -110,21 +142,48 @@ public final class EventParser {
                 throw new MalformedBodyException("\"events\" is empty: send at least one event");
             }
             return batch;
+        } catch (StreamConstraintsException e) {
+            throw new MalformedBodyException("the batch envelope " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
         } catch (JsonProcessingException e) {
-            throw malformed(e);
+            throw new MalformedBodyException(JsonSyntax.describe(e, body, in.shift, in.indexShift));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read: " + e.getMessage());
+            throw new MalformedBodyException("the body could not be read");
         }
     }
 
-    private Batch readEvents(JsonParser p, byte[] body, Instant receivedAt)
-            throws IOException, MalformedBodyException {
+    /** The parser reading the body, and how its offsets and element indexes map to the body's. */
+    private static final class Input implements AutoCloseable {
+        JsonParser p;
+        /** Added to the parser's byte offsets to give offsets in the body. */
+        long shift;
+        /** Added to the parser's index in "events" to give the element's index in the body. */
+        int indexShift;
+
+        Input(JsonParser p, long shift, int indexShift) {
+            this.p = p;
+            this.shift = shift;
+            this.indexShift = indexShift;
+        }
+
+        long offset(JsonLocation location) {
+            return location.getByteOffset() + shift;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+
+    private Batch readEvents(Input in, byte[] body, Instant receivedAt) throws IOException, MalformedBodyException {
         List<Event> events = new ArrayList<>();
         List<IndexedError> errors = new ArrayList<>();
-        JsonStreamContext array = p.getParsingContext();
+        JsonStreamContext array = in.p.getParsingContext();
         int index = 0;
         JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        while ((t = in.p.nextToken()) != JsonToken.END_ARRAY) {
             if (t == null) {
                 throw new MalformedBodyException("the body ends inside the \"events\" array");
             }
@@ -132,20 +191,60 @@ public final class EventParser {
                 throw new MalformedBodyException("the batch has more than " + maxBatchEvents
                         + " events (--max-batch-events): split it", true);
             }
-            if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
-                errors.add(new IndexedError(index, "", "each element of \"events\" must be a JSON object"));
-            } else {
-                try {
-                    events.add(readEvent(p, body, receivedAt));
-                } catch (InvalidEventException e) {
-                    errors.add(new IndexedError(index, e.fieldError().field(), e.fieldError().error()));
-                    skipRestOfElement(p, array);
+            long start = in.offset(in.p.currentTokenLocation());
+            IndexedError error = null;
+            boolean lost = false;
+            try {
+                if (t != JsonToken.START_OBJECT) {
+                    error = new IndexedError(index, "", "each element of \"events\" must be a JSON object");
+                    in.p.skipChildren();
+                } else {
+                    try {
+                        events.add(readEvent(in, body, receivedAt));
+                    } catch (InvalidEventException e) {
+                        error = new IndexedError(index, e.fieldError().field(), e.fieldError().error());
+                        lost = e.stoppedInside();
+                        if (!lost) {
+                            skipRestOfElement(in.p, array);
+                        }
+                    }
                 }
+            } catch (StreamConstraintsException e) {
+                if (error == null) {
+                    error = new IndexedError(index, "", "the event " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
+                }
+                lost = true;
+            }
+            if (error != null) {
+                errors.add(error);
+            }
+            if (lost) {
+                resumeAfter(in, body, start, index);
+                array = in.p.getParsingContext();
             }
             index++;
         }
         return new Batch(events, errors);
+    }
+
+    /**
+     * Replaces a parser left inside the element that starts at {@code start} (at a limit, it cannot skip the rest)
+     * with a new one that starts just after the element, in an envelope of its own so that it reads the rest of
+     * the array and the envelope's end as the first one would have. Finding the element's end needs no parser.
+     */
+    private void resumeAfter(Input in, byte[] body, long start, int index) throws IOException, MalformedBodyException {
+        int end = RawJson.endOfValue(body, (int) start);
+        if (end < 0) {
+            throw new MalformedBodyException("the body ends inside element " + index + " of \"events\"");
+        }
+        in.p.close();
+        in.p = factory.createParser(new SequenceInputStream(new ByteArrayInputStream(RESUME),
+                new ByteArrayInputStream(body, end, body.length - end)));
+        for (int i = 0; i < 4; i++) {
+            in.p.nextToken(); // {, "events", [, and the placeholder 0: the next token is what follows the element
+        }
+        in.shift = end - RESUME.length;
+        in.indexShift = index; // the placeholder is element 0 of the new parser, and stands for this one
     }
 
     /** After an invalid field, moves past the end of the element object whose parent is {@code array}. */
@@ -161,7 +260,8 @@ public final class EventParser {
         }
     }
 
-    private Event readEvent(JsonParser p, byte[] body, Instant receivedAt) throws IOException, InvalidEventException {
+    private Event readEvent(Input in, byte[] body, Instant receivedAt) throws IOException, InvalidEventException {
+        JsonParser p = in.p;
         String id = null;
         String type = null;
         String source = null;
@@ -191,7 +291,7 @@ public final class EventParser {
                 case 4 -> source = v == JsonToken.VALUE_NULL ? null : token(p, v, "source");
                 case 8 -> userId = v == JsonToken.VALUE_NULL ? null : userId(p, v);
                 case 16 -> timestamp = v == JsonToken.VALUE_NULL ? null : timestamp(p, v);
-                default -> data = data(p, v, body);
+                default -> data = data(in, v, body);
             }
         }
         if (type == null) {
@@ -277,21 +377,24 @@ public final class EventParser {
         return t;
     }
 
-    private byte[] data(JsonParser p, JsonToken v, byte[] body) throws IOException, InvalidEventException {
+    private byte[] data(Input in, JsonToken v, byte[] body) throws IOException, InvalidEventException {
+        JsonParser p = in.p;
         if (v != JsonToken.START_OBJECT) {
             throw new InvalidEventException("data", "must be a JSON object, got " + kind(v));
         }
-        long start = p.currentTokenLocation().getByteOffset();
-        String unstorable = JsonNumbers.skipChildrenFindingUnstorable(p);
-        long end = p.currentLocation().getByteOffset();
+        long start = in.offset(p.currentTokenLocation());
+        StorableJson.Violation unstorable = StorableJson.skipChecking(p);
+        if (unstorable != null && unstorable.stoppedInside()) {
+            throw InvalidEventException.stoppedInside("data", unstorable.error());
+        }
+        long end = in.offset(p.currentLocation());
         long size = end - start;
         if (size > maxEventBytes) {
             throw new InvalidEventException("data", "is " + size + " bytes, over the limit of " + maxEventBytes
                     + " bytes (--max-event-bytes)", true);
         }
         if (unstorable != null) {
-            throw new InvalidEventException("data", "has the number " + abbreviate(unstorable) + ", out of the range "
-                    + "a database can store: numbers must fit a double (about 1e308)");
+            throw new InvalidEventException("data", unstorable.error());
         }
         int lone = Surrogates.firstUnpairedEscape(body, (int) start, (int) end);
         if (lone >= 0) {
@@ -306,30 +409,6 @@ public final class EventParser {
         if (p.nextToken() != null) {
             throw new MalformedBodyException("the body has more content after its JSON object");
         }
-    }
-
-    private static void checkUtf8(byte[] body) throws MalformedBodyException {
-        int bad = Utf8.firstInvalid(body, 0, body.length);
-        if (bad >= 0) {
-            throw new MalformedBodyException("the body is not valid UTF-8 (first bad byte at offset " + bad + ")");
-        }
-    }
-
-    private static MalformedBodyException malformed(JsonProcessingException e) {
-        if (e instanceof StreamConstraintsException) {
-            boolean depth = e.getOriginalMessage().contains("nesting depth");
-            return new MalformedBodyException(depth
-                    ? "the body is nested too deeply (at most " + MAX_NESTING_DEPTH + " levels)"
-                    : "the body exceeds a parser limit: " + e.getOriginalMessage());
-        }
-        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr();
-        String message = e.getOriginalMessage();
-        int cut = message.indexOf('\n');
-        if (cut > 0) {
-            message = message.substring(0, cut);
-        }
-        return new MalformedBodyException("the body is not valid JSON" + where + ": " + abbreviate(message));
     }
 
     private static String kind(JsonToken t) {

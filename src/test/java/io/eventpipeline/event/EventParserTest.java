@@ -32,6 +32,8 @@ class EventParserTest {
     private static final String EMOJI = "\uD83D\uDE00"; // U+1F600, two UTF-16 units, four UTF-8 bytes
 
     private final EventParser parser = new EventParser(MAX_EVENT_BYTES, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
+    /** Events as large as the body, so that the rules met are the ones under test, not the size. */
+    private final EventParser roomy = new EventParser(MAX_BODY_BYTES, MAX_BATCH_EVENTS, MAX_BODY_BYTES);
 
     /** Single quotes become double quotes: {@code {'type':'t'}} is {@code {"type":"t"}}. */
     static String json(String singleQuoted) {
@@ -326,7 +328,7 @@ class EventParserTest {
                 arguments("{\"raw\":\"caf\u00e9 " + EMOJI + "\"}"),
                 arguments("{\"n\":{\"m\":{\"o\":[{\"p\":null},true,false,-1.5e-3]}},\"z\":{}}"),
                 arguments("{\"}\":\"{\",\"]\":\"[\",\"data\":{\"type\":\"x\"}}"),
-                arguments("{\"big\":123456789012345678901234567890,\"f\":1e308}"));
+                arguments("{\"big\":18446744073709551615,\"f\":1e308}"));
     }
 
     @ParameterizedTest
@@ -486,22 +488,24 @@ class EventParserTest {
     }
 
     @Test
-    void refuses_a_number_of_100000_digits_as_a_parser_limit() {
+    void a_number_of_100000_digits_is_the_error_of_its_field() {
         String digits = "1".repeat(100_000);
 
-        for (String body : new String[] {
-                digits,
-                "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"n\":" + digits + "}}",
-                "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"n\":0." + digits + "}}",
-                "{\"type\":" + digits + ",\"source\":\"s\",\"data\":{}}"}) {
-            MalformedBodyException e = thrown(MalformedBodyException.class,
-                    () -> parser.parseSingle(body.getBytes(UTF_8)));
-            assertThat(e.getMessage()).contains("parser limit", "Number");
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseSingle(digits.getBytes(UTF_8))))
+                .hasMessageContaining("must be a JSON object");
+        for (String n : new String[] {digits, "0." + digits}) {
+            InvalidEventException e = thrown(InvalidEventException.class, () -> roomy.parseSingle(
+                    ("{\"type\":\"t\",\"source\":\"s\",\"data\":{\"n\":" + n + "}}").getBytes(UTF_8)));
+            assertThat(e.fieldError().field()).isEqualTo("data");
+            assertThat(e.fieldError().error()).contains("characters (at /n), over the limit of 1000");
         }
+        InvalidEventException type = thrown(InvalidEventException.class, () -> parser.parseSingle(
+                ("{\"type\":" + digits + ",\"source\":\"s\",\"data\":{}}").getBytes(UTF_8)));
+        assertThat(type.fieldError().field()).isEqualTo("type");
     }
 
     @Test
-    void refuses_nesting_100000_deep_quickly() {
+    void refuses_data_nested_100000_deep_quickly_and_names_the_limit() {
         String deepObject = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(100_000) + "1"
                 + "}".repeat(100_000) + "}";
         String deepArray = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":" + "[".repeat(100_000)
@@ -510,25 +514,28 @@ class EventParserTest {
 
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             for (String body : new String[] {deepObject, deepArray, unclosed}) {
-                MalformedBodyException e = thrown(MalformedBodyException.class,
+                InvalidEventException e = thrown(InvalidEventException.class,
                         () -> parser.parseSingle(body.getBytes(UTF_8)));
-                assertThat(e.getMessage()).isEqualTo("the body is nested too deeply (at most 64 levels)");
+                assertThat(e.fieldError().field()).isEqualTo("data");
+                assertThat(e.fieldError().error()).startsWith("is nested more than 31 levels deep")
+                        .contains("data's own object is level 1");
             }
         });
     }
 
     @Test
     void accepts_data_nested_up_to_the_limit_and_not_one_level_more() throws Exception {
-        // The event object is level 1, so data may open 63 levels.
-        int levels = EventParser.MAX_NESTING_DEPTH - 1;
+        // data's own object is level 1, so it may open 30 more.
+        int levels = EventParser.MAX_DATA_DEPTH;
         String ok = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(levels) + "1" + "}".repeat(levels)
                 + "}";
-        String tooDeep = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(levels + 1) + "1"
-                + "}".repeat(levels + 1) + "}";
+        String tooDeep = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "{\"a\":".repeat(levels) + "[1]"
+                + "}".repeat(levels) + "}";
 
+        assertThat(levels).isEqualTo(31);
         assertThat(parser.parseSingle(ok.getBytes(UTF_8)).data()).hasSize(levels * 6 + 1);
-        assertThat(thrown(MalformedBodyException.class, () -> parser.parseSingle(tooDeep.getBytes(UTF_8))))
-                .hasMessageContaining("nested too deeply");
+        assertThat(thrown(InvalidEventException.class, () -> parser.parseSingle(tooDeep.getBytes(UTF_8))))
+                .hasMessageContaining("nested more than 31 levels deep");
     }
 
     @Test
@@ -723,25 +730,66 @@ class EventParserTest {
     }
 
     @Test
-    void refuses_a_batch_element_nested_100000_deep_quickly() {
-        String body = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + "[".repeat(100_000)
-                + "]".repeat(100_000) + "]}";
-        String inBadField = "{\"events\":[{\"x\":" + "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000) + "}]}";
+    void an_element_nested_100000_deep_is_refused_by_index_and_the_rest_of_the_batch_is_read() {
+        String valid = "{\"type\":\"t\",\"source\":\"s\",\"data\":{}}";
+        String deepArray = "[".repeat(100_000) + "]".repeat(100_000);
+        String inData = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":" + deepArray + "}}";
+        String inBadField = "{\"x\":" + "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000) + "}";
+        String body = "{\"events\":[" + valid + "," + deepArray + ",\n " + inData + " , " + inBadField + "," + valid
+                + "]}";
 
-        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
-            for (String s : new String[] {body, inBadField}) {
-                assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(s.getBytes(UTF_8))))
-                        .hasMessageContaining("nested too deeply");
-            }
-        });
+        Batch b = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> parser.parseBatch(body.getBytes(UTF_8)));
+
+        assertThat(b.events()).hasSize(2);
+        assertThat(b.errors()).extracting(IndexedError::index).containsExactly(1, 2, 3);
+        assertThat(b.errors().get(0).error()).isEqualTo("each element of \"events\" must be a JSON object");
+        assertThat(b.errors().get(1).field()).isEqualTo("data");
+        assertThat(b.errors().get(1).error()).startsWith("is nested more than 31 levels deep (at /a");
+        assertThat(b.errors().get(2).field()).isEqualTo("x");
+    }
+
+    static Stream<Arguments> limits_met_inside_one_event() {
+        String deep = "{\"a\":".repeat(32) + "1" + "}".repeat(32);
+        return Stream.of(
+                arguments("data nested 32 levels", deep, "nested more than 31 levels"),
+                arguments("data nested 64 levels", "{\"a\":".repeat(64) + "1" + "}".repeat(64), "nested more than 31"),
+                arguments("a number of 1001 digits", "{\"n\":" + "7".repeat(1001) + "}", "over the limit of 1000"),
+                arguments("a number of a million digits", "{\"n\":" + "7".repeat(1_000_000) + "}", "characters"),
+                arguments("a number past a double", "{\"n\":1e400}", "would not store exactly"),
+                arguments("a member name of 65536 bytes", "{\"" + "k".repeat(65_536) + "\":1}", "65535 bytes"),
+                arguments("a name twice", "{\"a\":1,\"b\":{\"c\":1,\"c\":2}}", "'c' twice in one object (at /b/c)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("limits_met_inside_one_event")
+    void a_limit_met_inside_one_event_of_a_batch_refuses_that_event_only(String why, String data, String fragment)
+            throws Exception {
+        String valid = "{\"id\":\"ok-%d\",\"type\":\"t\",\"source\":\"s\",\"data\":{\"x\":[1]}}";
+        String body = "{\"events\":[" + valid.formatted(0) + ",{\"type\":\"t\",\"source\":\"s\",\"data\":" + data + "},"
+                + valid.formatted(2) + "]}";
+
+        Batch b = roomy.parseBatch(body.getBytes(UTF_8));
+
+        assertThat(b.events()).extracting(Event::id).containsExactly("ok-0", "ok-2");
+        assertThat(b.errors()).hasSize(1);
+        assertThat(b.errors().getFirst().index()).isEqualTo(1);
+        assertThat(b.errors().getFirst().field()).isEqualTo("data");
+        assertThat(b.errors().getFirst().error()).contains(fragment);
     }
 
     @Test
-    void refuses_a_batch_with_a_number_of_100000_digits() {
-        String body = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + "9".repeat(100_000) + "]}";
-
-        assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(body.getBytes(UTF_8))))
-                .hasMessageContaining("parser limit");
+    void after_a_skipped_element_the_rest_is_still_checked_as_json() {
+        String deep = "{\"type\":\"t\",\"source\":\"s\",\"data\":" + "[".repeat(40) + "]".repeat(40) + "}";
+        for (String tail : new String[] {",]}", "]", "] x", " {}}", ",{\"a\":NaN}]}"}) {
+            String body = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + deep + tail;
+            assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(body.getBytes(UTF_8))))
+                    .as(tail).hasMessageStartingWith("the body is not valid JSON at line 1, column ");
+        }
+        String nan = "{\"events\":[{\"type\":\"t\",\"source\":\"s\",\"data\":{}}," + deep + ",{\"a\":NaN}]}";
+        assertThat(thrown(MalformedBodyException.class, () -> parser.parseBatch(nan.getBytes(UTF_8))))
+                .as("the element index and column count from the body's start, not the resumed parser's")
+                .hasMessage("the body is not valid JSON at line 1, column " + (nan.indexOf("NaN") + 1)
+                        + " (in /events/2/a): 'NaN' is not a JSON number: send a number, or the value as a string or null");
     }
 
     // ---------------------------------------------------------------------------------------------------------
