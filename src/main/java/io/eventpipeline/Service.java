@@ -103,8 +103,8 @@ public final class Service {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
-            throw new StartupException("cannot create --data-dir " + dataDir.toAbsolutePath() + ": "
-                    + IoReason.of(e));
+            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath()
+                    + " (--data-dir): " + IoReason.of(e));
         }
         lockDataDir(dataDir);
         listener = bind(access.host());
@@ -188,12 +188,12 @@ public final class Service {
                 lock = null; // held by this very process
             }
             if (lock == null) {
-                throw new StartupException("--data-dir " + dataDir.toAbsolutePath() + " is in use by another "
-                        + "running instance: give each instance its own --data-dir");
+                throw new StartupException("the data directory " + dataDir.toAbsolutePath() + " (--data-dir) is in "
+                        + "use by another running instance: give each instance its own --data-dir");
             }
         } catch (IOException e) {
-            throw new StartupException("cannot lock --data-dir " + dataDir.toAbsolutePath() + " (" + file.getFileName()
-                    + "): " + IoReason.of(e));
+            throw new StartupException("cannot lock the data directory " + dataDir.toAbsolutePath() + " (--data-dir): "
+                    + file.getFileName() + ": " + IoReason.of(e));
         }
     }
 
@@ -203,8 +203,8 @@ public final class Service {
         try {
             recovered = acceptLog.recover();
         } catch (IOException e) {
-            throw new StartupException("cannot read the journal under --data-dir " + config.dataDir().toAbsolutePath()
-                    + ": " + IoReason.of(e));
+            throw new StartupException("cannot read the journal under " + config.dataDir().toAbsolutePath()
+                    + " (--data-dir): " + IoReason.of(e));
         }
         if (recovered.isEmpty()) {
             return;

@@ -64,9 +64,9 @@ class StartupErrorsIT {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
 
         assertOneLine(runIn(file.resolve("data")), StartupException.UNAVAILABLE,
-                "cannot create --data-dir " + file.resolve("data") + ": not a directory");
+                "cannot create the data directory " + file.resolve("data") + " (--data-dir): not a directory");
         assertOneLine(runIn(file), StartupException.UNAVAILABLE,
-                "cannot create --data-dir " + file + ": a file of that name already exists");
+                "cannot create the data directory " + file + " (--data-dir): a file of that name already exists");
     }
 
     @Test
@@ -77,7 +77,7 @@ class StartupErrorsIT {
             assertThat(held.isValid()).isTrue();
 
             assertOneLine(runIn(data), StartupException.UNAVAILABLE,
-                    "--data-dir " + data + " is in use by another running instance");
+                    "the data directory " + data + " (--data-dir) is in use by another running instance");
         }
     }
 
@@ -141,11 +141,12 @@ class StartupErrorsIT {
     @Test
     void an_unknown_mariadb_database_fails_at_once_with_the_databases_message() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
-        String url = db.url().replaceFirst("//([^/]+)/[^?;]*", "//$1/no_such_database_" + ProcessHandle.current().pid());
+        String absent = "no_such_database_" + ProcessHandle.current().pid();
+        String url = db.url().replaceFirst("//([^/]+)/[^?;]*", "//$1/" + absent);
 
         JarProcess.Exit exit = run("--db-url", url);
 
-        assertOneLine(exit, StartupException.UNAVAILABLE, "Unknown database 'no_such_database_");
+        assertOneLine(exit, StartupException.UNAVAILABLE, "Unknown database '" + absent + "'");
         assertThat(exit.stderr()).contains("cannot connect to --db-url jdbc:mysql://");
     }
 
