@@ -56,6 +56,7 @@ final class FirstConnection {
         while (true) {
             SQLException failure;
             try (Connection c = DriverManager.getConnection(probeUrl(url), credentials(config))) {
+                requireDatabase(config, c);
                 return;
             } catch (SQLException e) {
                 failure = e;
@@ -73,6 +74,18 @@ final class FirstConnection {
                 Thread.currentThread().interrupt();
                 throw new StartupException("interrupted while waiting for " + describe(config));
             }
+        }
+    }
+
+    /**
+     * MySQL connects without a database when the URL names none, and the schema then fails with "No database
+     * selected": say instead what is wrong with the URL.
+     */
+    private static void requireDatabase(Config config, Connection c) throws SQLException, StartupException {
+        String database = c.getCatalog();
+        if (Dialect.of(config.effectiveDbUrl()) != Dialect.H2 && (database == null || database.isBlank())) {
+            throw StartupException.badValue("--db-url " + Config.redactUrl(config.effectiveDbUrl()) + " names no "
+                    + "database: end its path with one, e.g. jdbc:mysql://db:3306/events");
         }
     }
 
@@ -119,7 +132,7 @@ final class FirstConnection {
     }
 
     /** The flag that names the database, its URL without a password, and the user. */
-    private static String describe(Config config) {
+    static String describe(Config config) {
         String url = Config.redactUrl(config.effectiveDbUrl());
         if (config.dbUrl() == null) {
             return "the embedded database " + url + " under --data-dir";

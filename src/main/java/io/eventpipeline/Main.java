@@ -19,7 +19,12 @@ import sun.misc.Signal;
         sortOptions = false, usageHelpAutoWidth = true, subcommands = KeysCommand.class,
         description = "Ingests events over HTTP, validates them, and stores them in MySQL/MariaDB (or an embedded "
                 + "H2 database) without losing any.%n"
-                + "Every flag can also be set by the environment variable named after it.")
+                + "Every flag can also be set by the environment variable named after it.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {
+            "0:stopped by SIGTERM or SIGINT; what was accepted is stored or kept on disk",
+            "1:could not start: a file, the data directory, the port or the database is unusable or unreachable",
+            "2:could not start: a flag value, an API key line or a combination of flags is wrong"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST}",

@@ -113,7 +113,11 @@ public final class Service {
         FirstConnection.await(config, START_DB_WAIT);
         pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));
         Dialect dialect = Dialect.of(url);
-        Database.applySchema(pool, dialect);
+        try {
+            Database.applySchema(pool, dialect);
+        } catch (StartupException e) {
+            throw new StartupException(e.getMessage() + " (" + FirstConnection.describe(config) + ")");
+        }
 
         Path journalDir = dataDir.resolve("journal");
         try {

@@ -104,6 +104,16 @@ class StartupErrorsIT {
     }
 
     @Test
+    void help_lists_the_exit_codes_a_refused_start_ends_with() throws Exception {
+        JarProcess.Exit exit = JarProcess.run(dir, List.of("--help"), RUN_LIMIT);
+
+        assertThat(exit.code()).isZero();
+        assertThat(exit.stdout()).contains("Exit codes:")
+                .containsPattern("(?m)^\\s+" + StartupException.UNAVAILABLE + "\\s+could not start: a file")
+                .containsPattern("(?m)^\\s+" + StartupException.BAD_VALUE + "\\s+could not start: a flag value");
+    }
+
+    @Test
     void a_wrong_h2_password_fails_at_once_with_the_databases_message() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("h2/events").toAbsolutePath();
         try (Connection c = DriverManager.getConnection(url, "sa", "right")) {
@@ -148,6 +158,34 @@ class StartupErrorsIT {
 
         assertOneLine(exit, StartupException.UNAVAILABLE, "Unknown database '" + absent + "'");
         assertThat(exit.stderr()).contains("cannot connect to --db-url jdbc:mysql://");
+    }
+
+    @Test
+    void a_mariadb_url_without_a_database_is_a_bad_value() throws Exception {
+        TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
+        String url = "jdbc:mysql://" + db.host() + ":" + db.port() + "/";
+
+        assertOneLine(run("--db-url", url, "--db-user", "root"), StartupException.BAD_VALUE,
+                "--db-url " + url + " names no database");
+    }
+
+    @Test
+    void a_mariadb_user_who_may_not_create_the_tables_is_told_which_database_and_user() throws Exception {
+        TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
+        String url = "jdbc:mysql://" + db.host() + ":" + db.port() + "/" + databaseName(db);
+        String user = "startup_ro_" + ProcessHandle.current().pid();
+        db.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'Read-Only-7'");
+        try {
+            db.execute("GRANT SELECT ON `" + databaseName(db) + "`.* TO '" + user + "'@'%'");
+
+            JarProcess.Exit exit = run("--db-url", url, "--db-user", user, "--db-password", "Read-Only-7");
+
+            assertOneLine(exit, StartupException.UNAVAILABLE, "cannot create the schema: ");
+            assertThat(exit.stderr()).contains("denied to user '" + user + "'")
+                    .contains("(--db-url " + url + " as --db-user " + user + ")").doesNotContain("Read-Only-7");
+        } finally {
+            db.execute("DROP USER '" + user + "'@'%'");
+        }
     }
 
     /** The jar with the given flags, a free port and a data directory of its own. */
