@@ -4,6 +4,7 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.Units;
 import io.eventpipeline.pipeline.JournalAcceptLog;
+import io.eventpipeline.storage.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,7 +19,12 @@ import sun.misc.Signal;
         sortOptions = false, usageHelpAutoWidth = true, subcommands = KeysCommand.class,
         description = "Ingests events over HTTP, validates them, and stores them in MySQL/MariaDB (or an embedded "
                 + "H2 database) without losing any.%n"
-                + "Every flag can also be set by the environment variable named after it.")
+                + "Every flag can also be set by the environment variable named after it.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {
+            "0:stopped by SIGTERM or SIGINT; what was accepted is stored or kept on disk",
+            "1:could not start: a file, the data directory, the port or the database is unusable or unreachable",
+            "2:could not start: a flag value, an API key line or a combination of flags is wrong"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST}",
@@ -155,13 +161,14 @@ public final class Main implements Callable<Integer> {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("Run with --help to see every flag.");
-            return 2;
+            System.err.println("error: " + e.getMessage() + " (--help lists every flag)");
+            return StartupException.BAD_VALUE;
         });
+        // One line, never a stack trace: the operator acts on the reason; exit codes as README's Configuration says.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("error: " + e.getMessage());
-            return e instanceof IllegalArgumentException ? 2 : 1;
+            System.err.println("error: " + (e.getMessage() != null ? Database.rootMessage(e)
+                    : e.getClass().getSimpleName()));
+            return e instanceof IllegalArgumentException ? StartupException.BAD_VALUE : StartupException.UNAVAILABLE;
         });
         return cli.execute(args);
     }
@@ -188,7 +195,7 @@ public final class Main implements Callable<Integer> {
             service.start();
         } catch (StartupException e) {
             System.err.println("error: " + e.getMessage());
-            return 1;
+            return e.exitCode();
         }
         stop.await();
         service.stop();

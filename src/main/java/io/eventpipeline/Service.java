@@ -3,7 +3,7 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.journal.Journal;
+import io.eventpipeline.config.IoReason;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.AcceptLog;
 import io.eventpipeline.pipeline.Backoff;
@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,10 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service: owns every component and their order of start and stop. Start opens the accept log, the
- * database, the workers, replays what an earlier run left, and only then opens HTTP; stop refuses new events,
- * drains the queue to the database within the shutdown timeout while HTTP still answers (503 to ingest and to
- * /health/ready), keeps on disk whatever it could not store, and only then closes HTTP.
+ * The running service: owns every component and their order of start and stop. Start checks what can refuse it
+ * (keys, data directory, port, database), then opens the accept log, the workers, replays what an earlier run
+ * left, and only then opens HTTP; stop refuses new events, drains the queue to the database within the shutdown
+ * timeout while HTTP still answers (503 to ingest and to /health/ready), keeps on disk whatever it could not
+ * store, and only then closes HTTP.
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -52,6 +55,7 @@ public final class Service {
     private final EventQueue queue;
 
     private FileChannel dataDirLock;
+    private ServerSocketChannel listener;
     private AcceptLog acceptLog;
     private HikariDataSource pool;
     private HikariDataSource healthPool;
@@ -77,11 +81,22 @@ public final class Service {
         try {
             startComponents();
         } catch (StartupException | RuntimeException e) {
+            if (http == null && listener != null) {
+                try {
+                    listener.close(); // Jetty owns it only once started
+                } catch (IOException ignored) {
+                    // the exit closes it anyway
+                }
+            }
             stop();
             throw e;
         }
     }
 
+    /**
+     * Every check that can refuse the start (keys, data directory, port, database, schema) comes before anything
+     * is logged or started, so that a refused start prints its one error line and nothing else.
+     */
     private void startComponents() throws StartupException {
         long t0 = System.nanoTime();
         Access access = Access.decide(config);
@@ -89,22 +104,29 @@ public final class Service {
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
-            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath() + ": "
-                    + Journal.reason(e));
+            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath()
+                    + " (--data-dir): " + IoReason.of(e));
         }
         lockDataDir(dataDir);
+        listener = bind(access.host());
+
+        String url = config.effectiveDbUrl();
+        FirstConnection.await(config, START_DB_WAIT);
+        pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));
+        Dialect dialect = Dialect.of(url);
+        try {
+            Database.applySchema(pool, dialect);
+        } catch (StartupException e) {
+            throw new StartupException(e.getMessage() + " (" + FirstConnection.describe(config) + ")");
+        }
+
         Path journalDir = dataDir.resolve("journal");
         try {
             acceptLog = acceptLogFactory.open(journalDir);
         } catch (IOException e) {
             throw new StartupException(e.getMessage()); // already names the directory and the cause
         }
-
-        String url = config.effectiveDbUrl();
-        pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));
-        Database.awaitReachable(pool, url, START_DB_WAIT);
-        Dialect dialect = Dialect.of(url);
-        Database.applySchema(pool, dialect);
+        access.logDecision(config);
         log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
                 dialect.name().toLowerCase(java.util.Locale.ROOT));
 
@@ -127,8 +149,8 @@ public final class Service {
         EventReader reader = new EventReader(readPool, dialect);
 
         ingest = new Ingest(queue, acceptLog, metrics);
-        http = HttpApi.create(config, access.host(), new HttpApi.Parts(ingest, queue, metrics, health, reader,
-                acceptLog.describe(), access.keys(), access.rateLimiter()));
+        http = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics, health,
+                reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
         try {
             http.start();
         } catch (RuntimeException e) {
@@ -139,6 +161,21 @@ public final class Service {
         log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
                 access.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
                 config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Binds the HTTP port before the database is opened or a worker started: a port in use ends the start at once,
+     * and nothing else can take the port while the rest starts.
+     */
+    private ServerSocketChannel bind(String host) throws StartupException {
+        try {
+            return HttpApi.bind(host, config.port());
+        } catch (IOException e) {
+            throw new StartupException("cannot listen on " + host + ":" + config.port() + " (--host, --port): "
+                    + IoReason.of(e));
+        } catch (UnresolvedAddressException e) {
+            throw new StartupException("cannot listen on " + host + ":" + config.port() + " (--host): unknown host");
+        }
     }
 
     /**
@@ -156,11 +193,12 @@ public final class Service {
                 lock = null; // held by this very process
             }
             if (lock == null) {
-                throw new StartupException("the data directory " + dataDir.toAbsolutePath() + " is in use by "
-                        + "another running instance: give each instance its own --data-dir");
+                throw new StartupException("the data directory " + dataDir.toAbsolutePath() + " (--data-dir) is in "
+                        + "use by another running instance: give each instance its own --data-dir");
             }
         } catch (IOException e) {
-            throw new StartupException("cannot lock the data directory " + dataDir.toAbsolutePath() + ": " + e);
+            throw new StartupException("cannot lock the data directory " + dataDir.toAbsolutePath() + " (--data-dir): "
+                    + file.getFileName() + ": " + IoReason.of(e));
         }
     }
 
@@ -171,8 +209,8 @@ public final class Service {
         try {
             recovered = acceptLog.recover();
         } catch (IOException e) {
-            throw new StartupException("cannot read the journal under " + config.dataDir().toAbsolutePath() + ": "
-                    + e.getMessage());
+            throw new StartupException("cannot read the journal under " + config.dataDir().toAbsolutePath()
+                    + " (--data-dir): " + IoReason.of(e));
         }
         if (recovered.isEmpty()) {
             return;

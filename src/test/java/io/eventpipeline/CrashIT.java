@@ -237,7 +237,7 @@ class CrashIT {
             String output = full.output();
             assertThat(code).as(output).isNotZero();
             assertOneErrorLineWithoutStackTrace(output, "journal");
-            assertThat(output).contains("No space left on device");
+            assertThat(output).containsIgnoringCase("No space left on device");
         }
 
         Files.delete(filler);

@@ -35,19 +35,51 @@ final class JarProcess implements AutoCloseable {
      * The JVM arguments are the operator's: a heap limit, GC logging.
      */
     static JarProcess start(Path log, List<String> jvmArgs, List<String> args) throws IOException {
-        String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
-        if (!Files.exists(Path.of(jar))) {
-            throw new IllegalStateException("the service jar " + jar + " is missing: run `make build` first");
-        }
         int port = freePort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArgs);
-        command.addAll(List.of("-jar", jar, "--port", Integer.toString(port)));
+        List<String> command = javaJar(jvmArgs);
+        command.addAll(List.of("--port", Integer.toString(port)));
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return new JarProcess(p, log, port);
+    }
+
+    /** How a run that ended by itself ended: its exit code, each stream apart, and how long it ran. */
+    record Exit(int code, String stdout, String stderr, Duration took) {
+    }
+
+    /**
+     * Runs {@code java -jar event-pipeline.jar args...} (exactly these arguments: no port is added) until it exits,
+     * its output in files under {@code dir}; fails with that output if it runs longer than {@code timeout}.
+     */
+    static Exit run(Path dir, List<String> args, Duration timeout) throws Exception {
+        List<String> command = javaJar(List.of("-Xmx256m"));
+        command.addAll(args);
+        Path out = Files.createTempFile(dir, "stdout", ".txt");
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        long t0 = System.nanoTime();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("PIPELINE_")); // only the given flags count
+        Process p = builder.start();
+        boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        if (!ended) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("the service did not exit within " + timeout + ":\n" + Files.readString(err));
+        }
+        return new Exit(p.exitValue(), Files.readString(out), Files.readString(err), took);
+    }
+
+    private static List<String> javaJar(List<String> jvmArgs) {
+        String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
+        if (!Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("the service jar " + jar + " is missing: run `make build` first");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar));
+        return command;
     }
 
     static int freePort() throws IOException {

@@ -19,6 +19,10 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.router.EndpointNotFound;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +63,37 @@ public final class HttpApi {
             String durability, ApiKeys keys, RateLimiter rateLimiter) {
     }
 
+    /** The unstarted app; Jetty binds {@code host} and the configured port when it starts. */
     public static Javalin create(Config config, String host, Parts p) {
+        return create(config, host, null, p);
+    }
+
+    /**
+     * Binds the listening socket now, so that a port already in use is known before anything else starts; the
+     * app created with it accepts on it when started.
+     *
+     * @param port 0 for a free one
+     * @throws IOException when the address cannot be bound: in use, not local, a privileged port
+     */
+    public static ServerSocketChannel bind(String host, int port) throws IOException {
+        ServerSocketChannel channel = ServerSocketChannel.open();
+        try {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true); // as Jetty binds its own
+            channel.bind(new InetSocketAddress(host, port), ACCEPT_QUEUE);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The unstarted app.
+     *
+     * @param listener a socket from {@link #bind} to accept on, or null for Jetty to bind {@code host} and the
+     *                 configured port itself; Jetty closes it when it stops
+     */
+    public static Javalin create(Config config, String host, ServerSocketChannel listener, Parts p) {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
                 p.rateLimiter());
@@ -83,6 +117,13 @@ public final class HttpApi {
                 connector.setPort(config.port());
                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
                 connector.setIdleTimeout(config.idleTimeout().toMillis());
+                if (listener != null) {
+                    try {
+                        connector.open(listener);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
                 return connector;
             });
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.

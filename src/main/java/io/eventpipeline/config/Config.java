@@ -49,6 +49,8 @@ public record Config(
         Objects.requireNonNull(batchLinger, "batchLinger");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         require(host == null || !host.isBlank(), "--host must not be empty");
+        // An empty path is the working directory: never what an operator who left the value empty meant.
+        require(!dataDir.toString().isBlank(), "--data-dir must not be empty");
         require(rateLimit >= 0 && rateLimit < 1e9, "--rate-limit must be 0 (off) or a positive number of events "
                 + "per second, got " + rateLimit);
         require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, got " + port);
@@ -173,7 +175,8 @@ public record Config(
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
                     batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
-                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir, apiKeysFile,
+                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir,
+                    apiKeysFile == null || apiKeysFile.toString().isBlank() ? null : apiKeysFile,
                     blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey);
         }
 

@@ -1,10 +1,8 @@
 package io.eventpipeline.journal;
 
+import io.eventpipeline.config.IoReason;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,21 +162,9 @@ public final class Journal implements AutoCloseable {
         return journal;
     }
 
-    /**
-     * An I/O failure in an operator's words, for the one line a failed start prints: "Not a directory", not
-     * "java.nio.file.FileSystemException: /var/lib/x: Not a directory".
-     */
+    /** An I/O failure in an operator's words, as {@link IoReason} puts them for every start-up message. */
     public static String reason(IOException e) {
-        if (e instanceof FileAlreadyExistsException) {
-            return "it exists and is not a directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return IoReason.of(e);
     }
 
     private static List<Path> segmentFiles(Path dir) throws IOException {

@@ -2,6 +2,7 @@ package io.eventpipeline.security;
 
 import io.eventpipeline.StartupException;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.config.IoReason;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -17,38 +18,54 @@ import org.slf4j.LoggerFactory;
 public record Access(ApiKeys keys, String host, RateLimiter rateLimiter) {
     private static final Logger log = LoggerFactory.getLogger(Access.class);
 
+    /**
+     * Decides from the config, logging nothing: a start that fails later must print only its one error line.
+     * {@link #logDecision} says what was decided once the service is up.
+     *
+     * @throws StartupException when the keys file cannot be read (exit code 1), or a key line is malformed or a
+     *                          non-loopback host has no keys (exit code 2)
+     */
     public static Access decide(Config config) throws StartupException {
         ApiKeys keys;
         try {
             keys = ApiKeys.load(config.apiKeysFile(), config.apiKeys());
         } catch (IOException e) {
-            throw new StartupException("cannot read --api-keys-file " + config.apiKeysFile() + ": " + e.getMessage());
+            throw new StartupException("cannot read --api-keys-file " + config.apiKeysFile() + ": " + IoReason.of(e));
         } catch (IllegalArgumentException e) {
-            throw new StartupException("bad API key: " + e.getMessage());
+            throw StartupException.badValue("bad API key: " + e.getMessage());
         }
         String host = config.host();
         if (keys.isEmpty()) {
             if (host == null) {
                 host = "127.0.0.1";
-                log.info("event=auth_off keys=0 host=127.0.0.1 note=\"no API keys: listening on loopback only; "
-                        + "configure keys (--api-keys-file) to listen on other interfaces\"");
             } else if (!isLoopback(host) && !config.insecureNoAuth()) {
-                throw new StartupException("refusing to listen on " + host + " without API keys: configure "
+                throw StartupException.badValue("refusing to listen on " + host + " without API keys: configure "
                         + "--api-keys-file or PIPELINE_API_KEYS, or pass --insecure-no-auth to accept anyone who "
                         + "can reach the port");
+            }
+        } else {
+            host = host == null ? "0.0.0.0" : host;
+        }
+        RateLimiter limiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), System::nanoTime) : null;
+        return new Access(keys, host, limiter);
+    }
+
+    /** Logs what {@link #decide} decided, and what the operator should know about it. */
+    public void logDecision(Config config) {
+        if (keys.isEmpty()) {
+            if (config.host() == null) {
+                log.info("event=auth_off keys=0 host=127.0.0.1 note=\"no API keys: listening on loopback only; "
+                        + "configure keys (--api-keys-file) to listen on other interfaces\"");
             } else if (!isLoopback(host)) {
                 log.warn("event=auth_off keys=0 host={} note=\"--insecure-no-auth: anyone who can reach the port "
                         + "may write and read events\"", host);
             }
         } else {
-            host = host == null ? "0.0.0.0" : host;
             log.info("event=auth_on keys={} host={}", keys.size(), host);
         }
         if (config.rateLimit() > 0 && keys.isEmpty()) {
             log.warn("event=rate_limit_off note=\"--rate-limit applies per API key, and no key is configured\"");
         }
-        RateLimiter limiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), System::nanoTime) : null;
-        return new Access(keys, host, limiter);
     }
 
     static boolean isLoopback(String host) {

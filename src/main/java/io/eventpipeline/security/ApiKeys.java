@@ -42,7 +42,7 @@ public final class ApiKeys {
         if (file != null) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
-                parseInto(keys, lines.get(i), file + " line " + (i + 1));
+                parseInto(keys, lines.get(i), "--api-keys-file " + file + " line " + (i + 1));
             }
         }
         if (text != null) {

@@ -60,6 +60,13 @@ class ConfigTest {
     }
 
     @Test
+    void treats_an_empty_api_keys_file_as_unset_and_refuses_an_empty_data_dir() {
+        assertThat(Config.builder().apiKeysFile(Path.of("")).build().apiKeysFile()).isNull();
+        assertThatIllegalArgumentException().isThrownBy(() -> Config.builder().dataDir(Path.of("")).build())
+                .withMessage("--data-dir must not be empty");
+    }
+
+    @Test
     void rebuilds_an_equal_config_from_its_builder() {
         Config c = Config.builder().host("0.0.0.0").port(9090).workers(7).queueCapacity(10).queueMaxBytes(1 << 20)
                 .batchSize(50).batchLinger(Duration.ofMillis(20)).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
