@@ -2,13 +2,18 @@ package io.eventpipeline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.security.ApiKeys;
+import io.eventpipeline.metrics.Counter;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.storage.HealthProbe;
@@ -185,6 +190,33 @@ class StatusRoutesTest {
         assertThat(json.raw().headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
         assertThat(json.json().get("queue").get("capacity").asInt()).isEqualTo(100);
         assertThat(http.get("/metrics").json().has("latency_ms")).isTrue(); // no Accept at all
+    }
+
+    @Test
+    void every_counter_of_the_list_appears_with_its_value_in_the_json_and_in_the_prometheus_text() throws Exception {
+        start(true);
+        List<Counter> counters = metrics.counters();
+        for (int i = 0; i < counters.size(); i++) {
+            counters.get(i).add(1000 + i); // each its own value, so that no two can be mixed up
+        }
+
+        JsonNode json = http.get("/metrics").json();
+        PrometheusText text = scrape();
+
+        text.assertWellFormed();
+        for (Counter c : counters) {
+            assertThat(json.get(c.key())).as("JSON %s", c.key()).isNotNull();
+            assertThat(json.get(c.key()).asLong()).as("JSON %s", c.key()).isEqualTo(c.sum());
+            assertThat(text.types).as(c.prometheusName()).containsEntry(c.prometheusName(), "counter");
+            assertThat(text.helps).as(c.prometheusName()).containsEntry(c.prometheusName(), c.help());
+            assertThat(text.value(c.prometheusName())).as(c.prometheusName()).isEqualTo(c.sum());
+        }
+        Set<String> listed = counters.stream().map(Counter::prometheusName).collect(Collectors.toSet());
+        listed.add("pipeline_http_requests_total"); // by labels, not a single value: rendered apart
+        Set<String> rendered = text.types.entrySet().stream().filter(e -> e.getValue().equals("counter"))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(rendered).as("every counter family but the labelled HTTP one comes from the list")
+                .containsExactlyInAnyOrderElementsOf(listed);
     }
 
     private PrometheusText scrape() throws Exception {

@@ -2,6 +2,8 @@ package io.eventpipeline.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,20 @@ class MetricsTest {
         clock.addAndGet(1000);
         assertThat(metrics.receivedRate.lastSecond()).isEqualTo(7);
         assertThat(metrics.processedRate.lastSecond()).isZero();
+    }
+
+    @Test
+    void every_counter_has_its_own_json_key_and_prometheus_name_and_a_help_that_names_its_unit() {
+        List<Counter> counters = metrics.counters();
+
+        assertThat(counters).extracting(Counter::key).doesNotHaveDuplicates().allMatch(k -> k.matches("[a-z_]+"));
+        assertThat(counters).extracting(Counter::prometheusName).doesNotHaveDuplicates()
+                .allMatch(n -> n.matches("pipeline_[a-z_]+_total"));
+        assertThat(counters).allSatisfy(c -> assertThat(c.help().toLowerCase(Locale.ROOT)).as(c.key())
+                .contains(c.unit()));
+        assertThat(counters).contains(metrics.received, metrics.accepted, metrics.rejected, metrics.throttled,
+                metrics.rateLimited, metrics.processed, metrics.duplicates, metrics.failed, metrics.retries,
+                metrics.replayed, metrics.journalCorruptions);
     }
 
     @Test
