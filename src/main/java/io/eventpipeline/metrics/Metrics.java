@@ -8,20 +8,24 @@ import java.util.function.LongSupplier;
 /**
  * The service's counters, written on the hot path and read by GET /metrics. {@link #counters()} is the one list
  * of them, with their names and help, that the JSON and the Prometheus renderings both iterate. Each counts
- * events, except where its unit says otherwise.
+ * events, except where its unit says otherwise. The ingest counters are written by {@link #ingested} alone, once
+ * per request, so that {@code received = accepted + rejected + throttled + rate_limited}.
  */
 public final class Metrics {
     private static final String EVENTS = "events";
     private final List<Counter> counters = new ArrayList<>();
 
     public final Counter received = counter("received", "pipeline_events_received_total", EVENTS,
-            "Events read from ingest requests, valid or not.");
+            "Events in ingest requests, valid or not; a request refused before its events could be counted "
+                    + "counts as one.");
     public final Counter accepted = counter("accepted", "pipeline_events_accepted_total", EVENTS,
             "Events acknowledged with a 202: they will be stored.");
     public final Counter rejected = counter("rejected", "pipeline_events_rejected_total", EVENTS,
-            "Events refused as invalid (400/413).");
+            "Events refused as the client's fault (400/413/415): invalid, in a malformed body, or in a batch "
+                    + "larger than --rate-limit ever admits at once.");
     public final Counter throttled = counter("throttled", "pipeline_events_throttled_total", EVENTS,
-            "Valid events refused with a 503: queue full, journal unwritable, or draining.");
+            "Events refused with a 503 (queue full, journal unwritable, draining) or, on a fault, a 500: the "
+                    + "client should retry.");
     public final Counter rateLimited = counter("rate_limited", "pipeline_events_rate_limited_total", EVENTS,
             "Valid events refused with a 429: their API key was over its --rate-limit.");
     public final Counter processed = counter("processed", "pipeline_events_processed_total", EVENTS,
@@ -66,9 +70,14 @@ public final class Metrics {
         return Collections.unmodifiableList(counters);
     }
 
-    public void received(int n) {
-        received.add(n);
-        receivedRate.mark(n);
+    /** The one place an ingest request's events are counted, once its answer is known. */
+    public void ingested(IngestOutcome outcome) {
+        received.add(outcome.received());
+        accepted.add(outcome.accepted());
+        rejected.add(outcome.rejected());
+        throttled.add(outcome.throttled());
+        rateLimited.add(outcome.rateLimited());
+        receivedRate.mark(outcome.received());
     }
 
     /** A stored batch: its new rows and its duplicates. The caller records each event's latency. */

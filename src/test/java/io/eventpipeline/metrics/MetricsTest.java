@@ -14,13 +14,17 @@ class MetricsTest {
     private final Metrics metrics = new Metrics(clock::get);
 
     @Test
-    void received_counts_events_and_feeds_the_received_rate() {
-        metrics.received(3);
-        metrics.received(4);
+    void an_ingest_outcome_counts_each_part_and_their_sum_as_received_and_feeds_the_received_rate() {
+        metrics.ingested(new IngestOutcome(3, 1, 0, 0));
+        metrics.ingested(new IngestOutcome(0, 2, 4, 5));
 
-        assertThat(metrics.received.sum()).isEqualTo(7);
+        assertThat(metrics.received.sum()).isEqualTo(15);
+        assertThat(metrics.accepted.sum()).isEqualTo(3);
+        assertThat(metrics.rejected.sum()).isEqualTo(3);
+        assertThat(metrics.throttled.sum()).isEqualTo(4);
+        assertThat(metrics.rateLimited.sum()).isEqualTo(5);
         clock.addAndGet(1000);
-        assertThat(metrics.receivedRate.lastSecond()).isEqualTo(7);
+        assertThat(metrics.receivedRate.lastSecond()).isEqualTo(15);
         assertThat(metrics.processedRate.lastSecond()).isZero();
     }
 
