@@ -6,7 +6,8 @@ package io.eventpipeline.metrics;
  *
  * @param accepted    answered 202: they will be stored
  * @param rejected    refused as the client's fault (400, 413, 415): resending them unchanged will not help
- * @param throttled   refused by the service (503: queue full, journal unwritable, draining): retry later
+ * @param throttled   refused by the service (503: queue full, journal unwritable, draining; 500 on a fault):
+ *                    the client should retry
  * @param rateLimited refused with a 429: the API key was over its {@code --rate-limit}
  */
 public record IngestOutcome(int accepted, int rejected, int throttled, int rateLimited) {

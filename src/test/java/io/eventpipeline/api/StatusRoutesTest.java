@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Counter;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
@@ -14,6 +15,7 @@ import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -25,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +40,21 @@ import org.junit.jupiter.api.Test;
 class StatusRoutesTest {
     final Metrics metrics = new Metrics();
     final EventQueue queue = new EventQueue(100, 1 << 20);
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog());
+    /** What every append to the accept log throws while set: a journal that cannot be written, or a fault. */
+    final AtomicReference<Exception> appendFailure = new AtomicReference<>();
+    final Ingest ingest = new Ingest(queue, new NoAcceptLog() {
+        @Override
+        public long append(List<Event> events) throws IOException {
+            switch (appendFailure.get()) {
+                case null -> {
+                    return 0;
+                }
+                case IOException e -> throw e;
+                case RuntimeException e -> throw e;
+                default -> throw new AssertionError(appendFailure.get());
+            }
+        }
+    });
     HealthProbe probe;
     Javalin app;
     HttpTestClient http;
@@ -277,6 +294,21 @@ class StatusRoutesTest {
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.json().get("reason").asText()).isEqualTo("queue_full");
         assertCounts(103, 100, 1, 2, 0);
+    }
+
+    @Test
+    void events_the_service_could_not_keep_are_counted_as_throttled_whether_it_answers_503_or_500()
+            throws Exception {
+        start(true);
+        appendFailure.set(new IOException("No space left on device"));
+        var notDurable = http.post("/events/batch", batch(event(), event()));
+        assertThat(notDurable.status()).isEqualTo(503);
+        assertThat(notDurable.json().get("reason").asText()).isEqualTo("not_durable");
+        assertCounts(2, 0, 0, 2, 0);
+
+        appendFailure.set(new IllegalStateException("a fault in the service"));
+        assertThat(http.post("/events", event()).status()).isEqualTo(500);
+        assertCounts(3, 0, 0, 3, 0);
     }
 
     /** The five ingest counters in the JSON, and the sum that must hold between them. */
