@@ -148,7 +148,7 @@ public final class Service {
         readPool = Database.pool(config, "pipeline-read", READ_POOL_SIZE, Duration.ofSeconds(5));
         EventReader reader = new EventReader(readPool, dialect);
 
-        ingest = new Ingest(queue, acceptLog, metrics);
+        ingest = new Ingest(queue, acceptLog);
         http = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics, health,
                 reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
         try {
