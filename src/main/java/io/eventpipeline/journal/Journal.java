@@ -121,7 +121,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Segments found at open, oldest first, until {@link #takeRecovered} hands them over. */
-    public List<RecoveredSegment> recovered() {
+    List<RecoveredSegment> recovered() {
         return recovered;
     }
 
@@ -182,7 +182,7 @@ public final class Journal implements AutoCloseable {
      *
      * @return false if the timeout elapsed first (the records may still become durable later)
      */
-    public boolean awaitDurable(Appended a, Duration timeout) throws IOException, InterruptedException {
+    boolean awaitDurable(Appended a, Duration timeout) throws IOException, InterruptedException {
         return commit.awaitDurable(a.position(), timeout);
     }
 
@@ -225,7 +225,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Number of segment files this journal manages (not counting files skipped for a bad header). */
-    public int segmentCount() {
+    int segmentCount() {
         lock.lock();
         try {
             return segments.count();
@@ -235,7 +235,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Bytes of the segment files this journal manages, without the zeros written ahead of the records. */
-    public long diskBytes() {
+    long diskBytes() {
         lock.lock();
         try {
             return segments.diskBytes();
@@ -245,7 +245,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Successful forces so far; with group commit far fewer than appends under concurrency. */
-    public long forceCount() {
+    long forceCount() {
         return commit.forceCount();
     }
 
