@@ -17,15 +17,11 @@ import org.slf4j.LoggerFactory;
  * on disk, workers release them once they are in the database, and at start the records not yet released are
  * handed back for replay.
  *
- * <p>Appends only write into the page cache, under {@link #lock}. A single syncer thread forces whatever has
- * been written since its last force, so concurrent requests share one {@code force} (group commit): a request
- * waits for the next force, not for one of its own.
- *
- * <p>Records live in segment files; a segment that is no longer appended to and whose records are all released
- * is deleted, which keeps the journal small, unless recovery found damage in it: then it is kept aside.
- *
- * <p>This class puts together three parts that share its lock: {@link Recovery} (what open finds),
- * {@link Segments} (the files, rolling and deleting them) and {@link GroupCommit} (the syncer and its waiters).
+ * <p>Three parts do the work, all under this class's one {@link #lock}: {@link Recovery} reads what earlier
+ * runs left, at open; {@link Segments} keeps the segment files, rolls over to a new one when the active one is
+ * full and deletes those whose records are all released (or keeps them aside if recovery found damage in them);
+ * {@link GroupCommit} runs the syncer thread, so that concurrent requests share one {@code force}, and wakes
+ * whoever waits for it.
  */
 public final class Journal implements AutoCloseable {
 
@@ -48,9 +44,9 @@ public final class Journal implements AutoCloseable {
     private final List<JournalCorruption> corruptions;
 
     private final ReentrantLock lock = new ReentrantLock();
-    // The parts below share the lock; see each one for what it guards.
     private final Segments segments;
     private final GroupCommit commit;
+    /** Guarded by {@link #lock}. */
     private List<RecoveredSegment> recovered;
 
     private Journal(Path dir, long segmentBytes, int sync, Recovery found) {
