@@ -5,6 +5,8 @@ import io.javalin.http.Context;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
@@ -142,11 +144,20 @@ final class BodyReader {
             if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
                 charset = charset.substring(1, charset.length() - 1);
             }
-            if (!charset.equalsIgnoreCase("utf-8")) {
+            if (!namesUtf8(charset)) {
                 throw ApiError.unsupportedMediaType("the charset '" + abbreviate(charset) + "' of the Content-Type "
                         + "is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
                         .with("charset", abbreviate(charset));
             }
+        }
+    }
+
+    /** UTF-8 by its name or an alias the JDK's charset registry knows for it ({@code utf8}, as MySQL spells it). */
+    private static boolean namesUtf8(String charset) {
+        try {
+            return Charset.forName(charset).equals(StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // an illegal or unsupported name
+            return false;
         }
     }
 
