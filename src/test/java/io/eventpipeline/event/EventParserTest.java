@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The event rules of DESIGN §3 as tables of good and bad inputs. JSON in this file is written with single quotes
+ * The event rules (README, "The event") as tables of good and bad inputs. JSON in this file is written with single quotes
  * (see {@link #json}) so that the tables stay readable.
  */
 class EventParserTest {
