@@ -77,7 +77,9 @@ public final class Main implements Callable<Integer> {
     String dbPassword;
 
     @Option(names = "--db-pool-size",
-            description = "Database connections (env PIPELINE_DB_POOL_SIZE). Default: --workers + 1")
+            description = "Connections the workers write with (env PIPELINE_DB_POOL_SIZE); the service opens "
+                    + (1 + Service.READ_POOL_SIZE) + " more: 1 for the health check, " + Service.READ_POOL_SIZE
+                    + " for reads. Default: --workers + 1")
     Integer dbPoolSize;
 
     @Option(names = "--max-retries",

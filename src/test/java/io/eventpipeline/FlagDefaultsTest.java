@@ -131,4 +131,13 @@ class FlagDefaultsTest {
         assertThat(main.config().workers()).isEqualTo(3);
         assertThat(main.config().batchLinger()).hasSeconds(1);
     }
+
+    @Test
+    void the_pool_size_flag_says_whose_connections_it_sizes_and_how_many_more_the_service_opens() {
+        OptionSpec pool = Main.commandLine(Map.of()).getCommandSpec().findOption("--db-pool-size");
+
+        assertThat(String.join(" ", pool.description()))
+                .startsWith("Connections the workers write with")
+                .contains("the service opens " + (1 + Service.READ_POOL_SIZE) + " more");
+    }
 }
