@@ -177,6 +177,8 @@ public final class Main implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Main(env));
         // On this command only: the keys subcommand's flags have no environment variables.
         cli.getCommandSpec().defaultValueProvider(new FlagDefaults(env));
+        // "--api-keys-file keys" names a file called keys, not the keys subcommand.
+        cli.setAllowSubcommandsAsOptionParameters(true);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("error: " + e.getMessage() + " (--help lists every flag)");
             return StartupException.BAD_VALUE;

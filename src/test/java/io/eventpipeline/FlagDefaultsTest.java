@@ -140,4 +140,13 @@ class FlagDefaultsTest {
                 .startsWith("Connections the workers write with")
                 .contains("the service opens " + (1 + Service.READ_POOL_SIZE) + " more");
     }
+
+    @Test
+    void a_flag_value_that_is_a_subcommand_name_is_the_flags_value() {
+        CommandLine parsed = parse(Map.of(), "--api-keys-file", "keys", "--data-dir", "keys");
+
+        assertThat(parsed.getParseResult().subcommand()).isNull();
+        assertThat(parsed.getParseResult().matchedOptionValue("--api-keys-file", (Object) null)).hasToString("keys");
+        assertThat(parsed.getParseResult().matchedOptionValue("--data-dir", (Object) null)).hasToString("keys");
+    }
 }
