@@ -1,5 +1,6 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.Timestamps;
 import io.eventpipeline.storage.EventPage.Position;
 import io.eventpipeline.storage.EventQuery;
@@ -51,7 +52,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         List<String> unknown = new ArrayList<>();
         for (String name : params.keySet()) {
             if (!known.contains(name)) {
-                unknown.add("'" + abbreviate(name) + "'");
+                unknown.add("'" + Messages.abbreviate(name) + "'");
             }
         }
         if (unknown.isEmpty()) {
@@ -62,7 +63,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
                 + (unknown.size() > 10 ? " and " + (unknown.size() - 10) + " more" : "");
         String message = (unknown.size() == 1 ? "unknown query parameter " : "unknown query parameters ") + names
                 + (knownText.isEmpty() ? ": this route takes none" : " (known: " + knownText + ")");
-        throw ApiError.badRequest(message).with("field", abbreviate(first));
+        throw ApiError.badRequest(message).with("field", Messages.abbreviate(first));
     }
 
     /** The one value of a parameter, or null when it is absent. */
@@ -135,7 +136,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         } catch (Timestamps.MisplacedLeapSecondException e) {
             throw error(name, e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw error(name, INSTANT_RULE + "; got '" + abbreviate(params.get(name).getFirst()) + "'");
+            throw error(name, INSTANT_RULE + "; got '" + Messages.abbreviate(params.get(name).getFirst()) + "'");
         }
         if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
             throw error(name, "must be between the years 1000 and 9999");
@@ -151,7 +152,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         }
         String rule = "must be a whole number from 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")";
         if (s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw error("limit", rule + "; got '" + abbreviate(s) + "'");
+            throw error("limit", rule + "; got '" + Messages.abbreviate(s) + "'");
         }
         int n = Integer.parseInt(s);
         if (n < 1 || n > MAX_LIMIT) {
@@ -162,13 +163,5 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
 
     private static ApiError error(String field, String rule) {
         return ApiError.badRequest(field + ": " + rule).with("field", field);
-    }
-
-    static String abbreviate(String s) {
-        if (s.length() <= 100) {
-            return s;
-        }
-        int end = Character.isHighSurrogate(s.charAt(99)) ? 99 : 100;
-        return s.substring(0, end) + "...";
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.eventpipeline.errors.Messages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.SequenceInputStream;
@@ -369,7 +370,7 @@ public final class EventParser {
         } catch (Timestamps.MisplacedLeapSecondException e) {
             throw new InvalidEventException("timestamp", e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new InvalidEventException("timestamp", hint + "; got '" + abbreviate(s) + "'");
+            throw new InvalidEventException("timestamp", hint + "; got '" + Messages.abbreviate(s, 200) + "'");
         }
         if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
             throw new InvalidEventException("timestamp", "must be between the years 1000 and 9999");
@@ -424,10 +425,6 @@ public final class EventParser {
 
     private static String describe(int cp) {
         return cp < 0x20 || cp > 0x7E ? String.format("U+%04X", cp) : "'" + (char) cp + "'";
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     private static Instant now() {

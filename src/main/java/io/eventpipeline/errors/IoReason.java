@@ -1,4 +1,4 @@
-package io.eventpipeline.config;
+package io.eventpipeline.errors;
 
 import java.io.EOFException;
 import java.io.FileNotFoundException;
