@@ -67,7 +67,11 @@ public final class Messages {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    private static String firstLine(String s) {
+    /** The first line of {@code s}, stripped; "" for null. */
+    static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
