@@ -1,6 +1,7 @@
 package io.eventpipeline.api;
 
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.EventRules;
 import io.eventpipeline.event.Timestamps;
 import io.eventpipeline.storage.EventPage.Position;
 import io.eventpipeline.storage.EventQuery;
@@ -24,9 +25,6 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     static final int MAX_LIMIT = 1000;
     static final Set<String> PARAMETERS = Set.of("type", "source", "user_id", "since", "until", "limit", "cursor");
     private static final String KNOWN = "type, source, user_id, since, until, limit, cursor";
-    /** DATETIME's range, as created_at can hold it. */
-    private static final Instant MIN_TIME = Instant.parse("1000-01-01T00:00:00Z");
-    private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
     private static final String INSTANT_RULE = "must be an ISO-8601 instant such as 2024-05-01T12:30:00Z or "
             + "2024-05-01T14:30:00.250%2B02:00 (+ written %2B in a URL)";
 
@@ -89,29 +87,26 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     }
 
     /**
-     * The rule of an event's id, type and source (1-64 characters of A-Z a-z 0-9 . _ : -), for a value that must
-     * be able to match one: else a 400 that names {@code name} and the rule.
+     * The rule of an event's id, type and source ({@link EventRules#TOKEN_RULE}), for a value that must be able to
+     * match one: else a 400 that names {@code name} and the rule.
      */
     static String requireToken(String name, String s) {
-        String rule = "must be 1-64 characters of A-Z a-z 0-9 . _ : - (as an event's " + name + ")";
-        if (s.isEmpty() || s.length() > 64) {
-            throw error(name, rule + ", got " + s.codePointCount(0, s.length()) + " characters");
+        String rule = "must be " + EventRules.TOKEN_RULE + " (as an event's " + name + ")";
+        if (!EventRules.tokenLengthFits(s)) {
+            throw error(name, rule + ", got " + EventRules.characters(s) + " characters");
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
-            if (!ok) {
-                throw error(name, rule + ", got a character outside that set at position " + i);
-            }
+        int bad = EventRules.firstNonTokenChar(s);
+        if (bad >= 0) {
+            throw error(name, rule + ", got a character outside that set at position " + bad);
         }
         return s;
     }
 
     private static String userId(Map<String, List<String>> params) {
         String s = single(params, "user_id");
-        if (s != null && s.codePointCount(0, s.length()) > 128) {
-            throw error("user_id", "must be 1-128 characters long, got " + s.codePointCount(0, s.length()));
+        String length = s == null ? null : EventRules.userIdLengthError(s);
+        if (length != null) {
+            throw error("user_id", length);
         }
         return s;
     }
@@ -138,8 +133,8 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         } catch (DateTimeParseException | ArithmeticException e) {
             throw error(name, INSTANT_RULE + "; got '" + Messages.abbreviate(params.get(name).getFirst()) + "'");
         }
-        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
-            throw error(name, "must be between the years 1000 and 9999");
+        if (!EventRules.inTimeRange(t)) {
+            throw error(name, EventRules.TIME_RANGE_RULE);
         }
         Instant down = t.truncatedTo(ChronoUnit.MILLIS);
         return down.equals(t) ? t : down.plusMillis(1);
