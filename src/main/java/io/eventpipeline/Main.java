@@ -3,8 +3,9 @@ package io.eventpipeline;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.Units;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.pipeline.JournalAcceptLog;
-import io.eventpipeline.storage.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -185,7 +186,7 @@ public final class Main implements Callable<Integer> {
         });
         // One line, never a stack trace: the operator acts on the reason; exit codes as README's Configuration says.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("error: " + (e.getMessage() != null ? Database.rootMessage(e)
+            System.err.println("error: " + (e.getMessage() != null ? Messages.rootMessage(e)
                     : e.getClass().getSimpleName()));
             return e instanceof IllegalArgumentException ? StartupException.BAD_VALUE : StartupException.UNAVAILABLE;
         });

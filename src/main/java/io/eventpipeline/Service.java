@@ -3,7 +3,9 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.config.IoReason;
+import io.eventpipeline.errors.IoReason;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.AcceptLog;
 import io.eventpipeline.pipeline.Backoff;
@@ -156,7 +158,7 @@ public final class Service {
         } catch (RuntimeException e) {
             http = null;
             throw new StartupException("cannot listen on " + access.host() + ":" + config.port() + ": "
-                    + Database.rootMessage(e));
+                    + Messages.rootMessage(e));
         }
         log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
                 access.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),

@@ -1,6 +1,7 @@
 package io.eventpipeline.api;
 
 import io.eventpipeline.config.Units;
+import io.eventpipeline.errors.Messages;
 import io.javalin.http.Context;
 import java.io.EOFException;
 import java.io.IOException;
@@ -122,7 +123,7 @@ final class BodyReader {
         int semi = contentType.indexOf(';');
         String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
-            throw ApiError.unsupportedMediaType("Content-Type '" + abbreviate(contentType)
+            throw ApiError.unsupportedMediaType("Content-Type '" + Messages.abbreviate(contentType)
                     + "' is not JSON: send the body as application/json");
         }
         requireUtf8Charset(contentType);
@@ -145,9 +146,9 @@ final class BodyReader {
                 charset = charset.substring(1, charset.length() - 1);
             }
             if (!namesUtf8(charset)) {
-                throw ApiError.unsupportedMediaType("the charset '" + abbreviate(charset) + "' of the Content-Type "
-                        + "is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
-                        .with("charset", abbreviate(charset));
+                throw ApiError.unsupportedMediaType("the charset '" + Messages.abbreviate(charset)
+                        + "' of the Content-Type is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
+                        .with("charset", Messages.abbreviate(charset));
             }
         }
     }
@@ -173,11 +174,7 @@ final class BodyReader {
         if (e.equals("gzip") || e.equals("x-gzip")) {
             return true;
         }
-        throw ApiError.unsupportedMediaType("Content-Encoding '" + abbreviate(contentEncoding)
+        throw ApiError.unsupportedMediaType("Content-Encoding '" + Messages.abbreviate(contentEncoding)
                 + "' is not supported: send gzip or no encoding");
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
     }
 }

@@ -1,6 +1,6 @@
 package io.eventpipeline.journal;
 
-import io.eventpipeline.config.IoReason;
+import io.eventpipeline.errors.IoReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

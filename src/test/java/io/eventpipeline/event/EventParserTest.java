@@ -167,6 +167,16 @@ class EventParserTest {
     }
 
     @Test
+    void a_token_of_few_characters_outside_the_set_is_refused_for_them_not_for_its_length() {
+        // 40 characters in 80 UTF-16 units: within 64 characters, so its length is not what is wrong.
+        InvalidEventException e = invalid(with("'id':'" + EMOJI.repeat(40) + "'"));
+
+        assertThat(e.getMessage()).isEqualTo("id: may contain only A-Z a-z 0-9 . _ : - (found U+1F600 at position 0)");
+        assertThat(invalid(with("'id':'" + EMOJI.repeat(65) + "'")).getMessage())
+                .isEqualTo("id: must be 1-64 characters long, got 65");
+    }
+
+    @Test
     void rejects_an_unknown_field_and_names_it() {
         InvalidEventException e = invalid(with("'userId':'u1'"));
 
