@@ -77,7 +77,8 @@ public final class Journal implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("cannot create the journal directory " + dir.toAbsolutePath() + ": " + reason(e), e);
+            throw new IOException("cannot create the journal directory " + dir.toAbsolutePath() + ": "
+                    + IoReason.of(e), e);
         }
         Recovery found = Recovery.scan(dir);
         Journal journal = new Journal(dir, segmentBytes, sync, found);
@@ -86,8 +87,8 @@ public final class Journal implements AutoCloseable {
         try {
             firstId = journal.segments.start();
         } catch (IOException e) {
-            throw new IOException("cannot write to the journal directory " + dir.toAbsolutePath() + ": " + reason(e),
-                    e);
+            throw new IOException("cannot write to the journal directory " + dir.toAbsolutePath() + ": "
+                    + IoReason.of(e), e);
         } finally {
             journal.lock.unlock();
         }
@@ -95,11 +96,6 @@ public final class Journal implements AutoCloseable {
         log.info("event=journal_opened dir={} replay_records={} replay_segments={} appending_segment={}",
                 dir, found.records(), found.replay().size(), firstId);
         return journal;
-    }
-
-    /** An I/O failure in an operator's words, as {@link IoReason} puts them for every start-up message. */
-    public static String reason(IOException e) {
-        return IoReason.of(e);
     }
 
     /** Segments found at open, oldest first, until {@link #takeRecovered} hands them over. */

@@ -1,5 +1,6 @@
 package io.eventpipeline.journal;
 
+import io.eventpipeline.errors.IoReason;
 import io.eventpipeline.journal.Journal.RecoveredSegment;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ record Recovery(List<Segment> segments, List<RecoveredSegment> replay, List<Jour
                 scan = SegmentScanner.scan(file);
             } catch (IOException e) {
                 throw new IOException("cannot read the journal segment " + file.toAbsolutePath() + ": "
-                        + Journal.reason(e), e);
+                        + IoReason.of(e), e);
             }
             corruptions.addAll(scan.damage());
             if (!scan.usable()) {
@@ -88,7 +89,7 @@ record Recovery(List<Segment> segments, List<RecoveredSegment> replay, List<Jour
                     .toList();
         } catch (IOException e) {
             throw new IOException("cannot list the journal directory " + dir.toAbsolutePath() + ": "
-                    + Journal.reason(e), e);
+                    + IoReason.of(e), e);
         }
     }
 }
