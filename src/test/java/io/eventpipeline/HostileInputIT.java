@@ -240,11 +240,8 @@ class HostileInputIT {
     /** A 202 means the event will be stored: none of the accepted ones may end up in the dead letter. */
     private static void everyAcceptedEventIsStored() throws Exception {
         Metrics m = service.metrics();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (m.processed.sum() + m.duplicates.sum() + m.failed.sum() < m.accepted.sum()
-                && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Eventually.await(Duration.ofSeconds(60), "every accepted event is stored, a duplicate or dead-lettered",
+                () -> m.processed.sum() + m.duplicates.sum() + m.failed.sum() >= m.accepted.sum());
         System.out.printf("HostileInputIT: accepted=%d stored=%d duplicates=%d dead-lettered=%d%n", m.accepted.sum(),
                 m.processed.sum(), m.duplicates.sum(), m.failed.sum());
         assertThat(m.processed.sum() + m.duplicates.sum() + m.failed.sum()).as("accepted events handled within 60 s")

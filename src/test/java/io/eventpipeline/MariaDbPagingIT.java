@@ -102,7 +102,7 @@ class MariaDbPagingIT {
                 }
                 return null;
             });
-            TestDb.await(STORE_TIMEOUT, "the writer's first events are stored", () -> count() > BEFORE);
+            Eventually.await(STORE_TIMEOUT, "the writer's first events are stored", () -> count() > BEFORE);
 
             // What each walk must see: every event stored before its first page.
             long storedAtStart = count();

@@ -138,7 +138,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
                 + HttpTestClient.event("dup-2", "a", "{}") + "," + HttpTestClient.event("dup-1", "a", "{}") + "]}";
         assertThat(http.post("/events/batch", batch).status()).isEqualTo(202);
 
-        TestDb.await(STORE_TIMEOUT, "all five events are stored or counted as duplicates",
+        Eventually.await(STORE_TIMEOUT, "all five events are stored or counted as duplicates",
                 () -> service.metrics().processed.sum() + service.metrics().duplicates.sum() == 5);
         assertThat(db().strings("SELECT id FROM events ORDER BY id")).containsExactly("dup-1", "dup-2");
         assertThat(service.metrics().duplicates.sum()).isEqualTo(3);
@@ -243,7 +243,8 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         assertThat(http.post("/events", HttpTestClient.event("m-1", "t", "{}")).status()).isEqualTo(202);
         assertThat(http.post("/events", "{\"type\":\"t\"}").status()).isEqualTo(400);
         db().awaitEventCount(1, STORE_TIMEOUT);
-        TestDb.await(STORE_TIMEOUT, "metrics count the stored event", () -> service.metrics().processed.sum() == 1);
+        Eventually.await(STORE_TIMEOUT, "metrics count the stored event",
+                () -> service.metrics().processed.sum() == 1);
 
         JsonNode m = http.get("/metrics").json();
         assertThat(m.get("received").asLong()).isEqualTo(2);
