@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The service under hostile input (DESIGN.md §3–4): thousands of requests drawn from seeded generators, and a
@@ -48,8 +47,8 @@ class HostileInputIT {
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
     private static final int REQUESTS_PER_TRANSPORT_RETRY = 1000;
 
-    @TempDir
-    static Path dataDir;
+    @RegisterExtension
+    static final RunningService SERVICE = RunningService.embedded().with(c -> c.durability(Durability.MEMORY));
 
     private static Config config;
     private static Service service;
@@ -58,9 +57,8 @@ class HostileInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        config = Config.builder().port(0).dataDir(dataDir).durability(Durability.MEMORY).build();
-        service = Main.build(config);
-        service.start();
+        config = SERVICE.config().build();
+        service = SERVICE.service();
         base = "http://127.0.0.1:" + service.port();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -70,9 +68,6 @@ class HostileInputIT {
     static void stop() {
         if (client != null) {
             client.close();
-        }
-        if (service != null) {
-            service.stop();
         }
     }
 
