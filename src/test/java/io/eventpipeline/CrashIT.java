@@ -95,13 +95,13 @@ class CrashIT {
         try (JarProcess restarted = JarProcess.start(dir.resolve("kill-" + rep + "-restarted.log"),
                 serviceArgs(db, data))) {
             restarted.awaitHealthy(START_TIMEOUT);
-            awaitStored(db, acknowledged);
+            db.awaitStored(acknowledged, STORE_TIMEOUT);
             HttpTestClient http = new HttpTestClient(restarted.port());
-            TestDb.await(STORE_TIMEOUT, "the restarted service's queue is empty",
+            Eventually.await(STORE_TIMEOUT, "the restarted service's queue is empty",
                     () -> metrics(http).path("queue").path("depth").asLong(-1) == 0);
             replayed = metrics(http).path("replayed").asLong();
             // The killed runs' segments are deleted once what they held is stored; only the new active one stays.
-            TestDb.await(Duration.ofSeconds(10), "the journal holds only the active segment",
+            Eventually.await(Duration.ofSeconds(10), "the journal holds only the active segment",
                     () -> segmentFiles(data.resolve("journal")).size() == 1);
         }
 
@@ -202,7 +202,7 @@ class CrashIT {
             fill(filler, 512 << 10);
             load = LoadClients.start(service.port(), "disk", 4, BATCH, PAD_BYTES);
             try {
-                TestDb.await(Duration.ofSeconds(30), "a 503 for a full disk (" + load.refusals + ")",
+                Eventually.await(Duration.ofSeconds(30), "a 503 for a full disk (" + load.refusals + ")",
                         () -> load.refusedWith("not_durable") || !load.unexpected.isEmpty());
                 load.stop(Duration.ofSeconds(30));
             } finally {
@@ -217,13 +217,13 @@ class CrashIT {
             // Once every acknowledged event is stored, the records filling the journal are garbage: ingest must
             // take events again on the same full disk, without a restart and without anyone freeing space. The
             // batch is larger than any slack a failed write can leave.
-            awaitStored(db, load.acknowledged);
+            db.awaitStored(load.acknowledged, STORE_TIMEOUT);
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 4 * BATCH; i++) {
                 ids.add("disk-after-" + i);
             }
             load.sent.addAll(ids);
-            TestDb.await(Duration.ofSeconds(10), "a 202 on the full disk once the journal's events are stored",
+            Eventually.await(Duration.ofSeconds(10), "a 202 on the full disk once the journal's events are stored",
                     () -> postBatch(http, ids) == 202);
             load.acknowledged.addAll(ids);
             // Killed with that batch perhaps still queued: the restart below must find it in the journal.
@@ -243,9 +243,9 @@ class CrashIT {
         Files.delete(filler);
         try (JarProcess restarted = JarProcess.start(dir.resolve("full-disk-freed.log"), serviceArgs(db, data))) {
             restarted.awaitHealthy(START_TIMEOUT);
-            awaitStored(db, load.acknowledged);
+            db.awaitStored(load.acknowledged, STORE_TIMEOUT);
             HttpTestClient http = new HttpTestClient(restarted.port());
-            TestDb.await(STORE_TIMEOUT, "the queue is empty",
+            Eventually.await(STORE_TIMEOUT, "the queue is empty",
                     () -> metrics(http).path("queue").path("depth").asLong(-1) == 0);
             System.out.printf("CrashIT full disk: acknowledged=%d refused=%d (%s) replayed_at_restart=%d%n",
                     load.acknowledged.size(), load.refused.size(), load.refusals,
@@ -349,24 +349,6 @@ class CrashIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    /** Waits until every id is in the events table. */
-    private static void awaitStored(TestDb db, Set<String> ids) throws Exception {
-        long deadline = System.nanoTime() + STORE_TIMEOUT.toNanos();
-        Set<String> missing = ids;
-        while (true) {
-            if (db.countEvents() >= ids.size()) {
-                missing = minus(ids, db.storedIds());
-                if (missing.isEmpty()) {
-                    return;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                assertNone("acknowledged but not stored within " + STORE_TIMEOUT, missing);
-            }
-            Thread.sleep(200);
         }
     }
 

@@ -48,7 +48,7 @@ class DamagedJournalIT extends FaultInjectionSupport {
         HttpTestClient again = new HttpTestClient(restarted.port());
         awaitStored(intact, STORE_TIMEOUT);
         Path aside = segment.resolveSibling(segment.getFileName() + ".damaged");
-        TestDb.await(Duration.ofSeconds(30), "the damaged segment is kept aside once its events are stored",
+        Eventually.await(Duration.ofSeconds(30), "the damaged segment is kept aside once its events are stored",
                 () -> Files.exists(aside) && !Files.exists(segment));
         assertStoredExactlyOnce(intact);
 

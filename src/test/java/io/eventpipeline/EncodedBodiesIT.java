@@ -2,7 +2,6 @@ package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,14 +9,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bodies in encodings other than UTF-8, over a real socket: a 400 that says so (never a 500 a client would retry),
@@ -26,24 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 class EncodedBodiesIT {
     private static final List<String> ENCODINGS = List.of("UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE", "UTF-32BE");
 
-    @TempDir
-    static Path dataDir;
+    @RegisterExtension
+    static final RunningService SERVICE = RunningService.embedded().with(c -> c.durability(Durability.MEMORY));
 
-    private static Service service;
-    private static HttpTestClient http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        service = Main.build(Config.builder().port(0).dataDir(dataDir).durability(Durability.MEMORY).build());
-        service.start();
-        http = new HttpTestClient(service.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.stop();
-        }
+    private static HttpTestClient http() {
+        return SERVICE.http();
     }
 
     @Test
@@ -97,7 +80,7 @@ class EncodedBodiesIT {
     @Test
     void nan_in_data_is_refused_in_the_service_s_words() throws Exception {
         for (String word : List.of("NaN", "Infinity", "-Infinity", "+1", "01", "'x'")) {
-            var r = http.post("/events", "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"v\":" + word + "}}");
+            var r = http().post("/events", "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"v\":" + word + "}}");
             assertThat(r.status()).isEqualTo(400);
             assertThat(r.json().get("error").asText()).startsWith("the body is not valid JSON at line 1, column 38")
                     .doesNotContain("enable", "Feature", "ALLOW_");
@@ -114,9 +97,9 @@ class EncodedBodiesIT {
         byte[] damaged = out.toByteArray();
         damaged[12] ^= (byte) 0xFF; // inside the deflate stream, past the gzip header
         for (byte[] body : List.of(event, damaged)) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/events"))
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http().port() + "/events"))
                     .header("Content-Type", "application/json").header("Content-Encoding", "gzip");
-            var r = http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+            var r = http().send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
             assertThat(r.status()).isEqualTo(400);
             assertThat(r.json().get("error").asText()).startsWith("the body is not valid gzip data");
         }
@@ -124,7 +107,7 @@ class EncodedBodiesIT {
 
     private static HttpTestClient.Response post(String path, String contentType, byte[] body, boolean gzip)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http().port() + path))
                 .header("Content-Type", contentType);
         if (gzip) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -134,7 +117,7 @@ class EncodedBodiesIT {
             body = out.toByteArray();
             b.header("Content-Encoding", "gzip");
         }
-        return http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        return http().send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -49,7 +49,7 @@ class FaultInjectionOutageIT extends FaultInjectionSupport {
         HttpTestClient http = new HttpTestClient(service.port());
         // ~1,250 events/s: the queue of 2,000 fills within two seconds of the cut.
         try (SteadyLoad load = new SteadyLoad(http, 2, 25, Duration.ofMillis(40), Duration.ofMinutes(2))) {
-            TestDb.await(Duration.ofSeconds(30), "some load is stored before the cut",
+            Eventually.await(Duration.ofSeconds(30), "some load is stored before the cut",
                     () -> load.acceptedPosts() >= 20);
             awaitStored(Set.copyOf(load.accepted()), STORE_TIMEOUT);
 
@@ -57,7 +57,7 @@ class FaultInjectionOutageIT extends FaultInjectionSupport {
             int acceptedAtCut = load.accepted().size();
             Duration down = awaitHealth(http, 503, "DOWN");
             // Accepted into the journal while the database is away, until the queue is full; then 503s.
-            TestDb.await(Duration.ofSeconds(30), "ingest refuses with 503 once the queue is full",
+            Eventually.await(Duration.ofSeconds(30), "ingest refuses with 503 once the queue is full",
                     () -> load.refusedPosts() > 0);
             int acceptedDuringCut = load.accepted().size() - acceptedAtCut;
             JsonNode during = metrics(http);
@@ -73,7 +73,7 @@ class FaultInjectionOutageIT extends FaultInjectionSupport {
             awaitStored(acceptedBeforeRestore, STORE_TIMEOUT);
             Duration recovery = Duration.ofNanos(System.nanoTime() - restoredAt);
             int acceptedAtRecovery = load.accepted().size();
-            TestDb.await(Duration.ofSeconds(30), "ingest accepts again after the restore",
+            Eventually.await(Duration.ofSeconds(30), "ingest accepts again after the restore",
                     () -> load.accepted().size() > acceptedAtRecovery);
             load.stop();
 
@@ -84,7 +84,7 @@ class FaultInjectionOutageIT extends FaultInjectionSupport {
             assertThat(db.count("SELECT COUNT(*) FROM events_dead_letter")).as("an outage is no reason to give up")
                     .isZero();
             // New rows plus rows a retry found already there (an INSERT committed just before its answer was cut).
-            TestDb.await(Duration.ofSeconds(10), "metrics count every accepted event as stored", () -> {
+            Eventually.await(Duration.ofSeconds(10), "metrics count every accepted event as stored", () -> {
                 try {
                     JsonNode m = metrics(http);
                     return m.get("processed").asLong() + m.get("duplicates").asLong() == accepted.size();

@@ -62,9 +62,9 @@ class FaultInjectionPoisonIT extends FaultInjectionSupport {
         proxy.restore();
 
         awaitStored(good, STORE_TIMEOUT);
-        TestDb.await(STORE_TIMEOUT, "the dead letter holds " + poison.size() + " events",
+        Eventually.await(STORE_TIMEOUT, "the dead letter holds " + poison.size() + " events",
                 () -> deadLetterCount() >= poison.size());
-        TestDb.await(Duration.ofSeconds(10), "metrics count the dead letters", () -> {
+        Eventually.await(Duration.ofSeconds(10), "metrics count the dead letters", () -> {
             try {
                 return metrics(http).get("failed").asLong() == poison.size();
             } catch (Exception e) {

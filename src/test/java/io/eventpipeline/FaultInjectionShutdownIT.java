@@ -109,7 +109,7 @@ class FaultInjectionShutdownIT extends FaultInjectionSupport {
         assertThat(accepted).hasSize(400);
 
         service.terminate();
-        TestDb.await(Duration.ofSeconds(30), "GET /health/ready answers 503 draining", () -> {
+        Eventually.await(Duration.ofSeconds(30), "GET /health/ready answers 503 draining", () -> {
             try {
                 var r = http.get("/health/ready");
                 return r.status() == 503 && r.json().path("draining").asBoolean();

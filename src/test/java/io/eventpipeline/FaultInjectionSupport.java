@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,7 +187,7 @@ abstract class FaultInjectionSupport {
      */
     static Duration awaitHealth(HttpTestClient http, int status, String database) throws InterruptedException {
         long t0 = System.nanoTime();
-        TestDb.await(HEALTH_NOTICE, "GET /health answers " + status + " with database " + database, () -> {
+        Eventually.await(HEALTH_NOTICE, "GET /health answers " + status + " with database " + database, () -> {
             try {
                 var r = http.get("/health");
                 return r.status() == status && database.equals(r.json().get("database").asText());
@@ -202,34 +201,10 @@ abstract class FaultInjectionSupport {
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
-    /**
-     * Waits until the events table holds every one of {@code ids}; returns how long that took. Counting is cheap,
-     * so the ids are compared only once the table holds enough rows.
-     */
+    /** Waits until the events table holds every one of {@code ids}; returns how long that took. */
     static Duration awaitStored(Set<String> ids, Duration timeout) throws InterruptedException {
         long t0 = System.nanoTime();
-        Set<String> missing = new TreeSet<>(ids);
-        try {
-            TestDb.await(timeout, "the events table holds all " + ids.size() + " ids", () -> {
-                try {
-                    if (db.countEvents() < ids.size()) {
-                        return false;
-                    }
-                    missing.removeAll(db.storedIds());
-                    return missing.isEmpty();
-                } catch (SQLException e) {
-                    return false;
-                }
-            });
-        } catch (AssertionError e) {
-            try {
-                missing.removeAll(db.storedIds());
-            } catch (SQLException ignored) {
-                // report what is known
-            }
-            throw new AssertionError(e.getMessage() + "; still missing " + missing.size() + ", e.g. "
-                    + missing.stream().limit(5).toList(), e);
-        }
+        db.awaitStored(ids, timeout);
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 

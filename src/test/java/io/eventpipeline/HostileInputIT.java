@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The service under hostile input (the event rules and the HTTP API): thousands of requests drawn from seeded generators, and a
@@ -48,8 +47,8 @@ class HostileInputIT {
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
     private static final int REQUESTS_PER_TRANSPORT_RETRY = 1000;
 
-    @TempDir
-    static Path dataDir;
+    @RegisterExtension
+    static final RunningService SERVICE = RunningService.embedded().with(c -> c.durability(Durability.MEMORY));
 
     private static Config config;
     private static Service service;
@@ -58,9 +57,8 @@ class HostileInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        config = Config.builder().port(0).dataDir(dataDir).durability(Durability.MEMORY).build();
-        service = Main.build(config);
-        service.start();
+        config = SERVICE.config().build();
+        service = SERVICE.service();
         base = "http://127.0.0.1:" + service.port();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -70,9 +68,6 @@ class HostileInputIT {
     static void stop() {
         if (client != null) {
             client.close();
-        }
-        if (service != null) {
-            service.stop();
         }
     }
 
@@ -240,11 +235,8 @@ class HostileInputIT {
     /** A 202 means the event will be stored: none of the accepted ones may end up in the dead letter. */
     private static void everyAcceptedEventIsStored() throws Exception {
         Metrics m = service.metrics();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (m.processed.sum() + m.duplicates.sum() + m.failed.sum() < m.accepted.sum()
-                && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Eventually.await(Duration.ofSeconds(60), "every accepted event is stored, a duplicate or dead-lettered",
+                () -> m.processed.sum() + m.duplicates.sum() + m.failed.sum() >= m.accepted.sum());
         System.out.printf("HostileInputIT: accepted=%d stored=%d duplicates=%d dead-lettered=%d%n", m.accepted.sum(),
                 m.processed.sum(), m.duplicates.sum(), m.failed.sum());
         assertThat(m.processed.sum() + m.duplicates.sum() + m.failed.sum()).as("accepted events handled within 60 s")

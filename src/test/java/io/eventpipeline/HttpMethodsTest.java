@@ -201,9 +201,10 @@ class HttpMethodsTest {
                     + "application/json\r\nContent-Length: 100\r\n\r\n{"));
             inFlight.getOutputStream().flush();
             GracefulHandler graceful = app.jettyServer().server().getDescendant(GracefulHandler.class);
-            TestDb.await(Duration.ofSeconds(10), "the POST is in flight", () -> graceful.getCurrentRequestCount() > 0);
+            Eventually.await(Duration.ofSeconds(10), "the POST is in flight",
+                    () -> graceful.getCurrentRequestCount() > 0);
             Thread stopping = Thread.ofVirtual().start(app::stop);
-            TestDb.await(Duration.ofSeconds(10), "the listener is closing", graceful::isShutdown);
+            Eventually.await(Duration.ofSeconds(10), "the listener is closing", graceful::isShutdown);
 
             out.write(latin1("GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n"));
             String answer = readResponse(keptAlive.getInputStream());

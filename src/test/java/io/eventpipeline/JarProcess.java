@@ -101,21 +101,17 @@ final class JarProcess implements AutoCloseable {
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                 .timeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the service exited with " + process.exitValue() + ":\n" + output());
-            }
-            try {
-                if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return this;
+        try {
+            Eventually.await(timeout, "GET /health answers 200", () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the service exited with " + process.exitValue());
                 }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(20);
+                return client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ":\n" + output(), e);
         }
-        throw new AssertionError("the service was not healthy within " + timeout + ":\n" + output());
+        return this;
     }
 
     /** SIGTERM, as systemd or Kubernetes stop it. */

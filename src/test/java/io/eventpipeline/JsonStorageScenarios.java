@@ -98,7 +98,7 @@ interface JsonStorageScenarios {
         assertThat(refused).as("the batch refuses by index exactly what a single post refuses")
                 .isEqualTo(expectedRefused);
 
-        TestDb.await(PipelineScenarios.STORE_TIMEOUT, "every accepted event is stored or has failed", () -> {
+        Eventually.await(PipelineScenarios.STORE_TIMEOUT, "every accepted event is stored or has failed", () -> {
             JsonNode m = metrics();
             return m.get("processed").asLong() + m.get("failed").asLong() >= storedIds.size();
         });

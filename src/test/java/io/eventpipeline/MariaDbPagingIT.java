@@ -1,14 +1,10 @@
 package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.eventpipeline.config.Config;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -20,11 +16,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * On the MariaDB or MySQL named by PIPELINE_TEST_DB_URL: walking GET /events page by page while a writer keeps
@@ -39,43 +33,17 @@ class MariaDbPagingIT {
 
     static TestDb database;
 
-    @TempDir
-    Path dataDir;
-
-    Service service;
-    HttpTestClient http;
+    @RegisterExtension
+    final RunningService running = RunningService.on(() -> database);
 
     @BeforeAll
     static void requireDatabase() {
-        database = TestDb.fromEnvironment();
-        if (database == null) {
-            String message = TestDb.ENV + " is not set: paging while writing on MariaDB/MySQL did not run. Set it "
-                    + "to e.g. jdbc:mysql://127.0.0.1:3306/pipeline_it?user=root&password= (an empty database).";
-            if (TestDb.requiredHere()) {
-                fail(message + " In CI this suite must run.");
-            }
-            System.err.println("SKIPPED: " + message);
-            assumeTrue(false, message);
-        }
-    }
-
-    @BeforeEach
-    void startService() throws Exception {
-        database.reset();
-        service = Main.build(Config.builder().port(0).dbUrl(database.url()).dataDir(dataDir).build());
-        service.start();
-        http = new HttpTestClient(service.port());
-    }
-
-    @AfterEach
-    void stopService() {
-        if (service != null) {
-            service.stop();
-        }
+        database = TestDb.requireFromEnvironment("paging while writing on MariaDB/MySQL");
     }
 
     @Test
     void a_walk_while_events_arrive_sees_every_earlier_event_exactly_once() throws Exception {
+        HttpTestClient http = running.http();
         for (int b = 0; b < BEFORE / 500; b++) {
             StringBuilder batch = new StringBuilder("{\"events\":[");
             for (int i = 0; i < 500; i++) {
@@ -102,7 +70,7 @@ class MariaDbPagingIT {
                 }
                 return null;
             });
-            TestDb.await(STORE_TIMEOUT, "the writer's first events are stored", () -> count() > BEFORE);
+            Eventually.await(STORE_TIMEOUT, "the writer's first events are stored", () -> count() > BEFORE);
 
             // What each walk must see: every event stored before its first page.
             long storedAtStart = count();
@@ -139,6 +107,7 @@ class MariaDbPagingIT {
         Set<String> seen = new LinkedHashSet<>();
         String cursor = null;
         Instant previous = Instant.MAX;
+        HttpTestClient http = running.http();
         for (int pages = 0; pages < 10_000; pages++) {
             String q = query + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
             var r = http.get("/events?" + q);

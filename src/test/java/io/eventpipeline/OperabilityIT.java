@@ -49,7 +49,7 @@ class OperabilityIT {
             batch.append(",{\"type\":\"t\"}]}"); // and one invalid
             assertThat(http.post("/events/batch", batch.toString()).status()).isEqualTo(202);
             assertThat(http.post("/events", "{\"type\":\"t\"}").status()).isEqualTo(400);
-            TestDb.await(STORE_TIMEOUT, "every accepted event is stored or found a duplicate",
+            Eventually.await(STORE_TIMEOUT, "every accepted event is stored or found a duplicate",
                     () -> service.metrics().processed.sum() + service.metrics().duplicates.sum() == 70);
 
             JsonNode json = http.get("/metrics").json();
@@ -126,7 +126,7 @@ class OperabilityIT {
             assertThat(refused.status()).isEqualTo(400);
             var generated = http.send(post(service, event));
             generatedId = generated.raw().headers().firstValue("X-Request-Id").orElseThrow();
-            TestDb.await(STORE_TIMEOUT, "the event is stored",
+            Eventually.await(STORE_TIMEOUT, "the event is stored",
                     () -> metric(http, "processed") + metric(http, "duplicates") == 2);
             service.terminate();
             assertThat(service.awaitExit(Duration.ofSeconds(60))).as(service.output()).isZero();

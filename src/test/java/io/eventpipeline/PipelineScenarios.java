@@ -10,7 +10,6 @@ import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.JdbcEventRepository;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
@@ -33,11 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios, JsonStorageScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dataDir;
-
-    Service service;
-    HttpTestClient http;
+    @RegisterExtension
+    final RunningService running = RunningService.on(this::db);
 
     /** The database under test. */
     abstract TestDb db();
@@ -49,26 +43,11 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
 
     @Override
     public HttpTestClient client() {
-        return http;
+        return running.http();
     }
 
-    Config.Builder config() {
-        return Config.builder().port(0).dbUrl(db().url()).dataDir(dataDir);
-    }
-
-    @BeforeEach
-    void startService() throws Exception {
-        db().reset();
-        service = Main.build(config().build());
-        service.start();
-        http = new HttpTestClient(service.port());
-    }
-
-    @AfterEach
-    void stopService() {
-        if (service != null) {
-            service.stop();
-        }
+    Service service() {
+        return running.service();
     }
 
     @Test
@@ -84,7 +63,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
                     // Half as single events, half as batches of 50.
                     for (int i = 0; i < perThread / 2; i++) {
                         String id = "t" + thread + "-s" + i;
-                        var r = http.post("/events", HttpTestClient.event(id, "click", "{\"i\":" + i + "}"));
+                        var r = client().post("/events", HttpTestClient.event(id, "click", "{\"i\":" + i + "}"));
                         assertThat(r.status()).as(r.body()).isEqualTo(202);
                         accepted.add(r.json().get("id").asText());
                     }
@@ -94,7 +73,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
                             batch.append(i == 0 ? "" : ",")
                                     .append(HttpTestClient.event("t" + thread + "-b" + b + "-" + i, "view", "{}"));
                         }
-                        var r = http.post("/events/batch", batch.append("]}").toString());
+                        var r = client().post("/events/batch", batch.append("]}").toString());
                         assertThat(r.status()).as(r.body()).isEqualTo(202);
                         assertThat(r.json().get("accepted").asInt()).isEqualTo(50);
                         r.json().get("ids").forEach(id -> accepted.add(id.asText()));
@@ -109,13 +88,13 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         assertThat(accepted).hasSize(threads * perThread);
         db().awaitEventCount(accepted.size(), STORE_TIMEOUT);
         assertThat(db().storedIds()).isEqualTo(accepted);
-        assertThat(service.metrics().processed.sum()).isEqualTo(accepted.size());
+        assertThat(service().metrics().processed.sum()).isEqualTo(accepted.size());
     }
 
     /** A poison event whose journal segment outlived it is replayed and refused again: still one row. */
     @Test
     void an_event_refused_again_after_a_restart_stays_one_row_in_the_dead_letter() throws Exception {
-        Config c = config().build();
+        Config c = running.config().build();
         try (HikariDataSource pool = Database.pool(c, "dead-letter-test", 1, Duration.ofSeconds(10))) {
             JdbcEventRepository repository = new JdbcEventRepository(pool, Dialect.of(c.effectiveDbUrl()));
             Event poison = new Event("poison-1", "t", "s", null, null, "{}".getBytes(StandardCharsets.UTF_8),
@@ -131,17 +110,19 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
 
     @Test
     void a_duplicate_id_is_stored_as_one_row() throws Exception {
-        assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":1}")).status()).isEqualTo(202);
+        assertThat(client().post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":1}")).status())
+                .isEqualTo(202);
         db().awaitEventCount(1, STORE_TIMEOUT); // stored before its duplicate arrives, so it is the one kept
-        assertThat(http.post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":2}")).status()).isEqualTo(202);
+        assertThat(client().post("/events", HttpTestClient.event("dup-1", "click", "{\"n\":2}")).status())
+                .isEqualTo(202);
         String batch = "{\"events\":[" + HttpTestClient.event("dup-2", "a", "{}") + ","
                 + HttpTestClient.event("dup-2", "a", "{}") + "," + HttpTestClient.event("dup-1", "a", "{}") + "]}";
-        assertThat(http.post("/events/batch", batch).status()).isEqualTo(202);
+        assertThat(client().post("/events/batch", batch).status()).isEqualTo(202);
 
-        TestDb.await(STORE_TIMEOUT, "all five events are stored or counted as duplicates",
-                () -> service.metrics().processed.sum() + service.metrics().duplicates.sum() == 5);
+        Eventually.await(STORE_TIMEOUT, "all five events are stored or counted as duplicates",
+                () -> service().metrics().processed.sum() + service().metrics().duplicates.sum() == 5);
         assertThat(db().strings("SELECT id FROM events ORDER BY id")).containsExactly("dup-1", "dup-2");
-        assertThat(service.metrics().duplicates.sum()).isEqualTo(3);
+        assertThat(service().metrics().duplicates.sum()).isEqualTo(3);
         // The row stored first is kept; a duplicate never overwrites it.
         assertThat(json(db().strings("SELECT data FROM events WHERE id = 'dup-1'").getFirst()).get("n").asInt())
                 .isEqualTo(1);
@@ -152,7 +133,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         String data = "{\"action\":\"click\",\"n\":42,\"price\":22.5,\"ok\":true,\"none\":null,"
                 + "\"text\":\"caf\\u00e9 \\\"quoted\\\" \\\\ \\n tab\\t 日本語 😀\","
                 + "\"nested\":{\"list\":[1,\"two\",{\"three\":[3]}],\"empty\":{}}}";
-        var r = http.post("/events", HttpTestClient.event("json-1", "t", data));
+        var r = client().post("/events", HttpTestClient.event("json-1", "t", data));
         assertThat(r.status()).isEqualTo(202);
         db().awaitEventCount(1, STORE_TIMEOUT);
 
@@ -167,7 +148,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
     void times_are_stored_in_utc_with_milliseconds() throws Exception {
         String event = "{\"id\":\"time-1\",\"type\":\"t\",\"source\":\"s\",\"user_id\":\"u-1\","
                 + "\"timestamp\":\"2024-05-01T14:30:00.123+02:00\",\"data\":{}}";
-        assertThat(http.post("/events", event).status()).isEqualTo(202);
+        assertThat(client().post("/events", event).status()).isEqualTo(202);
         db().awaitEventCount(1, STORE_TIMEOUT);
 
         assertThat(db().strings("SELECT event_time FROM events WHERE id = 'time-1'").getFirst())
@@ -181,8 +162,8 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
     void a_leap_second_is_stored_and_read_back_as_the_last_millisecond_of_its_utc_day() throws Exception {
         String event = "{\"id\":\"leap-1\",\"type\":\"t\",\"source\":\"s\","
                 + "\"timestamp\":\"2016-12-31T18:59:60.5-05:00\",\"data\":{}}";
-        assertThat(http.post("/events", event).status()).isEqualTo(202);
-        var misplaced = http.post("/events", event.replace("leap-1", "leap-2").replace("-05:00", "+01:00"));
+        assertThat(client().post("/events", event).status()).isEqualTo(202);
+        var misplaced = client().post("/events", event.replace("leap-1", "leap-2").replace("-05:00", "+01:00"));
         assertThat(misplaced.status()).isEqualTo(400);
         assertThat(misplaced.json().get("field").asText()).isEqualTo("timestamp");
         assertThat(misplaced.json().get("error").asText()).contains("exists only at 23:59:60 UTC", "17:59:60 UTC");
@@ -190,14 +171,15 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
 
         assertThat(db().strings("SELECT event_time FROM events WHERE id = 'leap-1'").getFirst())
                 .startsWith("2016-12-31 23:59:59.999");
-        assertThat(http.get("/events/leap-1").json().get("timestamp").asText()).isEqualTo("2016-12-31T23:59:59.999Z");
+        assertThat(client().get("/events/leap-1").json().get("timestamp").asText())
+                .isEqualTo("2016-12-31T23:59:59.999Z");
     }
 
     @Test
     void ids_assigned_by_the_server_are_uuid_v7_and_stored() throws Exception {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 20; i++) {
-            var r = http.post("/events", HttpTestClient.event(null, "t", "{}"));
+            var r = client().post("/events", HttpTestClient.event(null, "t", "{}"));
             assertThat(r.status()).isEqualTo(202);
             ids.add(r.json().get("id").asText());
         }
@@ -209,7 +191,7 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
 
     @Test
     void invalid_events_are_refused_with_the_field_named_and_not_stored() throws Exception {
-        var single = http.post("/events", "{\"type\":\"t\",\"source\":\"s\",\"userId\":\"u\",\"data\":{}}");
+        var single = client().post("/events", "{\"type\":\"t\",\"source\":\"s\",\"userId\":\"u\",\"data\":{}}");
         assertThat(single.status()).isEqualTo(400);
         assertThat(single.json().get("field").asText()).isEqualTo("userId");
         assertThat(single.json().get("error").asText()).contains("user_id");
@@ -217,35 +199,36 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         String batch = "{\"events\":[" + HttpTestClient.event("ok-1", "t", "{}") + ","
                 + "{\"type\":\"t\",\"source\":\"s\",\"data\":[1]}" + ","
                 + HttpTestClient.event("ok-2", "t", "{}") + "]}";
-        var mixed = http.post("/events/batch", batch);
+        var mixed = client().post("/events/batch", batch);
         assertThat(mixed.status()).isEqualTo(202);
         assertThat(mixed.json().get("accepted").asInt()).isEqualTo(2);
         assertThat(mixed.json().get("rejected").asInt()).isEqualTo(1);
         assertThat(mixed.json().get("errors").get(0).get("index").asInt()).isEqualTo(1);
         assertThat(mixed.json().get("errors").get(0).get("field").asText()).isEqualTo("data");
 
-        var none = http.post("/events/batch", "{\"events\":[{\"type\":\"t\"}]}");
+        var none = client().post("/events/batch", "{\"events\":[{\"type\":\"t\"}]}");
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.json().get("errors").get(0).get("field").asText()).isEqualTo("source");
 
         db().awaitEventCount(2, STORE_TIMEOUT);
         assertThat(db().storedIds()).containsExactlyInAnyOrder("ok-1", "ok-2");
-        assertThat(service.metrics().rejected.sum()).isEqualTo(3);
+        assertThat(service().metrics().rejected.sum()).isEqualTo(3);
     }
 
     @Test
     void health_reports_the_database_up_and_metrics_count_what_happened() throws Exception {
-        var health = http.get("/health");
+        var health = client().get("/health");
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.json().get("status").asText()).isEqualTo("UP");
         assertThat(health.json().get("database").asText()).isEqualTo("UP");
 
-        assertThat(http.post("/events", HttpTestClient.event("m-1", "t", "{}")).status()).isEqualTo(202);
-        assertThat(http.post("/events", "{\"type\":\"t\"}").status()).isEqualTo(400);
+        assertThat(client().post("/events", HttpTestClient.event("m-1", "t", "{}")).status()).isEqualTo(202);
+        assertThat(client().post("/events", "{\"type\":\"t\"}").status()).isEqualTo(400);
         db().awaitEventCount(1, STORE_TIMEOUT);
-        TestDb.await(STORE_TIMEOUT, "metrics count the stored event", () -> service.metrics().processed.sum() == 1);
+        Eventually.await(STORE_TIMEOUT, "metrics count the stored event",
+                () -> service().metrics().processed.sum() == 1);
 
-        JsonNode m = http.get("/metrics").json();
+        JsonNode m = client().get("/metrics").json();
         assertThat(m.get("received").asLong()).isEqualTo(2);
         assertThat(m.get("accepted").asLong()).isEqualTo(1);
         assertThat(m.get("rejected").asLong()).isEqualTo(1);
@@ -261,13 +244,10 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
     @Test
     void accepted_events_are_stored_after_a_restart_on_the_same_data_dir() throws Exception {
         for (int i = 0; i < 100; i++) {
-            assertThat(http.post("/events", HttpTestClient.event("r-" + i, "t", "{}")).status()).isEqualTo(202);
+            assertThat(client().post("/events", HttpTestClient.event("r-" + i, "t", "{}")).status()).isEqualTo(202);
         }
-        service.stop();
-        service = Main.build(config().build());
-        service.start();
-        http = new HttpTestClient(service.port());
-        assertThat(http.post("/events", HttpTestClient.event("r-100", "t", "{}")).status()).isEqualTo(202);
+        running.restart();
+        assertThat(client().post("/events", HttpTestClient.event("r-100", "t", "{}")).status()).isEqualTo(202);
         db().awaitEventCount(101, STORE_TIMEOUT);
     }
 

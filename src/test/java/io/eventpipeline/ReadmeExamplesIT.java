@@ -88,20 +88,26 @@ class ReadmeExamplesIT {
     private void run(Example example) throws Exception {
         JarProcess service = example.section().equals("Security") ? keyed : plain;
         HttpRequest request = send(example.request(), service.port());
-        boolean retry = example.request().method().equals("GET");
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        List<String> differences;
-        HttpResponse<String> answer;
-        do {
-            answer = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            differences = differences(example, answer);
-            if (differences.isEmpty() || !retry || System.nanoTime() > deadline) {
-                break;
-            }
-            Thread.sleep(50);
-        } while (true);
-        assertThat(differences).as("%s answered %d %s", example, answer.statusCode(), answer.body()).isEmpty();
-        previous = answer.body().isBlank() ? JSON.nullNode() : JSON.readTree(answer.body());
+        Answer answer = example.request().method().equals("GET")
+                ? Eventually.await(SETTLE, example + " answers as the README shows", () -> answer(example, request),
+                        a -> a.differences().isEmpty())
+                : answer(example, request);
+        assertThat(answer.differences()).as("%s answered %d %s", example, answer.response().statusCode(),
+                answer.response().body()).isEmpty();
+        previous = answer.response().body().isBlank() ? JSON.nullNode() : JSON.readTree(answer.response().body());
+    }
+
+    /** One answer and how it differs from the one the README shows. */
+    private record Answer(HttpResponse<String> response, List<String> differences) {
+        @Override
+        public String toString() {
+            return response.statusCode() + " " + response.body() + " " + differences;
+        }
+    }
+
+    private static Answer answer(Example example, HttpRequest request) throws Exception {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Answer(response, differences(example, response));
     }
 
     private static List<String> differences(Example example, HttpResponse<String> answer) {

@@ -110,7 +110,7 @@ class SecurityIT {
                 .header("Authorization", "Bearer " + WRITER.secret()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(HttpTestClient.event("keyed-1", "t", "{}"))));
         assertThat(posted.status()).isEqualTo(202);
-        TestDb.await(Duration.ofSeconds(30), "the event is stored", () -> service.metrics().processed.sum() == 1);
+        Eventually.await(Duration.ofSeconds(30), "the event is stored", () -> service.metrics().processed.sum() == 1);
 
         var read = send("GET", "/events/keyed-1", READER.secret());
         assertThat(read.status()).isEqualTo(200);

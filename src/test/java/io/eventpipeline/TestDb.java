@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -79,31 +79,42 @@ public record TestDb(String name, String url) {
         return new HashSet<>(strings("SELECT id FROM events"));
     }
 
-    /** Polls until the condition holds; fails with the message after the timeout. */
-    public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+    /**
+     * Waits until the events table holds exactly {@code n} rows; fails at once if it overshoots, and on timeout
+     * with the last count it saw (or why the last count failed).
+     */
+    public void awaitEventCount(long n, Duration timeout) throws InterruptedException {
+        Eventually.await(timeout, "events holds " + n + " rows", this::countEvents, rows -> {
+            if (rows > n) {
+                throw new AssertionError("events holds " + rows + " rows, more than the " + n + " expected");
             }
-            Thread.sleep(20);
-        }
+            return rows == n;
+        });
     }
 
-    /** Waits until the events table holds exactly {@code n} rows (and fails if it overshoots). */
-    public void awaitEventCount(long n, Duration timeout) throws InterruptedException {
-        long[] last = {-1};
-        await(timeout, "events holds " + n + " rows (last seen " + last[0] + ")", () -> {
+    /**
+     * Waits until the events table holds every one of {@code ids}; on timeout fails with how many are still missing
+     * and a few of them. Counting is cheap, so the ids are compared only once the table holds enough rows.
+     */
+    public void awaitStored(Set<String> ids, Duration timeout) throws InterruptedException {
+        Set<String> missing = new TreeSet<>(ids);
+        try {
+            Eventually.await(timeout, "the events table holds all " + ids.size() + " ids", () -> {
+                if (countEvents() < ids.size()) {
+                    return false;
+                }
+                missing.removeAll(storedIds());
+                return missing.isEmpty();
+            });
+        } catch (AssertionError e) {
             try {
-                last[0] = countEvents();
-            } catch (SQLException e) {
-                return false;
+                missing.removeAll(storedIds());
+            } catch (SQLException ignored) {
+                // report what is known
             }
-            if (last[0] > n) {
-                throw new AssertionError("events holds " + last[0] + " rows, more than the " + n + " expected");
-            }
-            return last[0] == n;
-        });
+            throw new AssertionError(e.getMessage() + "; still missing " + missing.size() + ", e.g. "
+                    + missing.stream().limit(5).toList(), e);
+        }
     }
 
     /** The MariaDB/MySQL named by PIPELINE_TEST_DB_URL, or null when it is not set. */

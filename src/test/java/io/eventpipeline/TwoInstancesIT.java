@@ -99,7 +99,7 @@ class TwoInstancesIT {
             long accepted = SHARED * 2 + SHARED / 4 * 2 + EACH_ONLY * 2;
             HttpTestClient ha = new HttpTestClient(a.port());
             HttpTestClient hb = new HttpTestClient(b.port());
-            TestDb.await(STORE_TIMEOUT, "both nodes have settled every event they accepted",
+            Eventually.await(STORE_TIMEOUT, "both nodes have settled every event they accepted",
                     () -> settled(ha) + settled(hb) == accepted);
             long processed = metric(ha, "processed") + metric(hb, "processed");
             assertThat(processed).as("new rows across both nodes").isEqualTo(expected.size());

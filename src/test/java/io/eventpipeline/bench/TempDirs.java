@@ -6,16 +6,19 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** The bench's temporary directories: each phase gets a fresh one and removes it, database files and all. */
-final class TempDirs {
+/**
+ * Temporary directories that are removed with all they hold: each bench phase gets a fresh one, and so does each
+ * service a test starts.
+ */
+public final class TempDirs {
     private TempDirs() {
     }
 
-    static Path create(String prefix) throws IOException {
+    public static Path create(String prefix) throws IOException {
         return Files.createTempDirectory(prefix);
     }
 
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.eventpipeline.Eventually;
 import io.eventpipeline.event.Event;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -289,14 +291,13 @@ class EventQueueTest {
         });
     }
 
-    /** Spins (no sleep) until the thread parks on the queue's condition; fails after 10 s. */
-    private static void awaitWaiting(Thread t) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.WAITING) {
-            if (System.nanoTime() > deadline || !t.isAlive()) {
+    /** Until the thread parks on the queue's condition; fails at once if it ends instead, else after 10 s. */
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        Eventually.await(Duration.ofSeconds(10), t.getName() + " waits on the queue", () -> {
+            if (!t.isAlive()) {
                 fail("the thread did not wait: " + t.getState());
             }
-            Thread.yield();
-        }
+            return t.getState() == Thread.State.WAITING;
+        });
     }
 }

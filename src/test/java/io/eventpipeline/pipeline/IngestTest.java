@@ -2,6 +2,7 @@ package io.eventpipeline.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventpipeline.Eventually;
 import io.eventpipeline.event.Event;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,11 +100,8 @@ class IngestTest {
         return result;
     }
 
-    private static void awaitWaiting(Ingest ingest) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ingest.waitingBytes() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+    private static void awaitWaiting(Ingest ingest) throws InterruptedException {
+        Eventually.await(Duration.ofSeconds(10), "a request waits for room", () -> ingest.waitingBytes() > 0);
         assertThat(ingest.waitingBytes()).as("a request is waiting for room").isPositive();
     }
 

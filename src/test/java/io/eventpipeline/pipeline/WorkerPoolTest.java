@@ -3,6 +3,7 @@ package io.eventpipeline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.Eventually;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.SizeHistogram;
@@ -110,19 +111,13 @@ class WorkerPoolTest {
     }
 
     /** Until a worker has taken everything queued (it then lingers with it). */
-    private void awaitCollected() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!queue.isEmpty() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+    private void awaitCollected() throws InterruptedException {
+        Eventually.await(Duration.ofSeconds(10), "a worker has taken the queued event", queue::isEmpty);
         assertThat(queue.isEmpty()).isTrue();
     }
 
     private void awaitStored(int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (storedRows() < n && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+        Eventually.await(Duration.ofSeconds(10), "events holds " + n + " rows", () -> storedRows() >= n);
         assertThat(storedRows()).isEqualTo(n);
     }
 
