@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,19 @@ public final class HttpApi {
      */
     public static final int RESPONSE_COPY_BYTES = 4096;
 
+    /** How long {@link Javalin#stop()} waits for requests in flight, unless {@link #stop} says otherwise. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
     private HttpApi() {
+    }
+
+    /**
+     * Stops the app: the listener closes at once, and requests in flight get up to {@code within} to finish (Jetty's
+     * graceful stop); then their connections are closed.
+     */
+    public static void stop(Javalin app, Duration within) {
+        app.jettyServer().server().setStopTimeout(Math.max(1, within.toMillis()));
+        app.stop();
     }
 
     /**
@@ -109,8 +122,6 @@ public final class HttpApi {
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.http.responseBufferSize = RESPONSE_COPY_BYTES;
-            c.jetty.host = host;
-            c.jetty.port = config.port();
             c.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(host);
@@ -129,7 +140,7 @@ public final class HttpApi {
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
             // Errors Jetty answers itself (bad request line, 431, bad chunked...) are JSON like every other.
             c.jetty.modifyServer(server -> {
-                server.setStopTimeout(10_000);
+                server.setStopTimeout(STOP_WAIT.toMillis());
                 server.setHandler(new GracefulHandler());
                 server.setErrorHandler(new JsonErrorHandler());
             });

@@ -2,6 +2,7 @@ package io.eventpipeline.pipeline;
 
 import io.eventpipeline.event.Event;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -29,4 +30,12 @@ public interface AcceptLog extends AutoCloseable {
 
     @Override
     void close() throws IOException;
+
+    /**
+     * Closes, waiting at most about {@code within} for what the close waits on (a journal's last sync). This default
+     * does not bound it: it calls {@link #close()}, and the caller's shutdown budget cuts it.
+     */
+    default void close(Duration within) throws IOException {
+        close();
+    }
 }
