@@ -213,7 +213,8 @@ public final class Service {
 
     /**
      * Uncut, as it holds the only copy of the unstored events in memory mode: the drain returns within what it is
-     * allowed, and keeping them is a write to the local disk.
+     * allowed plus the workers' hand-back (at most {@link WorkerPool#HAND_BACK}, taken from the steps after it), and
+     * keeping them is a write to the local disk.
      */
     private void drainAndKeep(WorkerPool workers, AcceptLog acceptLog, Duration allowed)
             throws InterruptedException {

@@ -15,7 +15,7 @@ import org.slf4j.event.Level;
  * shutdown do).
  *
  * <p>Each step is given what is left of the budget, less what it leaves for the steps after it, and at least
- * {@link #FLOOR}. A step that has not returned by then is interrupted and left behind (the exit ends it), unless it
+ * {@link #FLOOR}. A step that has not returned by then is left running and behind (the exit ends it), unless it
  * was pushed with {@link #pushUncut} because it holds data that would otherwise be lost. So a stop ends within the
  * budget plus at most {@link #FLOOR} for each step that starts after the budget is spent, plus the overrun of an
  * uncut step.
@@ -99,7 +99,7 @@ public final class Resources {
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (!done) {
-                t.interrupt();
+                // Not interrupted: a close interrupted half-way (HikariCP's) only adds a stack trace to the log.
                 log.warn("event=stop_step_cut step={} allowed_ms={} note=\"not done in its share of the shutdown "
                         + "budget; left to the exit\"", e.name(), allowed.toMillis());
             } else if (failure.get() != null) {

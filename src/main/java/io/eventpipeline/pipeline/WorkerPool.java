@@ -19,8 +19,8 @@ public final class WorkerPool {
 
     /** How often an idle or lingering worker looks whether the pool is stopping. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** The most of a drain's time kept for interrupted workers to hand back their batches. */
-    static final Duration HAND_BACK = Duration.ofMillis(500);
+    /** How long interrupted workers get to hand back their batches, after a drain's timeout. */
+    public static final Duration HAND_BACK = Duration.ofMillis(500);
 
     private final EventQueue queue;
     private final BatchWriter writer;
@@ -110,18 +110,16 @@ public final class WorkerPool {
     }
 
     /**
-     * Lets the workers empty the queue into the database, then stops them; returns within {@code timeout} whatever
-     * happens. The last part of it, up to {@link #HAND_BACK}, is kept for workers interrupted in a database call to
-     * hand their batch back.
+     * Lets the workers empty the queue into the database for up to {@code timeout}, then stops them: those still in
+     * a database call are interrupted and get up to {@link #HAND_BACK} more to hand their batch back.
      *
      * @return the events that were not stored (empty when the drain finished)
      */
     public List<Envelope> drain(Duration timeout) throws InterruptedException {
         stopping = true;
         long deadline = System.nanoTime() + timeout.toNanos();
-        long handBack = Math.min(HAND_BACK.toNanos(), timeout.toNanos() / 4);
-        joinUntil(deadline - handBack);
-        return stopBy(deadline);
+        joinUntil(deadline);
+        return stopBy(deadline + HAND_BACK.toNanos());
     }
 
     /**
