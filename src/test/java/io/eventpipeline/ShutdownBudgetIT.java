@@ -61,7 +61,8 @@ class ShutdownBudgetIT extends FaultInjectionSupport {
         }
         String log = first.output();
         assertThat(code).as(log).isZero();
-        assertThat(log).contains("event=drain_timeout", "event=http_stopped", "event=stop_step step=pipeline-db");
+        assertThat(log).contains("event=drain_timeout", "event=http_requests_cut", "event=http_stopped",
+                "event=stop_step step=pipeline-db ", "event=stop_step step=data-dir-lock ");
         Matcher stopped = STOP_MS.matcher(log);
         assertThat(stopped.find()).as(log).isTrue();
         Duration stop = Duration.ofMillis(Long.parseLong(stopped.group(1)));
