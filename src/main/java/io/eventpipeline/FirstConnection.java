@@ -1,7 +1,9 @@
 package io.eventpipeline;
 
 import io.eventpipeline.config.Config;
-import io.eventpipeline.config.IoReason;
+import io.eventpipeline.errors.IoReason;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.pipeline.Failures;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
@@ -122,13 +124,13 @@ final class FirstConnection {
         int depth = 0;
         for (Throwable x = e; x != null && depth < 32; x = x.getCause(), depth++) {
             if (x instanceof UnknownHostException u) {
-                return "unknown host (" + Database.innermostMessage(u) + ")";
+                return "unknown host (" + Messages.innermostMessage(u) + ")";
             }
             if (x instanceof FileSystemException f) {
                 return f.getFile() + ": " + IoReason.of(f);
             }
         }
-        return Database.rootMessage(e);
+        return Messages.rootMessage(e);
     }
 
     /** The flag that names the database, its URL without a password, and the user. */

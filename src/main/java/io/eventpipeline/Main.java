@@ -3,10 +3,12 @@ package io.eventpipeline;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.Units;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.pipeline.JournalAcceptLog;
-import io.eventpipeline.storage.Database;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -27,167 +29,175 @@ import sun.misc.Signal;
             "2:could not start: a flag value, an API key line or a combination of flags is wrong"})
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--host", defaultValue = "${env:PIPELINE_HOST}",
+    @Option(names = "--host",
             description = "Address to listen on (env PIPELINE_HOST). Default: 0.0.0.0 with API keys, 127.0.0.1 "
                     + "without; another address without keys needs --insecure-no-auth")
     String host;
 
-    @Option(names = "--port", defaultValue = "${env:PIPELINE_PORT:-8080}",
+    @Option(names = "--port",
             description = "HTTP port; 0 picks a free one (env PIPELINE_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--workers", defaultValue = "${env:PIPELINE_WORKERS:-4}",
+    @Option(names = "--workers",
             description = "Workers writing batches to the database (env PIPELINE_WORKERS). Default: ${DEFAULT-VALUE}")
     int workers;
 
-    @Option(names = "--queue-capacity", defaultValue = "${env:PIPELINE_QUEUE_CAPACITY:-50000}",
+    @Option(names = "--queue-capacity",
             description = "Events the in-memory queue holds before ingest answers 503 (env PIPELINE_QUEUE_CAPACITY). "
                     + "Default: ${DEFAULT-VALUE}")
     int queueCapacity;
 
-    @Option(names = "--queue-max-bytes", defaultValue = "${env:PIPELINE_QUEUE_MAX_BYTES:-32MiB}",
+    @Option(names = "--queue-max-bytes",
             converter = SizeConverter.class,
             description = "Bytes the queue holds before ingest answers 503 (env PIPELINE_QUEUE_MAX_BYTES). "
                     + "Default: ${DEFAULT-VALUE}")
     long queueMaxBytes;
 
-    @Option(names = "--batch-size", defaultValue = "${env:PIPELINE_BATCH_SIZE:-500}",
+    @Option(names = "--batch-size",
             description = "Most events a worker writes in one INSERT (env PIPELINE_BATCH_SIZE). Default: ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--batch-linger", defaultValue = "${env:PIPELINE_BATCH_LINGER:-5ms}",
+    @Option(names = "--batch-linger",
             converter = DurationConverter.class,
             description = "How long a worker waits for more events to fill a batch before it writes a smaller one; "
                     + "0ms writes whatever is queued at once (env PIPELINE_BATCH_LINGER). Default: ${DEFAULT-VALUE}")
     Duration batchLinger;
 
-    @Option(names = "--db-url", defaultValue = "${env:PIPELINE_DB_URL}",
+    @Option(names = "--db-url",
             description = "JDBC URL, e.g. jdbc:mysql://db:3306/events (env PIPELINE_DB_URL). "
                     + "Default: an embedded H2 database under --data-dir")
     String dbUrl;
 
-    @Option(names = "--db-user", defaultValue = "${env:PIPELINE_DB_USER}",
+    @Option(names = "--db-user",
             description = "Database user (env PIPELINE_DB_USER)")
     String dbUser;
 
-    @Option(names = "--db-password", defaultValue = "${env:PIPELINE_DB_PASSWORD}",
+    @Option(names = "--db-password",
             description = "Database password; prefer the environment variable PIPELINE_DB_PASSWORD, since flags are "
                     + "visible to other users in the process list. Never logged")
     String dbPassword;
 
-    @Option(names = "--db-pool-size", defaultValue = "${env:PIPELINE_DB_POOL_SIZE}",
-            description = "Database connections (env PIPELINE_DB_POOL_SIZE). Default: --workers + 1")
+    @Option(names = "--db-pool-size",
+            description = "Connections the workers write with (env PIPELINE_DB_POOL_SIZE); the service opens "
+                    + (1 + Service.READ_POOL_SIZE) + " more: 1 for the health check, " + Service.READ_POOL_SIZE
+                    + " for reads. Default: --workers + 1")
     Integer dbPoolSize;
 
-    @Option(names = "--max-retries", defaultValue = "${env:PIPELINE_MAX_RETRIES:-3}",
+    @Option(names = "--max-retries",
             description = "Retries of a batch the database refuses before the bad events are isolated into the dead "
                     + "letter (env PIPELINE_MAX_RETRIES). Outages are retried without limit. Default: ${DEFAULT-VALUE}")
     int maxRetries;
 
-    @Option(names = "--shutdown-timeout", defaultValue = "${env:PIPELINE_SHUTDOWN_TIMEOUT:-30s}",
+    @Option(names = "--shutdown-timeout",
             converter = DurationConverter.class,
             description = "How long a stop may spend draining the queue to the database; what is left is kept on "
                     + "disk and stored at the next start (env PIPELINE_SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration shutdownTimeout;
 
-    @Option(names = "--idle-timeout", defaultValue = "${env:PIPELINE_IDLE_TIMEOUT:-75s}",
+    @Option(names = "--idle-timeout",
             converter = DurationConverter.class,
             description = "How long an HTTP connection may stay silent, between requests or within one, before the "
                     + "server closes it; keep it longer than the idle timeout of a proxy or load balancer in front "
                     + "(env PIPELINE_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
 
-    @Option(names = "--max-body-bytes", defaultValue = "${env:PIPELINE_MAX_BODY_BYTES:-5MiB}",
+    @Option(names = "--max-body-bytes",
             converter = SizeConverter.class,
             description = "Largest request body, after gzip inflation (env PIPELINE_MAX_BODY_BYTES). "
                     + "Default: ${DEFAULT-VALUE}")
     long maxBodyBytes;
 
-    @Option(names = "--max-batch-events", defaultValue = "${env:PIPELINE_MAX_BATCH_EVENTS:-1000}",
+    @Option(names = "--max-batch-events",
             description = "Most events in one POST /events/batch (env PIPELINE_MAX_BATCH_EVENTS). "
                     + "Default: ${DEFAULT-VALUE}")
     int maxBatchEvents;
 
-    @Option(names = "--max-event-bytes", defaultValue = "${env:PIPELINE_MAX_EVENT_BYTES:-64KiB}",
+    @Option(names = "--max-event-bytes",
             converter = SizeConverter.class,
             description = "Largest \"data\" object of one event, as sent (env PIPELINE_MAX_EVENT_BYTES). "
                     + "Default: ${DEFAULT-VALUE}")
     long maxEventBytes;
 
-    @Option(names = "--durability", defaultValue = "${env:PIPELINE_DURABILITY:-journal}",
+    @Option(names = "--durability",
             converter = DurabilityConverter.class,
             description = "journal: a 202 means the event is on local disk (survives kill -9); memory: a 202 means "
                     + "it is queued in memory (faster, lost on a crash) (env PIPELINE_DURABILITY). "
                     + "Default: ${DEFAULT-VALUE}")
     Durability durability;
 
-    @Option(names = "--data-dir", defaultValue = "${env:PIPELINE_DATA_DIR:-data}",
+    @Option(names = "--data-dir",
             description = "Directory for the journal and the embedded database (env PIPELINE_DATA_DIR). "
                     + "Default: ${DEFAULT-VALUE}")
     Path dataDir;
 
-    @Option(names = "--log-level", defaultValue = "${env:PIPELINE_LOG_LEVEL:-info}",
+    @Option(names = "--log-level", defaultValue = "info",
             converter = LogLevelConverter.class,
             description = "trace, debug (adds one line per HTTP request), info, warn, error or off "
                     + "(env PIPELINE_LOG_LEVEL). Default: ${DEFAULT-VALUE}")
     String logLevel;
 
-    @Option(names = "--api-keys-file", defaultValue = "${env:PIPELINE_API_KEYS_FILE}",
+    @Option(names = "--api-keys-file",
             description = "File of API keys, one 'scopes:name:sha256:<hex>' per line; make one with "
                     + "`keys new` (env PIPELINE_API_KEYS_FILE). Keys may also come from PIPELINE_API_KEYS, "
                     + "comma-separated")
     Path apiKeysFile;
 
-    @Option(names = "--insecure-no-auth", defaultValue = "${env:PIPELINE_INSECURE_NO_AUTH:-false}",
+    @Option(names = "--insecure-no-auth",
             description = "Listen on a non-loopback --host without API keys: anyone who reaches the port may write "
                     + "and read events (env PIPELINE_INSECURE_NO_AUTH)")
     boolean insecureNoAuth;
 
-    @Option(names = "--rate-limit", defaultValue = "${env:PIPELINE_RATE_LIMIT:-0}",
+    @Option(names = "--rate-limit",
             description = "Events per second per API key, in bursts of up to one second's worth; over it, 429 with "
                     + "Retry-After, and 413 for a batch larger than one second's worth. 0 is off "
                     + "(env PIPELINE_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
     double rateLimit;
 
-    @Option(names = "--metrics-need-key", defaultValue = "${env:PIPELINE_METRICS_NEED_KEY:-false}",
+    @Option(names = "--metrics-need-key",
             description = "Put GET /metrics behind the read scope (env PIPELINE_METRICS_NEED_KEY). "
                     + "Default: open, like the health routes")
     boolean metricsNeedKey;
+
+    private final Map<String, String> env;
+
+    /** @param env the environment the flags' variables and PIPELINE_API_KEYS are read from */
+    Main(Map<String, String> env) {
+        this.env = env;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return commandLine(System.getenv()).execute(args);
+    }
+
+    /** The command line with its defaults, each flag's environment variable read from {@code env}. */
+    static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new Main(env));
+        // On this command only: the keys subcommand's flags have no environment variables.
+        cli.getCommandSpec().defaultValueProvider(new FlagDefaults(env));
+        // "--api-keys-file keys" names a file called keys, not the keys subcommand.
+        cli.setAllowSubcommandsAsOptionParameters(true);
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("error: " + e.getMessage() + " (--help lists every flag)");
             return StartupException.BAD_VALUE;
         });
         // One line, never a stack trace: the operator acts on the reason; exit codes as README's Configuration says.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("error: " + (e.getMessage() != null ? Database.rootMessage(e)
+            System.err.println("error: " + (e.getMessage() != null ? Messages.rootMessage(e)
                     : e.getClass().getSimpleName()));
             return e instanceof IllegalArgumentException ? StartupException.BAD_VALUE : StartupException.UNAVAILABLE;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override
     public Integer call() throws Exception {
         // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
-        Config config = Config.builder()
-                .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
-                .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
-                .dbPoolSize(dbPoolSize)
-                .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout)
-                .maxBodyBytes(maxBodyBytes)
-                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
-                .apiKeysFile(apiKeysFile).apiKeys(System.getenv("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
-                .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
-                .build();
-        Service service = build(config);
+        Service service = build(config());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -200,6 +210,20 @@ public final class Main implements Callable<Integer> {
         stop.await();
         service.stop();
         return 0;
+    }
+
+    /** The settings the parsed flags, their variables and their defaults make; refuses a wrong one. */
+    Config config() {
+        return Config.builder()
+                .host(host).port(port).workers(workers).queueCapacity(queueCapacity).queueMaxBytes(queueMaxBytes)
+                .batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl).dbUser(dbUser).dbPassword(dbPassword)
+                .dbPoolSize(dbPoolSize)
+                .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout)
+                .maxBodyBytes(maxBodyBytes)
+                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
+                .apiKeysFile(apiKeysFile).apiKeys(env.get("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
+                .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
+                .build();
     }
 
     /** The composition root: builds the unstarted service from its config. Tests call it too. */

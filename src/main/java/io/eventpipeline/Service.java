@@ -3,7 +3,9 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.config.IoReason;
+import io.eventpipeline.errors.IoReason;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.lifecycle.Budget;
 import io.eventpipeline.lifecycle.Resources;
 import io.eventpipeline.metrics.Metrics;
@@ -158,14 +160,14 @@ public final class Service {
                 Duration.ofSeconds(5)));
         EventReader reader = new EventReader(readPool, dialect);
 
-        Ingest ingest = new Ingest(queue, acceptLog, metrics);
+        Ingest ingest = new Ingest(queue, acceptLog);
         Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics,
                 health, reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
         try {
             app.start();
         } catch (RuntimeException e) {
             throw new StartupException("cannot listen on " + access.host() + ":" + config.port() + ": "
-                    + Database.rootMessage(e));
+                    + Messages.rootMessage(e));
         }
         http = app;
         pushStopSteps(app, ingest, workers, acceptLog);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.eventpipeline.config.Config;
+import io.eventpipeline.errors.StartupException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The service under hostile input (DESIGN.md §3–4): thousands of requests drawn from seeded generators, and a
+ * The service under hostile input (the event rules and the HTTP API): thousands of requests drawn from seeded generators, and a
  * few fixed cases with the exact status the contract names. For every response: never a 5xx; a JSON body with
  * a string "error" whenever the status is 400 or more; and the server still healthy afterwards.
  *

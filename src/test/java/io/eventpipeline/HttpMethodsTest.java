@@ -54,7 +54,7 @@ class HttpMethodsTest {
 
     final Metrics metrics = new Metrics();
     final EventQueue queue = new EventQueue(100, 1 << 20);
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+    final Ingest ingest = new Ingest(queue, new NoAcceptLog());
     HikariDataSource pool;
     HealthProbe probe;
     Javalin app;

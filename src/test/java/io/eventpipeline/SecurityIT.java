@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eventpipeline.config.Config;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.security.ApiKeys;
 import java.net.URI;
 import java.net.http.HttpRequest;

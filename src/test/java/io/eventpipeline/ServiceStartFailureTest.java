@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.pipeline.JournalAcceptLog;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -2,6 +2,7 @@ package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventpipeline.errors.StartupException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;

@@ -1,10 +1,13 @@
 package io.eventpipeline.api;
 
 import io.eventpipeline.config.Units;
+import io.eventpipeline.errors.Messages;
 import io.javalin.http.Context;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
@@ -120,7 +123,7 @@ final class BodyReader {
         int semi = contentType.indexOf(';');
         String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
-            throw ApiError.unsupportedMediaType("Content-Type '" + abbreviate(contentType)
+            throw ApiError.unsupportedMediaType("Content-Type '" + Messages.abbreviate(contentType)
                     + "' is not JSON: send the body as application/json");
         }
         requireUtf8Charset(contentType);
@@ -142,11 +145,20 @@ final class BodyReader {
             if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
                 charset = charset.substring(1, charset.length() - 1);
             }
-            if (!charset.equalsIgnoreCase("utf-8")) {
-                throw ApiError.unsupportedMediaType("the charset '" + abbreviate(charset) + "' of the Content-Type "
-                        + "is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
-                        .with("charset", abbreviate(charset));
+            if (!namesUtf8(charset)) {
+                throw ApiError.unsupportedMediaType("the charset '" + Messages.abbreviate(charset)
+                        + "' of the Content-Type is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
+                        .with("charset", Messages.abbreviate(charset));
             }
+        }
+    }
+
+    /** UTF-8 by its name or an alias the JDK's charset registry knows for it ({@code utf8}, as MySQL spells it). */
+    private static boolean namesUtf8(String charset) {
+        try {
+            return Charset.forName(charset).equals(StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) { // an illegal or unsupported name
+            return false;
         }
     }
 
@@ -162,11 +174,7 @@ final class BodyReader {
         if (e.equals("gzip") || e.equals("x-gzip")) {
             return true;
         }
-        throw ApiError.unsupportedMediaType("Content-Encoding '" + abbreviate(contentEncoding)
+        throw ApiError.unsupportedMediaType("Content-Encoding '" + Messages.abbreviate(contentEncoding)
                 + "' is not supported: send gzip or no encoding");
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
     }
 }

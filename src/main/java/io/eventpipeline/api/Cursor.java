@@ -1,5 +1,6 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.event.EventRules;
 import io.eventpipeline.storage.EventPage.Position;
 import io.eventpipeline.storage.EventQuery;
 import java.nio.ByteBuffer;
@@ -23,9 +24,6 @@ final class Cursor {
     static final int VERSION = 1;
     private static final int BYTES = 33;
     private static final int CHARS = 44;
-    /** DATETIME's range, as created_at can hold it. */
-    private static final long MIN_MILLIS = Instant.parse("1000-01-01T00:00:00Z").toEpochMilli();
-    private static final long MAX_MILLIS = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
     private static final String NOT_OURS =
             "cursor: is not a cursor this service issued; pass next_cursor back exactly as it came, or leave cursor "
                     + "out to start from the newest event";
@@ -56,7 +54,7 @@ final class Cursor {
         if (check != check(b.array(), BYTES - 4) || version != VERSION) {
             throw invalid();
         }
-        if (millis < MIN_MILLIS || millis > MAX_MILLIS || seq < 1 || seq > maxSeq) {
+        if (!EventRules.inTimeRange(millis) || seq < 1 || seq > maxSeq) {
             throw invalid();
         }
         if (filterDigest != filterDigest(filters)) {

@@ -2,6 +2,7 @@ package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.JsonFactories;
 import io.eventpipeline.metrics.Metrics;
@@ -221,13 +222,13 @@ public final class HttpApi {
             }
         }
         String allow = String.join(", ", allowed);
-        respond(ctx, 405, Map.of("error", "method " + ListRequest.abbreviate(ctx.method().name())
-                + " is not allowed on " + ListRequest.abbreviate(ctx.path()) + "; allowed: " + allow),
+        respond(ctx, 405, Map.of("error", "method " + Messages.abbreviate(ctx.method().name())
+                + " is not allowed on " + Messages.abbreviate(ctx.path()) + "; allowed: " + allow),
                 Map.of("Allow", allow));
     }
 
     private static String noSuchRoute(String method, String path, String routes) {
-        return "no such route: " + ListRequest.abbreviate(method) + " " + ListRequest.abbreviate(path)
+        return "no such route: " + Messages.abbreviate(method) + " " + Messages.abbreviate(path)
                 + " (the routes are " + routes + "; HEAD is allowed wherever GET is)";
     }
 

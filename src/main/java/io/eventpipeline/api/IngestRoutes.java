@@ -11,6 +11,7 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.security.ApiKey;
 import io.eventpipeline.security.RateLimiter;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,31 +39,62 @@ final class IngestRoutes {
         this.metrics = metrics;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
-        this.rateLimits = new RateLimits(rateLimiter, metrics);
+        this.rateLimits = new RateLimits(rateLimiter);
     }
 
     void single(Context ctx) throws Exception {
+        counted(ctx, this::takeSingle);
+    }
+
+    void batch(Context ctx) throws Exception {
+        counted(ctx, this::takeBatch);
+    }
+
+    /** A route's work, which tells the tally how many events the body held once it knows. */
+    private interface Route {
+        void take(Context ctx, IngestTally tally) throws Exception;
+    }
+
+    /**
+     * Runs an ingest route and counts its events once, by the answer it gave: the one place where the ingest
+     * counters are written, so that every answer, an early refusal included, is counted the same way on both
+     * routes.
+     */
+    private void counted(Context ctx, Route route) throws Exception {
+        IngestTally tally = new IngestTally();
+        int status = 500; // an exception other than these is answered 500 (HttpApi)
+        try {
+            route.take(ctx, tally);
+            status = ctx.statusCode();
+        } catch (ApiError e) {
+            status = e.status();
+            throw e;
+        } catch (HttpResponseException e) {
+            status = e.getStatus();
+            throw e;
+        } finally {
+            metrics.ingested(tally.outcome(status));
+        }
+    }
+
+    /** One event, as the tally counts a request from the start: nothing to tell it. */
+    private void takeSingle(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
         byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
         Event event;
         try {
             event = parser.parseSingle(body);
         } catch (MalformedBodyException e) {
-            metrics.received(1);
-            metrics.rejected.increment();
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         } catch (InvalidEventException e) {
-            metrics.received(1);
-            metrics.rejected.increment();
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage()).with("field", e.fieldError().field());
         }
-        metrics.received(1);
         String id = event.id();
         accept(ctx, List.of(event));
         ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", id)));
     }
 
-    void batch(Context ctx) throws Exception {
+    private void takeBatch(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
         byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
         EventParser.Batch batch;
@@ -71,9 +103,7 @@ final class IngestRoutes {
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }
-        int total = batch.events().size() + batch.errors().size();
-        metrics.received(total);
-        metrics.rejected.add(batch.errors().size());
+        tally.parsed(batch.events().size(), batch.errors().size());
         List<Map<String, Object>> errors = new ArrayList<>(batch.errors().size());
         for (EventParser.IndexedError e : batch.errors()) {
             Map<String, Object> m = new LinkedHashMap<>();

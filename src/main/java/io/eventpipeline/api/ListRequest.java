@@ -1,5 +1,7 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.EventRules;
 import io.eventpipeline.event.Timestamps;
 import io.eventpipeline.storage.EventPage.Position;
 import io.eventpipeline.storage.EventQuery;
@@ -23,9 +25,6 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     static final int MAX_LIMIT = 1000;
     static final Set<String> PARAMETERS = Set.of("type", "source", "user_id", "since", "until", "limit", "cursor");
     private static final String KNOWN = "type, source, user_id, since, until, limit, cursor";
-    /** DATETIME's range, as created_at can hold it. */
-    private static final Instant MIN_TIME = Instant.parse("1000-01-01T00:00:00Z");
-    private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
     private static final String INSTANT_RULE = "must be an ISO-8601 instant such as 2024-05-01T12:30:00Z or "
             + "2024-05-01T14:30:00.250%2B02:00 (+ written %2B in a URL)";
 
@@ -51,7 +50,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         List<String> unknown = new ArrayList<>();
         for (String name : params.keySet()) {
             if (!known.contains(name)) {
-                unknown.add("'" + abbreviate(name) + "'");
+                unknown.add("'" + Messages.abbreviate(name) + "'");
             }
         }
         if (unknown.isEmpty()) {
@@ -62,7 +61,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
                 + (unknown.size() > 10 ? " and " + (unknown.size() - 10) + " more" : "");
         String message = (unknown.size() == 1 ? "unknown query parameter " : "unknown query parameters ") + names
                 + (knownText.isEmpty() ? ": this route takes none" : " (known: " + knownText + ")");
-        throw ApiError.badRequest(message).with("field", abbreviate(first));
+        throw ApiError.badRequest(message).with("field", Messages.abbreviate(first));
     }
 
     /** The one value of a parameter, or null when it is absent. */
@@ -88,29 +87,26 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     }
 
     /**
-     * The rule of an event's id, type and source (1-64 characters of A-Z a-z 0-9 . _ : -), for a value that must
-     * be able to match one: else a 400 that names {@code name} and the rule.
+     * The rule of an event's id, type and source ({@link EventRules#TOKEN_RULE}), for a value that must be able to
+     * match one: else a 400 that names {@code name} and the rule.
      */
     static String requireToken(String name, String s) {
-        String rule = "must be 1-64 characters of A-Z a-z 0-9 . _ : - (as an event's " + name + ")";
-        if (s.isEmpty() || s.length() > 64) {
-            throw error(name, rule + ", got " + s.codePointCount(0, s.length()) + " characters");
+        String rule = "must be " + EventRules.TOKEN_RULE + " (as an event's " + name + ")";
+        if (!EventRules.tokenLengthFits(s)) {
+            throw error(name, rule + ", got " + EventRules.characters(s) + " characters");
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
-            if (!ok) {
-                throw error(name, rule + ", got a character outside that set at position " + i);
-            }
+        int bad = EventRules.firstNonTokenChar(s);
+        if (bad >= 0) {
+            throw error(name, rule + ", got a character outside that set at position " + bad);
         }
         return s;
     }
 
     private static String userId(Map<String, List<String>> params) {
         String s = single(params, "user_id");
-        if (s != null && s.codePointCount(0, s.length()) > 128) {
-            throw error("user_id", "must be 1-128 characters long, got " + s.codePointCount(0, s.length()));
+        String length = s == null ? null : EventRules.userIdLengthError(s);
+        if (length != null) {
+            throw error("user_id", length);
         }
         return s;
     }
@@ -135,10 +131,10 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         } catch (Timestamps.MisplacedLeapSecondException e) {
             throw error(name, e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw error(name, INSTANT_RULE + "; got '" + abbreviate(params.get(name).getFirst()) + "'");
+            throw error(name, INSTANT_RULE + "; got '" + Messages.abbreviate(params.get(name).getFirst()) + "'");
         }
-        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
-            throw error(name, "must be between the years 1000 and 9999");
+        if (!EventRules.inTimeRange(t)) {
+            throw error(name, EventRules.TIME_RANGE_RULE);
         }
         Instant down = t.truncatedTo(ChronoUnit.MILLIS);
         return down.equals(t) ? t : down.plusMillis(1);
@@ -151,7 +147,7 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
         }
         String rule = "must be a whole number from 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")";
         if (s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw error("limit", rule + "; got '" + abbreviate(s) + "'");
+            throw error("limit", rule + "; got '" + Messages.abbreviate(s) + "'");
         }
         int n = Integer.parseInt(s);
         if (n < 1 || n > MAX_LIMIT) {
@@ -162,13 +158,5 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
 
     private static ApiError error(String field, String rule) {
         return ApiError.badRequest(field + ": " + rule).with("field", field);
-    }
-
-    static String abbreviate(String s) {
-        if (s.length() <= 100) {
-            return s;
-        }
-        int end = Character.isHighSurrogate(s.charAt(99)) ? 99 : 100;
-        return s.substring(0, end) + "...";
     }
 }

@@ -2,7 +2,7 @@ package io.eventpipeline.api;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.eventpipeline.storage.Database;
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.storage.EventPage;
 import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.StoredEvent;
@@ -44,7 +44,7 @@ final class QueryRoutes {
         String id = ListRequest.requireToken("id", ctx.pathParam("id"));
         Optional<StoredEvent> event = read(() -> reader.findById(id));
         if (event.isEmpty()) {
-            throw new ApiError(404, "no event with id '" + ListRequest.abbreviate(id) + "' is stored (it may be "
+            throw new ApiError(404, "no event with id '" + Messages.abbreviate(id) + "' is stored (it may be "
                     + "accepted and not stored yet)");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + event.get().data().length());
@@ -104,13 +104,13 @@ final class QueryRoutes {
             if (e.getCause() == null) {
                 throw ApiError.unavailable("too many reads at once: no read connection came free in time; retry", 1);
             }
-            log.warn("event=read_failed error=\"{}\"", Database.rootMessage(e));
+            log.warn("event=read_failed error=\"{}\"", Messages.rootMessage(e));
             throw ApiError.unavailable("the database cannot be reached right now; retry", 5);
         } catch (SQLTimeoutException e) {
             throw ApiError.unavailable("the query took longer than " + EventReader.QUERY_TIMEOUT_SECONDS
                     + "s; narrow it with type or user_id, which are indexed, or with since and until", 5);
         } catch (SQLException e) {
-            log.warn("event=read_failed error=\"{}\"", Database.rootMessage(e));
+            log.warn("event=read_failed error=\"{}\"", Messages.rootMessage(e));
             throw ApiError.unavailable("the database cannot be read right now; retry", 5);
         }
     }

@@ -1,5 +1,6 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.errors.Messages;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -50,7 +51,7 @@ final class QueryString {
                 int lo = hi < 0 ? -1 : Character.digit(s.charAt(i + 2), 16);
                 if (lo < 0) {
                     throw ApiError.badRequest("the query string has a bad percent escape at '"
-                            + ListRequest.abbreviate(s.substring(i, Math.min(s.length(), i + 3)))
+                            + Messages.abbreviate(s.substring(i, Math.min(s.length(), i + 3)))
                             + "': write % as %25");
                 }
                 bytes.write(hi << 4 | lo);

@@ -1,6 +1,5 @@
 package io.eventpipeline.api;
 
-import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.security.RateLimiter;
 import java.math.BigDecimal;
 
@@ -12,33 +11,29 @@ import java.math.BigDecimal;
  */
 final class RateLimits {
     private final RateLimiter limiter;
-    private final Metrics metrics;
 
     /** @param limiter null when there is no per-key rate limit: every charge then passes */
-    RateLimits(RateLimiter limiter, Metrics metrics) {
+    RateLimits(RateLimiter limiter) {
         this.limiter = limiter;
-        this.metrics = metrics;
     }
 
     /**
      * Takes {@code events} tokens from the key's bucket.
      *
-     * @throws ApiError 413 for more events than the bucket ever holds (counted as rejected: the client has to
-     *                  split the request), 429 when it does not hold them now (counted as rate limited)
+     * @throws ApiError 413 for more events than the bucket ever holds (the client has to split the request), 429
+     *                  when it does not hold them now
      */
     void charge(String key, int events) {
         if (limiter == null) {
             return;
         }
         if (events > limiter.burst()) {
-            metrics.rejected.add(events);
             throw ApiError.tooLarge("the batch has " + events + " valid events, more than an API key may send at "
                     + "once under --rate-limit " + rate() + ": send batches of at most " + count(limiter.burst()))
                     .with("max_events", limiter.burst());
         }
         long wait = limiter.tryAcquire(key, events);
         if (wait > 0) {
-            metrics.rateLimited.add(events);
             throw new ApiError(429, "over the rate limit of this API key (--rate-limit " + rate() + " events per "
                     + "second): " + count(events) + " may be sent again in " + wait + "s")
                     .header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");

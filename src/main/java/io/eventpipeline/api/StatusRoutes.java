@@ -1,6 +1,7 @@
 package io.eventpipeline.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.metrics.Counter;
 import io.eventpipeline.metrics.HttpRequests;
 import io.eventpipeline.metrics.LatencyHistogram;
 import io.eventpipeline.metrics.Metrics;
@@ -71,17 +72,9 @@ final class StatusRoutes {
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("received", metrics.received.sum());
-        body.put("accepted", metrics.accepted.sum());
-        body.put("rejected", metrics.rejected.sum());
-        body.put("throttled", metrics.throttled.sum());
-        body.put("rate_limited", metrics.rateLimited.sum());
-        body.put("processed", metrics.processed.sum());
-        body.put("duplicates", metrics.duplicates.sum());
-        body.put("failed", metrics.failed.sum());
-        body.put("retries", metrics.retries.sum());
-        body.put("replayed", metrics.replayed.sum());
-        body.put("journal_corruptions", metrics.journalCorruptions.sum());
+        for (Counter c : metrics.counters()) {
+            body.put(c.key(), c.sum());
+        }
         body.put("queue", queueState());
         body.put("workers", workers);
         body.put("latency_ms", latency(metrics.latency.snapshot()));

@@ -40,7 +40,7 @@ public record Config(
         double rateLimit,
         boolean metricsNeedKey) {
 
-    public static final int DEFAULT_PORT = 8080;
+    static final int DEFAULT_PORT = 8080;
 
     public Config {
         Objects.requireNonNull(durability, "durability");
@@ -94,7 +94,8 @@ public record Config(
         return "jdbc:h2:file:" + dataDir.resolve("h2").resolve("events").toAbsolutePath();
     }
 
-    public boolean embeddedDatabase() {
+    /** Whether the database is H2 inside this process; no caller outside this package needs to ask. */
+    boolean embeddedDatabase() {
         return dbUrl == null || dbUrl.startsWith("jdbc:h2:");
     }
 
@@ -118,7 +119,10 @@ public record Config(
                 .metricsNeedKey(metricsNeedKey);
     }
 
-    /** Starts from the documented defaults; the CLI and the tests set what they need. */
+    /**
+     * Starts from the defaults: the one place they are written. The command line shows and applies them through
+     * {@link #value(String)}; the tests set what they need.
+     */
     public static final class Builder {
         private String host;
         private int port = DEFAULT_PORT;
@@ -155,7 +159,7 @@ public record Config(
         public Builder dbUrl(String v) { dbUrl = v; return this; }
         public Builder dbUser(String v) { dbUser = v; return this; }
         public Builder dbPassword(String v) { dbPassword = v; return this; }
-        /** Null derives it from the worker count: one connection per worker, plus one for reads. */
+        /** Null derives it from the worker count: one connection per worker, plus one spare. */
         public Builder dbPoolSize(Integer v) { dbPoolSize = v; return this; }
         public Builder maxRetries(int v) { maxRetries = v; return this; }
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
@@ -170,6 +174,23 @@ public record Config(
         public Builder insecureNoAuth(boolean v) { insecureNoAuth = v; return this; }
         public Builder rateLimit(double v) { rateLimit = v; return this; }
         public Builder metricsNeedKey(boolean v) { metricsNeedKey = v; return this; }
+
+        /**
+         * What this builder holds for the setting named like its record component ({@code "queueMaxBytes"}): on a
+         * fresh builder, its default. Null where there is none (the database URL) or where it is derived at build
+         * (the pool size, from the workers). Read by name so that the defaults stay written once, above.
+         *
+         * @throws IllegalArgumentException if no setting has that name
+         */
+        public Object value(String setting) {
+            try {
+                return Builder.class.getDeclaredField(setting).get(this);
+            } catch (NoSuchFieldException e) {
+                throw new IllegalArgumentException("no setting is named " + setting, e);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("the builder cannot read its own field " + setting, e);
+            }
+        }
 
         public Config build() {
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.eventpipeline.errors.Messages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.SequenceInputStream;
@@ -34,9 +35,6 @@ public final class EventParser {
     public static final int MAX_NESTING_DEPTH = 64;
     /** A new parser after an element it could not skip starts here: an envelope and a placeholder element. */
     private static final byte[] RESUME = "{\"events\":[0".getBytes(StandardCharsets.US_ASCII);
-    /** DATETIME holds years 1000–9999. */
-    private static final Instant MIN_TIME = Instant.parse("1000-01-01T00:00:00Z");
-    private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
     private static final String ALLOWED_FIELDS = "id, type, source, user_id, timestamp, data";
 
     private final JsonFactory factory;
@@ -295,10 +293,10 @@ public final class EventParser {
             }
         }
         if (type == null) {
-            throw new InvalidEventException("type", "is required: 1-64 characters of A-Z a-z 0-9 . _ : -");
+            throw new InvalidEventException("type", "is required: " + EventRules.TOKEN_RULE);
         }
         if (source == null) {
-            throw new InvalidEventException("source", "is required: 1-64 characters of A-Z a-z 0-9 . _ : -");
+            throw new InvalidEventException("source", "is required: " + EventRules.TOKEN_RULE);
         }
         if (data == null) {
             throw new InvalidEventException("data", "is required: a JSON object");
@@ -319,32 +317,30 @@ public final class EventParser {
 
     private static String token(JsonParser p, JsonToken v, String field) throws IOException, InvalidEventException {
         if (v != JsonToken.VALUE_STRING) {
-            throw new InvalidEventException(field, "must be a string of 1-64 characters of A-Z a-z 0-9 . _ : -");
+            throw new InvalidEventException(field, "must be a string of " + EventRules.TOKEN_RULE);
         }
         String s = p.getText();
-        if (s.isEmpty() || s.length() > 64) {
-            throw new InvalidEventException(field, "must be 1-64 characters long, got " + s.length());
+        if (!EventRules.tokenLengthFits(s)) {
+            throw new InvalidEventException(field, "must be 1-" + EventRules.TOKEN_MAX_CHARS
+                    + " characters long, got " + EventRules.characters(s));
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
-            if (!ok) {
-                throw new InvalidEventException(field, "may contain only A-Z a-z 0-9 . _ : - (found "
-                        + describe(s.codePointAt(i)) + " at position " + i + ")");
-            }
+        int bad = EventRules.firstNonTokenChar(s);
+        if (bad >= 0) {
+            throw new InvalidEventException(field, "may contain only " + EventRules.TOKEN_CHARS + " (found "
+                    + describe(s.codePointAt(bad)) + " at position " + bad + ")");
         }
         return s;
     }
 
     private static String userId(JsonParser p, JsonToken v) throws IOException, InvalidEventException {
         if (v != JsonToken.VALUE_STRING) {
-            throw new InvalidEventException("user_id", "must be a string of 1-128 characters");
+            throw new InvalidEventException("user_id", "must be a string of 1-" + EventRules.USER_ID_MAX_CHARS
+                    + " characters");
         }
         String s = p.getText();
-        int n = s.codePointCount(0, s.length());
-        if (n == 0 || n > 128) {
-            throw new InvalidEventException("user_id", "must be 1-128 characters long, got " + n);
+        String length = EventRules.userIdLengthError(s);
+        if (length != null) {
+            throw new InvalidEventException("user_id", length);
         }
         int lone = Surrogates.firstUnpaired(s);
         if (lone >= 0) {
@@ -369,10 +365,10 @@ public final class EventParser {
         } catch (Timestamps.MisplacedLeapSecondException e) {
             throw new InvalidEventException("timestamp", e.getMessage());
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new InvalidEventException("timestamp", hint + "; got '" + abbreviate(s) + "'");
+            throw new InvalidEventException("timestamp", hint + "; got '" + Messages.abbreviate(s, 200) + "'");
         }
-        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
-            throw new InvalidEventException("timestamp", "must be between the years 1000 and 9999");
+        if (!EventRules.inTimeRange(t)) {
+            throw new InvalidEventException("timestamp", EventRules.TIME_RANGE_RULE);
         }
         return t;
     }
@@ -424,10 +420,6 @@ public final class EventParser {
 
     private static String describe(int cp) {
         return cp < 0x20 || cp > 0x7E ? String.format("U+%04X", cp) : "'" + (char) cp + "'";
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     private static Instant now() {

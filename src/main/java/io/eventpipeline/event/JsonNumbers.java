@@ -1,5 +1,6 @@
 package io.eventpipeline.event;
 
+import io.eventpipeline.errors.Messages;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 
@@ -35,10 +36,10 @@ final class JsonNumbers {
         if (integer ? storableInteger(text) : storableFraction(text)) {
             return null;
         }
-        return "has the number " + abbreviate(text) + where + ", which a database would not store exactly: a number "
-                + "must be an integer from -2^63 to 2^64-1, or a value a double holds exactly as written (at most 15 "
-                + "to 17 significant digits, magnitude about 1e-323 to 1.8e308); send it as a string to keep every "
-                + "digit";
+        return "has the number " + Messages.abbreviate(text, 40) + where
+                + ", which a database would not store exactly: a number must be an integer from -2^63 to 2^64-1, "
+                + "or a value a double holds exactly as written (at most 15 to 17 significant digits, magnitude "
+                + "about 1e-323 to 1.8e308); send it as a string to keep every digit";
     }
 
     private static boolean storableInteger(String text) {
@@ -73,9 +74,5 @@ final class JsonNumbers {
             return false;
         }
         return new BigDecimal(text).compareTo(new BigDecimal(Double.toString(d))) == 0;
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import io.eventpipeline.errors.Messages;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -157,7 +158,7 @@ final class JsonSyntax {
         if (indexShift != 0 && element.lookingAt()) {
             path = "/events/" + (Integer.parseInt(element.group(1)) + indexShift) + path.substring(element.end());
         }
-        return path.isEmpty() ? "" : " (in " + abbreviate(path) + ")";
+        return path.isEmpty() ? "" : " (in " + Messages.abbreviate(path) + ")";
     }
 
     /** " at line L, column C", counting characters (not bytes) from 1, or "" when the offset is unknown. */
@@ -206,10 +207,6 @@ final class JsonSyntax {
     private static String quoted(String m) {
         int from = m.indexOf('\'');
         int to = from < 0 ? -1 : m.indexOf('\'', from + 1);
-        return to < 0 ? "the value" : "'" + abbreviate(m.substring(from + 1, to)) + "'";
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
+        return to < 0 ? "the value" : "'" + Messages.abbreviate(m.substring(from + 1, to)) + "'";
     }
 }

@@ -3,6 +3,7 @@ package io.eventpipeline.event;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import io.eventpipeline.errors.Messages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ final class StorableJson {
             names.set(depth - 1, seen);
         }
         if (!seen.add(name)) {
-            return "has the member name '" + abbreviate(name) + "' twice in one object" + where(p, base)
+            return "has the member name '" + Messages.abbreviate(name) + "' twice in one object" + where(p, base)
                     + ": databases disagree on which value to keep";
         }
         return null;
@@ -116,10 +117,6 @@ final class StorableJson {
         String prefix = base == null ? "" : base.pathAsPointer().toString();
         String path = p.getParsingContext().pathAsPointer().toString();
         path = path.startsWith(prefix) ? path.substring(prefix.length()) : path;
-        return path.isEmpty() ? "" : " (at " + abbreviate(path) + ")";
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
+        return path.isEmpty() ? "" : " (at " + Messages.abbreviate(path) + ")";
     }
 }

@@ -1,5 +1,6 @@
 package io.eventpipeline.event;
 
+import io.eventpipeline.errors.Messages;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -77,18 +78,14 @@ public final class Timestamps {
         private static final DateTimeFormatter HH_MM_SS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
         MisplacedLeapSecondException(String text, int index, LocalTime utcSecondBefore) {
-            super("has second 60, a leap second, which exists only at 23:59:60 UTC; '" + abbreviate(text) + "' is "
-                    + utc(utcSecondBefore) + " UTC", text, index);
+            super("has second 60, a leap second, which exists only at 23:59:60 UTC; '" + Messages.abbreviate(text, 40)
+                    + "' is " + utc(utcSecondBefore) + " UTC", text, index);
         }
 
         /** The UTC label of the second after {@code before}: hh:mm:60 after hh:mm:59 (an offset with seconds). */
         private static String utc(LocalTime before) {
             LocalTime t = before.truncatedTo(ChronoUnit.SECONDS);
             return t.getSecond() == 59 ? HH_MM.format(t) + ":60" : HH_MM_SS.format(t.plusSeconds(1));
-        }
-
-        private static String abbreviate(String s) {
-            return s.length() <= 40 ? s : s.substring(0, 40) + "…";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.eventpipeline.journal;
 
+import io.eventpipeline.errors.IoReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ final class DamagedSegments {
                     .max().orElse(0);
         } catch (IOException e) {
             throw new IOException("cannot list the journal directory " + dir.toAbsolutePath() + ": "
-                    + Journal.reason(e), e);
+                    + IoReason.of(e), e);
         }
     }
 

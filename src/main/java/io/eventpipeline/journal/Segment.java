@@ -14,10 +14,13 @@ import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One segment file of the journal and its on-disk format. Not thread-safe: {@link Journal} guards every
- * instance with its lock, except {@link #channel()}'s force, which the syncer runs outside the lock.
+ * instance with its lock, except {@link #channel()}'s force, which the syncer runs outside the lock, and
+ * {@link #delete}, once no other part of the journal refers to the segment.
  *
  * <p>Format: a 12-byte header ({@link #MAGIC}, {@link #FORMAT_VERSION}, a sync marker), then records
  * {@code [int sync marker][int length][int CRC32C of marker, length and payload][payload]}, big-endian, then
@@ -46,6 +49,7 @@ final class Segment {
     private static final byte[] ZEROS = new byte[64 << 10];
 
     private static final Pattern FILE_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
+    private static final Logger log = LoggerFactory.getLogger(Segment.class);
 
     final long id;
     final Path path;
@@ -230,6 +234,24 @@ final class Segment {
             RandomAccessFile f = file;
             file = null;
             f.close();
+        }
+    }
+
+    /**
+     * Removes the file of a segment whose records are all released; one with damage is kept aside instead, since
+     * what could not be read is never deleted (see {@link DamagedSegments}).
+     */
+    void delete() {
+        if (!damage.isEmpty()) {
+            DamagedSegments.keepAside(this);
+            return;
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // Not fatal: the only cost is that its records are replayed (stored twice) after the next open.
+            log.warn("event=journal_delete_failed segment={} error=\"{}\" note=\"it will be replayed at next open\"",
+                    this, e.toString());
         }
     }
 

@@ -1,35 +1,47 @@
 package io.eventpipeline.metrics;
 
-import java.util.concurrent.atomic.LongAdder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The service's counters, written on the hot path with {@link LongAdder}s and read by /metrics. Each counter
- * counts events, not requests, except where its name says otherwise.
+ * The service's counters, written on the hot path and read by GET /metrics. {@link #counters()} is the one list
+ * of them, with their names and help, that the JSON and the Prometheus renderings both iterate. Each counts
+ * events, except where its unit says otherwise. The ingest counters are written by {@link #ingested} alone, once
+ * per request, so that {@code received = accepted + rejected + throttled + rate_limited}.
  */
 public final class Metrics {
-    /** Events in requests that were read (valid or not). */
-    public final LongAdder received = new LongAdder();
-    /** Events acknowledged with a 202. */
-    public final LongAdder accepted = new LongAdder();
-    /** Events refused as invalid, or in a batch larger than its API key's --rate-limit ever admits at once. */
-    public final LongAdder rejected = new LongAdder();
-    /** Valid events refused with a 503 because the queue was full or the service was draining. */
-    public final LongAdder throttled = new LongAdder();
-    /** Valid events refused with a 429 because their API key was over its --rate-limit. */
-    public final LongAdder rateLimited = new LongAdder();
-    /** Events written to the database (new rows). */
-    public final LongAdder processed = new LongAdder();
-    /** Events whose id was already stored: no new row. */
-    public final LongAdder duplicates = new LongAdder();
-    /** Events the database rejected for good: they are in events_dead_letter. */
-    public final LongAdder failed = new LongAdder();
-    /** Failed attempts to store a batch that were tried again. */
-    public final LongAdder retries = new LongAdder();
-    /** Events put back into the queue from the journal at start. */
-    public final LongAdder replayed = new LongAdder();
-    /** Damaged ranges found in journal segments at start (not events: how many a range held is unknown). */
-    public final LongAdder journalCorruptions = new LongAdder();
+    private static final String EVENTS = "events";
+    private final List<Counter> counters = new ArrayList<>();
+
+    public final Counter received = counter("received", "pipeline_events_received_total", EVENTS,
+            "Events in ingest requests, valid or not; a request refused before its events could be counted "
+                    + "counts as one.");
+    public final Counter accepted = counter("accepted", "pipeline_events_accepted_total", EVENTS,
+            "Events acknowledged with a 202: they will be stored.");
+    public final Counter rejected = counter("rejected", "pipeline_events_rejected_total", EVENTS,
+            "Events refused as the client's fault (400/413/415): invalid, in a malformed body, or in a batch "
+                    + "larger than --rate-limit ever admits at once.");
+    public final Counter throttled = counter("throttled", "pipeline_events_throttled_total", EVENTS,
+            "Events refused with a 503 (queue full, journal unwritable, draining) or, on a fault, a 500: the "
+                    + "client should retry.");
+    public final Counter rateLimited = counter("rate_limited", "pipeline_events_rate_limited_total", EVENTS,
+            "Valid events refused with a 429: their API key was over its --rate-limit.");
+    public final Counter processed = counter("processed", "pipeline_events_processed_total", EVENTS,
+            "Events stored in the database as new rows.");
+    public final Counter duplicates = counter("duplicates", "pipeline_events_duplicates_total", EVENTS,
+            "Events whose id was already stored: no new row.");
+    public final Counter failed = counter("failed", "pipeline_events_failed_total", EVENTS,
+            "Events the database refused for good, put in events_dead_letter.");
+    public final Counter retries = counter("retries", "pipeline_store_retries_total", "attempts",
+            "Failed attempts to store a batch that were tried again.");
+    public final Counter replayed = counter("replayed", "pipeline_events_replayed_total", EVENTS,
+            "Events put back in the queue from the journal at start.");
+    /** Not events: how many events a damaged range held is unknown. */
+    public final Counter journalCorruptions = counter("journal_corruptions", "pipeline_journal_corruptions_total",
+            "ranges", "Damaged byte ranges found in journal segments at start; logged, the segment kept as "
+                    + ".damaged.");
 
     public final LatencyHistogram latency = new LatencyHistogram();
     /** Events per stored batch (new rows and duplicates). */
@@ -53,9 +65,19 @@ public final class Metrics {
         this(System::currentTimeMillis);
     }
 
-    public void received(int n) {
-        received.add(n);
-        receivedRate.mark(n);
+    /** The counters in the order both renderings list them. */
+    public List<Counter> counters() {
+        return Collections.unmodifiableList(counters);
+    }
+
+    /** The one place an ingest request's events are counted, once its answer is known. */
+    public void ingested(IngestOutcome outcome) {
+        received.add(outcome.received());
+        accepted.add(outcome.accepted());
+        rejected.add(outcome.rejected());
+        throttled.add(outcome.throttled());
+        rateLimited.add(outcome.rateLimited());
+        receivedRate.mark(outcome.received());
     }
 
     /** A stored batch: its new rows and its duplicates. The caller records each event's latency. */
@@ -64,6 +86,12 @@ public final class Metrics {
         duplicates.add(duplicateCount);
         processedRate.mark(inserted + duplicateCount);
         batchSize.record(inserted + duplicateCount);
+    }
+
+    private Counter counter(String key, String prometheusName, String unit, String help) {
+        Counter c = new Counter(key, prometheusName, unit, help);
+        counters.add(c);
+        return c;
     }
 
     public long uptimeSeconds() {

@@ -25,28 +25,9 @@ public final class PrometheusFormat {
 
     public static String render(Metrics m, Gauges g) {
         PrometheusFormat p = new PrometheusFormat();
-        p.counter("pipeline_events_received_total", "Events read from ingest requests, valid or not.",
-                m.received.sum());
-        p.counter("pipeline_events_accepted_total", "Events acknowledged with a 202: they will be stored.",
-                m.accepted.sum());
-        p.counter("pipeline_events_rejected_total", "Events refused as invalid (400/413).", m.rejected.sum());
-        p.counter("pipeline_events_throttled_total",
-                "Valid events refused with a 503: queue full, journal unwritable, or draining.", m.throttled.sum());
-        p.counter("pipeline_events_rate_limited_total",
-                "Valid events refused with a 429: their API key was over its --rate-limit.", m.rateLimited.sum());
-        p.counter("pipeline_events_processed_total", "Events stored in the database as new rows.",
-                m.processed.sum());
-        p.counter("pipeline_events_duplicates_total", "Events whose id was already stored: no new row.",
-                m.duplicates.sum());
-        p.counter("pipeline_events_failed_total", "Events the database refused for good, put in events_dead_letter.",
-                m.failed.sum());
-        p.counter("pipeline_events_replayed_total", "Events put back in the queue from the journal at start.",
-                m.replayed.sum());
-        p.counter("pipeline_journal_corruptions_total",
-                "Damaged byte ranges found in journal segments at start; logged, the segment kept as .damaged.",
-                m.journalCorruptions.sum());
-        p.counter("pipeline_store_retries_total", "Failed attempts to store a batch that were tried again.",
-                m.retries.sum());
+        for (Counter c : m.counters()) {
+            p.counter(c.prometheusName(), c.help(), c.sum());
+        }
         p.gauge("pipeline_queue_depth", "Events in the queue, waiting for a worker.", g.queueDepth());
         p.gauge("pipeline_queue_capacity", "Events the queue holds before ingest answers 503 (--queue-capacity).",
                 g.queueCapacity());

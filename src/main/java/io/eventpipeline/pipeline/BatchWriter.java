@@ -1,8 +1,8 @@
 package io.eventpipeline.pipeline;
 
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
-import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.EventRepository;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +73,7 @@ public final class BatchWriter {
                         outageLoggedAt = now;
                         log.warn("event=store_retry reason=database_unavailable events={} attempt={} error=\"{}\" "
                                 + "(retrying with backoff until it is back; the events stay queued)",
-                                batch.size(), transientFailures, Database.rootMessage(e));
+                                batch.size(), transientFailures, Messages.rootMessage(e));
                     }
                     Thread.sleep(transientBackoff.delayMillis(transientFailures));
                     continue;
@@ -89,7 +89,7 @@ public final class BatchWriter {
                     return;
                 }
                 log.warn("event=store_split events={} error=\"{}\" (splitting the batch to find the events the "
-                        + "database refuses)", batch.size(), Database.rootMessage(e));
+                        + "database refuses)", batch.size(), Messages.rootMessage(e));
                 int mid = batch.size() / 2;
                 store(batch.subList(0, mid), 0);
                 store(batch.subList(mid, batch.size()), 0);
@@ -108,7 +108,7 @@ public final class BatchWriter {
     }
 
     private void deadLetter(Envelope envelope, Exception cause, int attempts) throws InterruptedException {
-        String error = Database.rootMessage(cause);
+        String error = Messages.rootMessage(cause);
         int failures = 0;
         while (true) {
             try {
@@ -125,7 +125,7 @@ public final class BatchWriter {
                 if (!Failures.isTransient(e)) {
                     // Nowhere left in the database to keep it: the log is the last place. Never silently dropped.
                     log.error("event=dead_letter_failed id={} error=\"{}\" dead_letter_error=\"{}\" event_json={}",
-                            envelope.event().id(), error, Database.rootMessage(e),
+                            envelope.event().id(), error, Messages.rootMessage(e),
                             io.eventpipeline.event.EventCodec.toJson(envelope.event()));
                     break;
                 }

@@ -1,7 +1,6 @@
 package io.eventpipeline.pipeline;
 
 import io.eventpipeline.event.Event;
-import io.eventpipeline.metrics.Metrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +20,6 @@ public final class Ingest {
 
     private final EventQueue queue;
     private final AcceptLog acceptLog;
-    private final Metrics metrics;
     /** Readers are requests being accepted; the writer is shutdown, waiting for them. */
     private final ReentrantReadWriteLock door = new ReentrantReadWriteLock();
     private volatile boolean closed;
@@ -33,10 +31,9 @@ public final class Ingest {
     static final Duration ROOM_WAIT = Duration.ofSeconds(1);
     private static final long ROOM_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    public Ingest(EventQueue queue, AcceptLog acceptLog, Metrics metrics) {
+    public Ingest(EventQueue queue, AcceptLog acceptLog) {
         this.queue = queue;
         this.acceptLog = acceptLog;
-        this.metrics = metrics;
         // A quarter of the queue's byte bound may wait on top of it.
         this.waitingRoomBytes = Math.max(1, queue.maxBytes() / 4);
     }
@@ -82,7 +79,6 @@ public final class Ingest {
         door.readLock().lock();
         try {
             if (closed) {
-                metrics.throttled.add(n);
                 throw new RefusedException(Refusal.DRAINING);
             }
             long bytes = 0;
@@ -90,7 +86,6 @@ public final class Ingest {
                 bytes += e.sizeBytes();
             }
             if (!queue.tryReserve(n, bytes) && !awaitRoom(n, bytes)) {
-                metrics.throttled.add(n);
                 throw new RefusedException(closed ? Refusal.DRAINING : Refusal.QUEUE_FULL);
             }
             long segment;
@@ -98,7 +93,6 @@ public final class Ingest {
                 segment = acceptLog.append(events);
             } catch (IOException e) {
                 queue.unreserve(n, bytes);
-                metrics.throttled.add(n);
                 throw new RefusedException(Refusal.NOT_DURABLE, e);
             } catch (InterruptedException e) {
                 queue.unreserve(n, bytes);
@@ -108,7 +102,6 @@ public final class Ingest {
             for (Event e : events) {
                 queue.putReserved(new Envelope(e, segment, now));
             }
-            metrics.accepted.add(n);
         } finally {
             door.readLock().unlock();
         }

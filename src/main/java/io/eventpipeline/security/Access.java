@@ -1,8 +1,8 @@
 package io.eventpipeline.security;
 
-import io.eventpipeline.StartupException;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.config.IoReason;
+import io.eventpipeline.errors.IoReason;
+import io.eventpipeline.errors.StartupException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -3,7 +3,8 @@ package io.eventpipeline.storage;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.StartupException;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import javax.sql.DataSource;
 
 /** Connection pools, the driver options the service relies on, and the schema. */
@@ -118,7 +118,7 @@ public final class Database {
             }
         } while (System.nanoTime() < deadline);
         throw new StartupException("cannot connect to the database at " + Config.redactUrl(url) + " within "
-                + within.toSeconds() + "s: " + innermostMessage(last));
+                + within.toSeconds() + "s: " + Messages.innermostMessage(last));
     }
 
     /**
@@ -142,7 +142,7 @@ public final class Database {
                 ExactCollation.migrate(c);
             }
         } catch (SQLException e) {
-            throw new StartupException("cannot create the schema: " + rootMessage(e));
+            throw new StartupException("cannot create the schema: " + Messages.rootMessage(e));
         }
     }
 
@@ -177,33 +177,5 @@ public final class Database {
             }
         }
         return out;
-    }
-
-    /** Only the innermost cause's message, on one line: the pool's wrapper adds nothing an operator can use. */
-    public static String innermostMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
-    }
-
-    /** The innermost cause's message, on one line: what a person can act on. */
-    public static String rootMessage(Throwable t) {
-        Function<Throwable, String> msg = x -> x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = msg.apply(root);
-        if (root != t && !msg.apply(t).equals(m) && t.getMessage() != null && t.getMessage().length() < 200) {
-            m = firstLine(msg.apply(t)) + " (" + firstLine(m) + ")";
-        }
-        return firstLine(m);
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }

@@ -1,5 +1,6 @@
 package io.eventpipeline.storage;
 
+import io.eventpipeline.errors.Messages;
 import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -54,7 +55,7 @@ public final class HealthProbe implements AutoCloseable {
             }
         } catch (Exception e) {
             ok = false;
-            error = Database.rootMessage(e);
+            error = Messages.rootMessage(e);
         }
         if (ok != up) {
             if (ok) {

@@ -25,6 +25,14 @@ class ListRequestTest {
     }
 
     @Test
+    void a_filter_of_few_characters_outside_the_set_is_refused_for_them_not_for_its_length() {
+        // 40 characters in 80 UTF-16 units: within 64 characters, as intake counts them.
+        assertThatThrownBy(() -> parse("type=" + "%F0%9F%98%80".repeat(40))).isInstanceOf(ApiError.class)
+                .hasMessage("type: must be 1-64 characters of A-Z a-z 0-9 . _ : - (as an event's type), got a "
+                        + "character outside that set at position 0");
+    }
+
+    @Test
     void no_parameters_mean_the_newest_100_events_of_any_kind() {
         ListRequest r = parse("");
         assertThat(r.query()).isEqualTo(EventQuery.ALL);

@@ -45,7 +45,7 @@ class RateLimitRoutesTest {
 
     void start(double rate, int queueCapacity) throws Exception {
         queue = new EventQueue(queueCapacity, 1 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog());
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL("jdbc:h2:mem:rate-limit-test");
         probe = new HealthProbe(ds, Duration.ofSeconds(60));

@@ -2,32 +2,59 @@ package io.eventpipeline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.security.ApiKeys;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.metrics.Counter;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
-import io.eventpipeline.pipeline.NoAcceptLog;
-import java.util.List;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.NoAcceptLog;
+import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP app alone, with a real socket: health split, request ids, route counting, metrics negotiation. */
+/**
+ * The HTTP app alone, with a real socket: health split, request ids, route counting, metrics negotiation, and
+ * the counters: every one of the list in both renderings, each ingest request counted once by its answer.
+ */
 class StatusRoutesTest {
     final Metrics metrics = new Metrics();
     final EventQueue queue = new EventQueue(100, 1 << 20);
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+    /** What every append to the accept log throws while set: a journal that cannot be written, or a fault. */
+    final AtomicReference<Exception> appendFailure = new AtomicReference<>();
+    final Ingest ingest = new Ingest(queue, new NoAcceptLog() {
+        @Override
+        public long append(List<Event> events) throws IOException {
+            switch (appendFailure.get()) {
+                case null -> {
+                    return 0;
+                }
+                case IOException e -> throw e;
+                case RuntimeException e -> throw e;
+                default -> throw new AssertionError(appendFailure.get());
+            }
+        }
+    });
     HealthProbe probe;
     Javalin app;
     HttpTestClient http;
@@ -187,6 +214,114 @@ class StatusRoutesTest {
         assertThat(http.get("/metrics").json().has("latency_ms")).isTrue(); // no Accept at all
     }
 
+    @Test
+    void every_counter_of_the_list_appears_with_its_value_in_the_json_and_in_the_prometheus_text() throws Exception {
+        start(true);
+        List<Counter> counters = metrics.counters();
+        for (int i = 0; i < counters.size(); i++) {
+            counters.get(i).add(1000 + i); // each its own value, so that no two can be mixed up
+        }
+
+        JsonNode json = http.get("/metrics").json();
+        PrometheusText text = scrape();
+
+        text.assertWellFormed();
+        for (Counter c : counters) {
+            assertThat(json.get(c.key())).as("JSON %s", c.key()).isNotNull();
+            assertThat(json.get(c.key()).asLong()).as("JSON %s", c.key()).isEqualTo(c.sum());
+            assertThat(text.types).as(c.prometheusName()).containsEntry(c.prometheusName(), "counter");
+            assertThat(text.helps).as(c.prometheusName()).containsEntry(c.prometheusName(), c.help());
+            assertThat(text.value(c.prometheusName())).as(c.prometheusName()).isEqualTo(c.sum());
+        }
+        Set<String> listed = counters.stream().map(Counter::prometheusName).collect(Collectors.toSet());
+        listed.add("pipeline_http_requests_total"); // by labels, not a single value: rendered apart
+        Set<String> rendered = text.types.entrySet().stream().filter(e -> e.getValue().equals("counter"))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(rendered).as("every counter family but the labelled HTTP one comes from the list")
+                .containsExactlyInAnyOrderElementsOf(listed);
+    }
+
+    @Test
+    void a_body_whose_events_cannot_be_counted_is_one_rejected_event_on_either_route() throws Exception {
+        start(true, Config.builder().port(0).maxBodyBytes(4096).maxBatchEvents(3).build());
+        List<HttpRequest.Builder> bodies = new ArrayList<>();
+        for (String route : List.of("/events", "/events/batch")) {
+            bodies.add(post(route, "application/json", "{\"events\":[{\"type\":")); // not JSON
+            bodies.add(post(route, "application/json", "[" + event() + "]")); // not an object
+            bodies.add(post(route, "application/json", "")); // empty
+            bodies.add(post(route, "application/json", batch())); // no event
+            bodies.add(post(route, "application/json", batch(event(), event(), event(), event()))); // over 3
+            bodies.add(post(route, "text/plain", event())); // 415
+            bodies.add(post(route, "application/json", "{\"data\":\"" + "x".repeat(5000) + "\"}")); // over 4096 B
+        }
+
+        long refused = 0;
+        for (HttpRequest.Builder request : bodies) {
+            var answer = http.send(request);
+            assertThat(answer.status()).as(answer.body()).isBetween(400, 499).isNotEqualTo(429);
+            refused++;
+            assertCounts(refused, 0, refused, 0, 0);
+        }
+    }
+
+    @Test
+    void requests_refused_while_draining_are_counted_as_throttled_on_either_route() throws Exception {
+        start(true);
+        assertThat(http.post("/events/batch", batch(event(), event())).status()).isEqualTo(202);
+        ingest.close(Duration.ofSeconds(5));
+
+        assertThat(http.post("/events", event()).status()).isEqualTo(503);
+        assertCounts(3, 2, 0, 1, 0);
+        // Refused before its body is read, so counted as one event, like any request whose events are not known.
+        var refused = http.post("/events/batch", batch(event(), event(), event()));
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.json().get("error").asText()).contains("shutting down");
+        assertCounts(4, 2, 0, 2, 0);
+        assertThat(http.post("/events/batch", "not json").status()).as("refused before it is read").isEqualTo(503);
+        assertCounts(5, 2, 0, 3, 0);
+    }
+
+    @Test
+    void a_batch_refused_by_a_full_queue_counts_its_valid_events_as_throttled_and_its_invalid_ones_as_rejected()
+            throws Exception {
+        start(true);
+        String[] ninetyNine = Collections.nCopies(99, event()).toArray(String[]::new);
+        assertThat(http.post("/events/batch", batch(ninetyNine)).status()).isEqualTo(202);
+        assertThat(http.post("/events", event()).status()).isEqualTo(202); // the queue holds 100: full
+
+        var refused = http.post("/events/batch", batch(event(), "{\"source\":\"test\"}", event()));
+
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.json().get("reason").asText()).isEqualTo("queue_full");
+        assertCounts(103, 100, 1, 2, 0);
+    }
+
+    @Test
+    void events_the_service_could_not_keep_are_counted_as_throttled_whether_it_answers_503_or_500()
+            throws Exception {
+        start(true);
+        appendFailure.set(new IOException("No space left on device"));
+        var notDurable = http.post("/events/batch", batch(event(), event()));
+        assertThat(notDurable.status()).isEqualTo(503);
+        assertThat(notDurable.json().get("reason").asText()).isEqualTo("not_durable");
+        assertCounts(2, 0, 0, 2, 0);
+
+        appendFailure.set(new IllegalStateException("a fault in the service"));
+        assertThat(http.post("/events", event()).status()).isEqualTo(500);
+        assertCounts(3, 0, 0, 3, 0);
+    }
+
+    /** The five ingest counters in the JSON, and the sum that must hold between them. */
+    private void assertCounts(long received, long accepted, long rejected, long throttled, long rateLimited)
+            throws Exception {
+        JsonNode json = http.get("/metrics").json();
+        assertThat(List.of(json.get("received").asLong(), json.get("accepted").asLong(),
+                json.get("rejected").asLong(), json.get("throttled").asLong(), json.get("rate_limited").asLong()))
+                .as("received, accepted, rejected, throttled, rate_limited")
+                .containsExactly(received, accepted, rejected, throttled, rateLimited);
+        assertThat(received).isEqualTo(accepted + rejected + throttled + rateLimited);
+    }
+
     private PrometheusText scrape() throws Exception {
         var r = http.send(HttpRequest.newBuilder(uri("/metrics")).header("Accept", "text/plain").GET());
         return PrometheusText.parse(r.body());
@@ -198,6 +333,19 @@ class StatusRoutesTest {
             b.header(RequestLog.HEADER, given);
         }
         return http.send(b).raw().headers().firstValue(RequestLog.HEADER).orElseThrow();
+    }
+
+    private HttpRequest.Builder post(String path, String contentType, String body) {
+        return HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private static String event() {
+        return HttpTestClient.event(null, "t", "{}");
+    }
+
+    private static String batch(String... events) {
+        return "{\"events\":[" + String.join(",", events) + "]}";
     }
 
     private URI uri(String path) {

@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the seed's
- * one-INSERT-per-event design and (d) the service, and judges the service against the issue's goals as ratios of
- * those numbers (absolute rates on a shared 2-core machine say little; ratios within one run say more). Prints a
+ * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the naive
+ * one-INSERT-per-event design and (d) the service, and judges the service against the project's performance goals
+ * as ratios of those numbers (absolute rates on a shared 2-core machine say little; ratios within one run say
+ * more). Prints a
  * table, writes results.json and throughput.svg. See {@link BenchOptions#USAGE}.
  */
 public final class Bench {
@@ -128,7 +129,7 @@ public final class Bench {
                     JdbcCeiling.CONNECTIONS, JdbcCeiling.ROWS_PER_STATEMENT);
             JdbcPhase.Result ceiling = JdbcCeiling.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
                     options.phase());
-            progress.say("(c) seed design on %s: one INSERT per event, autocommit, %d connections", target.name(),
+            progress.say("(c) naive design on %s: one INSERT per event, autocommit, %d connections", target.name(),
                     SeedDesign.CONNECTIONS);
             JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
                     options.phase());

@@ -1,7 +1,7 @@
 package io.eventpipeline.bench;
 
 /**
- * One goal of the issue, judged on this run's own numbers: {@code ratio = measured / reference} must be at least
+ * One performance goal, judged on this run's own numbers: {@code ratio = measured / reference} must be at least
  * (or, for costs, at most) {@code requiredRatio}. {@code measured} is null when it could not be measured (a miss).
  */
 record Goal(String name, String rule, Double measured, double reference, String unit, boolean higherIsBetter,

@@ -2,7 +2,7 @@ package io.eventpipeline.bench;
 
 import java.util.List;
 
-/** The goals, each a ratio within one run, judged for the service with default flags. */
+/** The project's performance goals, each a ratio within one run, judged for the service with default flags. */
 final class Goals {
     static final double MAX_P99_MS = 5;
     static final double MAX_RSS_MIB = 300;

@@ -1,8 +1,9 @@
 package io.eventpipeline.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventpipeline.StartupException;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ final class JdbcPhase {
             t.join(duration.plusSeconds(90));
         }
         if (failure.get() != null) {
-            throw new SQLException("the JDBC phase failed: " + Database.rootMessage(failure.get()), failure.get());
+            throw new SQLException("the JDBC phase failed: " + Messages.rootMessage(failure.get()), failure.get());
         }
         long end = start;
         for (long t : lastEnd) {

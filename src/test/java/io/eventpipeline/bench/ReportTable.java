@@ -38,7 +38,7 @@ final class ReportTable {
                 "(b) DB ceiling: multi-row INSERT, 4 connections x 500 rows", "", rate(t.dbCeiling().eventsPerSecond()),
                 t.dbCeiling().machineBusyCores());
         out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
-                "(c) seed design: one INSERT per event, autocommit, 4 conns", "", rate(t.seedDesign().eventsPerSecond()),
+                "(c) naive design: one INSERT per event, autocommit, 4 conns", "", rate(t.seedDesign().eventsPerSecond()),
                 t.seedDesign().machineBusyCores());
         for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
             Results.Service s = e.getValue();

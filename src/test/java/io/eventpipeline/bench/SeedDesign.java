@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The seed's design (c): one INSERT per event, each its own autocommitted transaction, over as many connections as
+ * The naive design (c): one INSERT per event, each its own autocommitted transaction, over as many connections as
  * the ceiling uses (4, the default worker count), so that only batching differs between (b) and (c).
  */
 final class SeedDesign {

@@ -115,7 +115,7 @@ final class ServiceBench {
      * empties the table.
      */
     private WarmUp.Done warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
-        // Rows an earlier phase left (the seed design's, the other service's) would let the wait below end while
+        // Rows an earlier phase left (the naive design's, the other service's) would let the wait below end while
         // warm-up events are still queued, to land in the first measured phase.
         table.truncate();
         long[] accepted = {0};

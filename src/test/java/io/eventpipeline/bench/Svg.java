@@ -27,7 +27,7 @@ final class Svg {
             rows.add(new Bar("(a) HTTP ceiling: bare Javalin", a, "#8c8c8c"));
             rows.add(new Bar("(b) DB ceiling: multi-row INSERT x500, 4 conns", b, "#8c8c8c"));
             rows.add(new Bar("(a) and (b) in series: 1/(1/a+1/b)", 1 / (1 / a + 1 / b), "#bdbdbd"));
-            rows.add(new Bar("(c) seed design: INSERT per event", t.seedDesign().eventsPerSecond(), "#d95f02"));
+            rows.add(new Bar("(c) naive design: INSERT per event", t.seedDesign().eventsPerSecond(), "#d95f02"));
             for (var e : t.service().entrySet()) {
                 String which = e.getKey().equals("journal") ? "default (journal)" : "--durability memory";
                 String color = e.getKey().equals("journal") ? "#1b9e77" : "#7570b3";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
@@ -23,7 +24,7 @@ class ConfigTest {
         Config c = Config.builder().build();
 
         assertThat(c.port()).isEqualTo(8080).isEqualTo(Config.DEFAULT_PORT);
-        assertThat(c.host()).as("decided at start: loopback without keys (DESIGN §9)").isNull();
+        assertThat(c.host()).as("decided at start: loopback without keys (the listen address follows the keys)").isNull();
         assertThat(c.batchSize()).isEqualTo(500);
         assertThat(c.batchLinger()).isEqualTo(Duration.ofMillis(5));
         assertThat(c.queueMaxBytes()).isEqualTo(32L << 20);
@@ -41,6 +42,28 @@ class ConfigTest {
         // Longer than the 60 s idle timeout of common proxies and load balancers (nginx upstream keep-alive,
         // AWS ALB): the one in front must close an idle connection first, or it may send a request into a close.
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofSeconds(75));
+    }
+
+    @Test
+    void the_builder_gives_each_default_by_the_name_of_its_setting() throws Exception {
+        Config.Builder builder = Config.builder();
+        Config defaults = builder.build();
+
+        for (RecordComponent setting : Config.class.getRecordComponents()) {
+            Object built = setting.getAccessor().invoke(defaults);
+            if (setting.getName().equals("dbPoolSize")) {
+                assertThat(builder.value("dbPoolSize")).as("derived from the workers at build").isNull();
+            } else {
+                assertThat(builder.value(setting.getName())).as(setting.getName()).isEqualTo(built);
+            }
+        }
+        assertThat(Config.builder().queueMaxBytes(1 << 20).value("queueMaxBytes")).isEqualTo(1L << 20);
+    }
+
+    @Test
+    void the_builder_refuses_a_name_that_is_no_setting() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Config.builder().value("logLevel"))
+                .withMessage("no setting is named logLevel");
     }
 
     @Test

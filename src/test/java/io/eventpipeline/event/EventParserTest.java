@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The event rules of DESIGN §3 as tables of good and bad inputs. JSON in this file is written with single quotes
+ * The event rules (README, "The event") as tables of good and bad inputs. JSON in this file is written with single quotes
  * (see {@link #json}) so that the tables stay readable.
  */
 class EventParserTest {
@@ -164,6 +164,16 @@ class EventParserTest {
         assertThat(e.fieldError().error()).contains(fragment);
         assertThat(e.getMessage()).startsWith(field + ": ");
         assertThat(e.tooLarge()).isFalse();
+    }
+
+    @Test
+    void a_token_of_few_characters_outside_the_set_is_refused_for_them_not_for_its_length() {
+        // 40 characters in 80 UTF-16 units: within 64 characters, so its length is not what is wrong.
+        InvalidEventException e = invalid(with("'id':'" + EMOJI.repeat(40) + "'"));
+
+        assertThat(e.getMessage()).isEqualTo("id: may contain only A-Z a-z 0-9 . _ : - (found U+1F600 at position 0)");
+        assertThat(invalid(with("'id':'" + EMOJI.repeat(65) + "'")).getMessage())
+                .isEqualTo("id: must be 1-64 characters long, got 65");
     }
 
     @Test

@@ -7,19 +7,19 @@ import java.io.PrintStream;
 import java.util.List;
 
 /** slf4j-simple writes to whatever System.err is at the time, so swapping it captures the log. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    LogCapture() {
+    public LogCapture() {
         System.setErr(new PrintStream(captured, true, UTF_8));
     }
 
-    String text() {
+    public String text() {
         return captured.toString(UTF_8);
     }
 
-    List<String> warnings() {
+    public List<String> warnings() {
         return text().lines().filter(l -> l.contains(" WARN ")).toList();
     }
 

@@ -2,6 +2,8 @@ package io.eventpipeline.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -12,14 +14,32 @@ class MetricsTest {
     private final Metrics metrics = new Metrics(clock::get);
 
     @Test
-    void received_counts_events_and_feeds_the_received_rate() {
-        metrics.received(3);
-        metrics.received(4);
+    void an_ingest_outcome_counts_each_part_and_their_sum_as_received_and_feeds_the_received_rate() {
+        metrics.ingested(new IngestOutcome(3, 1, 0, 0));
+        metrics.ingested(new IngestOutcome(0, 2, 4, 5));
 
-        assertThat(metrics.received.sum()).isEqualTo(7);
+        assertThat(metrics.received.sum()).isEqualTo(15);
+        assertThat(metrics.accepted.sum()).isEqualTo(3);
+        assertThat(metrics.rejected.sum()).isEqualTo(3);
+        assertThat(metrics.throttled.sum()).isEqualTo(4);
+        assertThat(metrics.rateLimited.sum()).isEqualTo(5);
         clock.addAndGet(1000);
-        assertThat(metrics.receivedRate.lastSecond()).isEqualTo(7);
+        assertThat(metrics.receivedRate.lastSecond()).isEqualTo(15);
         assertThat(metrics.processedRate.lastSecond()).isZero();
+    }
+
+    @Test
+    void every_counter_has_its_own_json_key_and_prometheus_name_and_a_help_that_names_its_unit() {
+        List<Counter> counters = metrics.counters();
+
+        assertThat(counters).extracting(Counter::key).doesNotHaveDuplicates().allMatch(k -> k.matches("[a-z_]+"));
+        assertThat(counters).extracting(Counter::prometheusName).doesNotHaveDuplicates()
+                .allMatch(n -> n.matches("pipeline_[a-z_]+_total"));
+        assertThat(counters).allSatisfy(c -> assertThat(c.help().toLowerCase(Locale.ROOT)).as(c.key())
+                .contains(c.unit()));
+        assertThat(counters).contains(metrics.received, metrics.accepted, metrics.rejected, metrics.throttled,
+                metrics.rateLimited, metrics.processed, metrics.duplicates, metrics.failed, metrics.retries,
+                metrics.replayed, metrics.journalCorruptions);
     }
 
     @Test

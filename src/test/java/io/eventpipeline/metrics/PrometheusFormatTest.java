@@ -15,7 +15,7 @@ class PrometheusFormatTest {
     @Test
     void every_line_is_a_help_a_type_or_a_sample_and_counters_end_in_total() {
         Metrics m = new Metrics();
-        m.received(5);
+        m.received.add(5);
         m.accepted.add(4);
         m.rejected.increment();
         m.throttled.add(2);

@@ -3,7 +3,6 @@ package io.eventpipeline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.event.Event;
-import io.eventpipeline.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class IngestTest {
     private static final long EVENT_BYTES = 200;
-    private final Metrics metrics = new Metrics();
 
     @Test
     void a_request_at_a_full_queue_is_accepted_once_a_worker_makes_room() throws Exception {
@@ -33,8 +31,6 @@ class IngestTest {
         assertThat(waiting.get(10, TimeUnit.SECONDS)).as("accepted, not refused").isNull();
         assertThat(queue.depth()).isEqualTo(4);
         assertThat(ingest.waitingBytes()).isZero();
-        assertThat(metrics.accepted.sum()).isEqualTo(6);
-        assertThat(metrics.throttled.sum()).isZero();
     }
 
     @Test
@@ -47,7 +43,6 @@ class IngestTest {
 
         assertThat(refusal).isEqualTo(Ingest.Refusal.QUEUE_FULL);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Ingest.ROOM_WAIT);
-        assertThat(metrics.throttled.sum()).isEqualTo(1);
         assertThat(queue.depth()).isEqualTo(4);
         assertThat(ingest.waitingBytes()).isZero();
     }
@@ -56,7 +51,7 @@ class IngestTest {
     void once_the_waiting_room_is_full_the_next_request_is_refused_at_once() throws Exception {
         // 4,000 bytes of queue: a waiting room of 1,000 bytes, so five 200-byte events may wait and no more.
         EventQueue queue = new EventQueue(1000, 20 * EVENT_BYTES);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog());
         ingest.accept(events("full-", 20));
 
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("w-", 5));
@@ -84,7 +79,7 @@ class IngestTest {
 
     /** Ingest in front of {@code queue}, which it fills to its capacity in events. */
     private Ingest filled(EventQueue queue) throws Exception {
-        Ingest ingest = new Ingest(queue, new NoAcceptLog(), metrics);
+        Ingest ingest = new Ingest(queue, new NoAcceptLog());
         ingest.accept(events("full-", queue.capacity()));
         return ingest;
     }

@@ -1,12 +1,14 @@
 package io.eventpipeline.pipeline;
 
 import io.eventpipeline.event.Event;
+import java.io.IOException;
 import java.util.List;
 
 /** An accept log that keeps nothing, for tests whose subject is not durability. */
 public class NoAcceptLog implements AcceptLog {
+    /** Declares what a journal may throw, so that a test's subclass can fail the way one does. */
     @Override
-    public long append(List<Event> events) {
+    public long append(List<Event> events) throws IOException {
         return 0;
     }
 

@@ -3,9 +3,7 @@ package io.eventpipeline.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.eventpipeline.StartupException;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
+import io.eventpipeline.errors.StartupException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,53 +158,6 @@ class DatabaseTest {
     void says_which_schema_resource_is_missing() {
         assertThatThrownBy(() -> Database.statements("no-such-schema.sql")).isInstanceOf(StartupException.class)
                 .hasMessage("the schema resource no-such-schema.sql is missing from the jar");
-    }
-
-    @Test
-    void root_message_is_the_innermost_message_on_one_line() {
-        assertThat(Database.rootMessage(new SQLException("Duplicate entry 'x' for key 'uk_events_id'")))
-                .isEqualTo("Duplicate entry 'x' for key 'uk_events_id'");
-        assertThat(Database.rootMessage(new SQLException("first line\n  second line")))
-                .isEqualTo("first line");
-    }
-
-    @Test
-    void root_message_keeps_a_short_wrapper_message_in_front_of_the_cause() {
-        Exception e = new SQLTransientConnectionException("pipeline-db - Connection is not available",
-                new SQLException("Communications link failure\n\nThe last packet sent successfully..."));
-
-        assertThat(Database.rootMessage(e))
-                .isEqualTo("pipeline-db - Connection is not available (Communications link failure)");
-    }
-
-    @Test
-    void root_message_drops_a_long_wrapper_message() {
-        Exception e = new RuntimeException("x".repeat(250), new SQLException("Table 'events' doesn't exist"));
-
-        assertThat(Database.rootMessage(e)).isEqualTo("Table 'events' doesn't exist");
-    }
-
-    @Test
-    void root_message_does_not_repeat_a_message_the_wrapper_shares() {
-        Exception e = new RuntimeException("Deadlock found", new SQLException("Deadlock found"));
-
-        assertThat(Database.rootMessage(e)).isEqualTo("Deadlock found");
-    }
-
-    @Test
-    void root_message_names_the_exception_when_there_is_no_message() {
-        assertThat(Database.rootMessage(new IllegalStateException())).isEqualTo("IllegalStateException");
-        assertThat(Database.rootMessage(new SQLException("batch failed", new NullPointerException())))
-                .isEqualTo("batch failed (NullPointerException)");
-    }
-
-    @Test
-    void innermost_message_is_only_the_root_causes_first_line() {
-        Exception e = new RuntimeException("wrapper", new IllegalStateException("outer",
-                new SQLException("Access denied for user 'u'\nmore")));
-
-        assertThat(Database.innermostMessage(e)).isEqualTo("Access denied for user 'u'");
-        assertThat(Database.innermostMessage(new SQLException((String) null))).isEqualTo("SQLException");
     }
 
     @Test

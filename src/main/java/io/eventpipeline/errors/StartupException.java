@@ -1,4 +1,4 @@
-package io.eventpipeline;
+package io.eventpipeline.errors;
 
 /**
  * A reason the service cannot start, already worded as the one line the operator sees, with the exit code it ends

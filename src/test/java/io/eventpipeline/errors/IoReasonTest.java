@@ -1,4 +1,4 @@
-package io.eventpipeline.config;
+package io.eventpipeline.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

@@ -1,4 +1,4 @@
-package io.eventpipeline.config;
+package io.eventpipeline.errors;
 
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -59,29 +59,21 @@ public final class IoReason {
             return f.getReason() != null ? sentence(f.getReason()) : "file system error";
         }
         if (e instanceof FileNotFoundException) {
-            Matcher m = PARENTHESISED.matcher(firstLine(e.getMessage()));
+            Matcher m = PARENTHESISED.matcher(Messages.firstLine(e.getMessage()));
             return m.matches() ? sentence(m.group(1)) : "no such file or directory";
         }
         // Plain IOException and socket exceptions carry the OS text as their message: "Is a directory",
         // "Address already in use".
-        String message = firstLine(e.getMessage());
+        String message = Messages.firstLine(e.getMessage());
         return message.isEmpty() ? e.getClass().getSimpleName() : sentence(message);
     }
 
     /** "Read-only file system" becomes "read-only file system"; "I/O error" keeps its capitals. */
     private static String sentence(String s) {
-        String line = firstLine(s);
+        String line = Messages.firstLine(s);
         if (line.length() > 1 && Character.isUpperCase(line.charAt(0)) && Character.isLowerCase(line.charAt(1))) {
             return line.substring(0, 1).toLowerCase(Locale.ROOT) + line.substring(1);
         }
         return line;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }

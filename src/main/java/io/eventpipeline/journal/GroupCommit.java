@@ -1,0 +1,282 @@
+package io.eventpipeline.journal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal's syncer and the callers waiting for it. Appends only write into the page cache; one thread forces
+ * whatever has been written since its last force, so concurrent requests share one {@code force} (group commit):
+ * a request waits for the next force, not for one of its own.
+ *
+ * <p>Positions are byte offsets that only grow across all segments of one journal instance. Everything not yet
+ * forced is in one segment, the one last appended to: a roll forces the old segment ({@link #forceLocked})
+ * before appends move on.
+ *
+ * <p>Shares the journal's lock, since appends move the written position and rolls force under it. Methods named
+ * {@code *Locked} expect the caller to hold it; the others take it themselves.
+ */
+final class GroupCommit {
+
+    /** Positions in (from, to] were written but their force failed. */
+    private record ForceFailure(long from, IOException cause) {}
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+    private static final Duration SYNCER_STOP_WAIT = Duration.ofSeconds(10);
+
+    private final Path dir;
+    private final ReentrantLock lock;
+    /** Signalled when there is something to force, or on close. */
+    private final Condition syncNeeded;
+    /** Signalled whenever {@link #synced} moves or the syncer stops. */
+    private final Condition durable;
+    private final Thread syncer;
+
+    // Everything below is guarded by lock.
+    /** Keyed by the end of each failed range; failures are rare, so this stays tiny. */
+    private final TreeMap<Long, ForceFailure> forceFailures = new TreeMap<>();
+    /** The segment last appended to: everything between {@link #synced} and {@link #written} is in it. */
+    private Segment current;
+    /** End of the last successful append. */
+    private long written;
+    /** Everything up to here is either forced or in a failed range: nobody needs to wait for it any more. */
+    private long synced;
+    private long forceCount;
+    private boolean closing;
+    /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
+    private IOException stopped;
+
+    /** @param dir the journal's directory, for messages */
+    GroupCommit(Path dir, ReentrantLock lock) {
+        this.dir = dir;
+        this.lock = lock;
+        this.syncNeeded = lock.newCondition();
+        this.durable = lock.newCondition();
+        this.syncer = Thread.ofPlatform().name("journal-sync").daemon(true).unstarted(this::syncLoop);
+    }
+
+    void start() {
+        syncer.start();
+    }
+
+    /** @throws IOException if the journal is closing or its syncer has stopped: nothing would force an append */
+    void ensureAcceptingLocked() throws IOException {
+        if (closing) {
+            throw new IOException("Journal in " + dir + " is closed");
+        }
+        if (stopped != null) {
+            throw new IOException("Journal in " + dir + " is not accepting appends", stopped);
+        }
+    }
+
+    /** The position at the end of the last append. */
+    long writtenLocked() {
+        return written;
+    }
+
+    /**
+     * Counts {@code bytes} just written at the end of {@code segment} and wakes the syncer.
+     *
+     * @return the position at their end, for {@link #awaitDurable}
+     */
+    long appendedLocked(Segment segment, int bytes) {
+        current = segment;
+        written += bytes;
+        syncNeeded.signal();
+        return written;
+    }
+
+    /**
+     * Blocks until everything up to {@code position} is forced to disk.
+     *
+     * @throws IOException if the force that covered it failed, or the syncer stopped before it
+     */
+    void awaitDurable(long position) throws IOException, InterruptedException {
+        lock.lock();
+        try {
+            while (!resolvedLocked(position)) {
+                durable.await();
+            }
+            throwIfNotDurableLocked(position);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Like {@link #awaitDurable(long)}, giving up after {@code timeout}.
+     *
+     * @return false if the timeout elapsed first (the records may still become durable later)
+     */
+    boolean awaitDurable(long position, Duration timeout) throws IOException, InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!resolvedLocked(position)) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = durable.awaitNanos(nanos);
+            }
+            throwIfNotDurableLocked(position);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean resolvedLocked(long position) {
+        return position <= synced || stopped != null;
+    }
+
+    private void throwIfNotDurableLocked(long position) throws IOException {
+        if (position > synced) {
+            throw new IOException("Journal in " + dir + " stopped before position " + position + " was durable", stopped);
+        }
+        var failure = forceFailures.ceilingEntry(position);
+        if (failure != null && failure.getValue().from() < position) {
+            throw new IOException("Journal force failed for position " + position, failure.getValue().cause());
+        }
+    }
+
+    /** Successful forces so far; with group commit far fewer than appends under concurrency. */
+    long forceCount() {
+        lock.lock();
+        try {
+            return forceCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Settles everything written so far from the caller's thread (a roll, close): uninterruptible, unlike the
+     * syncer's force.
+     *
+     * @throws IOException if the force failed; its waiters fail with it and the segment takes no more appends
+     */
+    void forceLocked() throws IOException {
+        if (synced >= written) {
+            return;
+        }
+        try {
+            current.sync();
+            synced = written;
+            forceCount++;
+            durable.signalAll();
+        } catch (IOException e) {
+            failUnforcedLocked(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Lets the syncer do its last force and waits for it to end; appends are refused from here on.
+     *
+     * @return false if another caller is stopping it already
+     */
+    boolean stopSyncer() {
+        lock.lock();
+        try {
+            if (closing) {
+                return false;
+            }
+            closing = true;
+            syncNeeded.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            if (!syncer.join(SYNCER_STOP_WAIT)) {
+                // Stuck in force (a dying disk): interrupting closes its channel, closeLocked() fails the waiters.
+                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", SYNCER_STOP_WAIT);
+                syncer.interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            syncer.interrupt();
+        }
+        return true;
+    }
+
+    /**
+     * After {@link #stopSyncer}: forces what is left, then every wait beyond it fails.
+     *
+     * @throws IOException if that force failed
+     */
+    void closeLocked() throws IOException {
+        try {
+            forceLocked();
+        } finally {
+            stopped = new IOException("Journal in " + dir + " is closed");
+            durable.signalAll();
+        }
+    }
+
+    /** Forces outside the lock, so appends go on while the disk works; what they write meanwhile is the next group. */
+    private void syncLoop() {
+        lock.lock();
+        try {
+            while (true) {
+                while (synced >= written && !closing) {
+                    syncNeeded.await();
+                }
+                if (synced >= written) {
+                    return; // closing, nothing left
+                }
+                long target = written;
+                FileChannel channel = current.channel();
+                IOException failure = null;
+                lock.unlock();
+                try {
+                    channel.force(false);
+                } catch (IOException e) {
+                    failure = e;
+                } finally {
+                    lock.lock();
+                }
+                if (target <= synced) {
+                    continue; // a roll forced (or failed) this range meanwhile and closed the channel under us
+                }
+                if (failure == null) {
+                    synced = target;
+                    forceCount++;
+                    durable.signalAll();
+                } else {
+                    failUnforcedLocked(failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            // Only stopSyncer() interrupts us, after giving up on waiting; closeLocked() settles what is left.
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            log.error("event=journal_syncer_died dir={}", dir, e);
+            stopped = new IOException("Journal syncer died: " + e, e);
+        } finally {
+            if (stopped == null && !closing) {
+                stopped = new IOException("Journal syncer stopped");
+            }
+            durable.signalAll();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After a failed force the page cache may have dropped the data while a later force reports success
+     * ("fsyncgate"), so the range fails for good and the segment takes no more appends.
+     */
+    private void failUnforcedLocked(IOException cause) {
+        log.error("event=journal_force_failed segment={} error=\"{}\" bytes_not_durable={} note=\"segment sealed\"",
+                current, cause.toString(), written - synced);
+        forceFailures.put(written, new ForceFailure(synced, cause));
+        synced = written;
+        current.sealed = true;
+        durable.signalAll();
+    }
+}

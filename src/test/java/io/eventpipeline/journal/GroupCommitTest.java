@@ -1,0 +1,170 @@
+package io.eventpipeline.journal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The syncer and its waiters, on a real segment file, without the rest of the journal. */
+class GroupCommitTest {
+
+    private static final int SYNC = 0x5EC7A11E;
+    /** Where a wait must end by itself: a failure, not a hung build, if it does not. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    private final ReentrantLock lock = new ReentrantLock();
+    private GroupCommit commit;
+    private Segment segment;
+    private boolean started;
+
+    @BeforeEach
+    void createSegment() throws IOException {
+        commit = new GroupCommit(dir, lock);
+        segment = Segment.create(dir, 1, SYNC);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (started) {
+            commit.stopSyncer();
+        }
+        segment.close();
+    }
+
+    @Test
+    void a_waiter_returns_once_the_syncer_has_forced_its_position() throws Exception {
+        start();
+        long position = append("one");
+
+        commit.awaitDurable(position);
+        assertThat(commit.forceCount()).isEqualTo(1);
+        assertThat(commit.awaitDurable(position, Duration.ZERO)).as("already durable: no wait").isTrue();
+    }
+
+    /** Appends made while the syncer waits for the lock are all covered by its next force. */
+    @Test
+    void appends_made_while_no_force_runs_share_the_next_one() throws Exception {
+        start();
+        List<Long> positions = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int i = 0; i < 10; i++) {
+                positions.add(appendLocked("record-" + i));
+            }
+        } finally {
+            lock.unlock();
+        }
+
+        for (long position : positions) {
+            commit.awaitDurable(position);
+        }
+        assertThat(positions).isSorted().doesNotHaveDuplicates();
+        assertThat(commit.forceCount()).as("one force for ten appends").isEqualTo(1);
+    }
+
+    @Test
+    void a_timed_wait_for_a_position_nobody_wrote_gives_up() throws Exception {
+        start();
+        long position = append("one");
+        commit.awaitDurable(position);
+
+        assertThat(commit.awaitDurable(position + 1, Duration.ofMillis(50))).isFalse();
+    }
+
+    /** How a roll settles the waiters of the segment it closes, whether or not the syncer got to it. */
+    @Test
+    void a_force_from_the_callers_thread_settles_the_waiters_without_the_syncer() throws Exception {
+        long position = append("one"); // the syncer is not started
+        assertThat(commit.awaitDurable(position, Duration.ZERO)).isFalse();
+
+        lock.lock();
+        try {
+            commit.forceLocked();
+            commit.forceLocked(); // nothing new: no second force
+        } finally {
+            lock.unlock();
+        }
+        assertThat(commit.awaitDurable(position, Duration.ZERO)).isTrue();
+        assertThat(commit.forceCount()).isEqualTo(1);
+    }
+
+    @Test
+    void stopping_refuses_appends_and_closing_fails_every_wait_beyond_what_was_forced() throws Exception {
+        start();
+        long position = append("one");
+        assertThat(commit.stopSyncer()).isTrue();
+        assertThat(commit.stopSyncer()).as("once only").isFalse();
+
+        lock.lock();
+        try {
+            assertThatThrownBy(commit::ensureAcceptingLocked).isInstanceOf(IOException.class)
+                    .hasMessageContaining("closed");
+            commit.closeLocked();
+        } finally {
+            lock.unlock();
+        }
+        commit.awaitDurable(position);
+        assertThatThrownBy(() -> commit.awaitDurable(position + 1, WAIT)).isInstanceOf(IOException.class)
+                .hasMessageContaining("stopped before position " + (position + 1));
+    }
+
+    /** A syncer that died must not leave requests waiting for a 202 forever. */
+    @Test
+    void if_the_syncer_dies_its_waiters_fail_and_appends_are_refused() throws Exception {
+        Segment closed = Segment.create(dir, 2, SYNC);
+        closed.close(); // the syncer finds no channel to force: a bug, as far as it can tell
+        start();
+        long position;
+        try (LogCapture log = new LogCapture()) {
+            lock.lock();
+            try {
+                position = commit.appendedLocked(closed, 10);
+            } finally {
+                lock.unlock();
+            }
+
+            assertThatThrownBy(() -> commit.awaitDurable(position, WAIT)).isInstanceOf(IOException.class)
+                    .hasRootCauseInstanceOf(NullPointerException.class);
+            assertThat(log.text()).contains("event=journal_syncer_died");
+        }
+        lock.lock();
+        try {
+            assertThatThrownBy(commit::ensureAcceptingLocked).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not accepting appends");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void start() {
+        commit.start();
+        started = true;
+    }
+
+    private long append(String record) throws IOException {
+        lock.lock();
+        try {
+            return appendLocked(record);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long appendLocked(String record) throws IOException {
+        byte[] batch = Segment.encode(List.of(record.getBytes(UTF_8)), SYNC);
+        segment.write(batch);
+        return commit.appendedLocked(segment, batch.length);
+    }
+}
