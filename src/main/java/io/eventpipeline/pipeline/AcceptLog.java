@@ -32,8 +32,8 @@ public interface AcceptLog extends AutoCloseable {
     void close() throws IOException;
 
     /**
-     * Closes, waiting at most about {@code within} for what the close waits on (a journal's last sync). This default
-     * does not bound it: it calls {@link #close()}, and the caller's shutdown budget cuts it.
+     * Closes, waiting at most about {@code within} for what the close waits on (a journal's last force). This
+     * default, for a log with nothing to wait on, calls {@link #close()}.
      */
     default void close(Duration within) throws IOException {
         close();
