@@ -90,8 +90,9 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--shutdown-timeout",
             converter = DurationConverter.class,
-            description = "How long a stop may spend draining the queue to the database; what is left is kept on "
-                    + "disk and stored at the next start (env PIPELINE_SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}")
+            description = "How long a whole stop may take: the queue drains to the database for all of it but the "
+                    + "last 2s (a quarter, if shorter), kept for closing; what is not stored is kept on disk and "
+                    + "stored at the next start (env PIPELINE_SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration shutdownTimeout;
 
     @Option(names = "--idle-timeout",

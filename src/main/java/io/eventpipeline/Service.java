@@ -6,6 +6,8 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.errors.IoReason;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
+import io.eventpipeline.lifecycle.Budget;
+import io.eventpipeline.lifecycle.Resources;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.AcceptLog;
 import io.eventpipeline.pipeline.Backoff;
@@ -31,42 +33,41 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The running service: owns every component and their order of start and stop. Start checks what can refuse it
  * (keys, data directory, port, database), then opens the accept log, the workers, replays what an earlier run
- * left, and only then opens HTTP; stop refuses new events, drains the queue to the database within the shutdown
- * timeout while HTTP still answers (503 to ingest and to /health/ready), keeps on disk whatever it could not
- * store, and only then closes HTTP.
+ * left, and only then opens HTTP; each resource goes onto one {@link Resources} stack as it is opened. Stop closes
+ * that stack in reverse within one budget, --shutdown-timeout: it refuses new events, drains the queue to the
+ * database while HTTP still answers (503 to ingest and to /health/ready), keeps on disk whatever it could not store,
+ * and only then closes HTTP, the probe, the journal, the pools and the lock. A start that fails closes the same
+ * stack, holding just what it had opened.
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
     static final Duration START_DB_WAIT = Duration.ofSeconds(20);
     static final int READ_POOL_SIZE = 2;
-    static final Duration POOL_CLOSE_WAIT = Duration.ofSeconds(2);
+    /**
+     * What the steps after the drain (keeping the unstored events, closing HTTP, the probe, the journal, the pools)
+     * have of the shutdown budget at least: the drain leaves them this much, or a quarter of a short budget.
+     */
+    static final Duration AFTER_DRAIN = Duration.ofSeconds(2);
 
     private final Config config;
     private final AcceptLogFactory acceptLogFactory;
     private final Metrics metrics = new Metrics();
     private final EventQueue queue;
+    private final Resources resources = new Resources();
 
-    private FileChannel dataDirLock;
-    private ServerSocketChannel listener;
-    private AcceptLog acceptLog;
-    private HikariDataSource pool;
-    private HikariDataSource healthPool;
-    private HikariDataSource readPool;
-    private HealthProbe health;
-    private WorkerPool workers;
-    private Ingest ingest;
-    private Javalin http;
+    private volatile Javalin http;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** When the stop began, for the ms= of its log lines. */
+    private volatile long stopNanos;
 
     /** Opens the accept log in the given directory; failing, says why. */
     interface AcceptLogFactory {
@@ -79,18 +80,18 @@ public final class Service {
         this.queue = new EventQueue(config.queueCapacity(), config.queueMaxBytes());
     }
 
+    /**
+     * Starts every component, or closes what it opened and says why.
+     *
+     * @throws StartupException with the one line to print when something refuses the start
+     */
     public void start() throws StartupException {
         try {
             startComponents();
         } catch (StartupException | RuntimeException e) {
-            if (http == null && listener != null) {
-                try {
-                    listener.close(); // Jetty owns it only once started
-                } catch (IOException ignored) {
-                    // the exit closes it anyway
-                }
-            }
-            stop();
+            // Quietly, but for warnings: a failed start prints its one line.
+            stopped.set(true);
+            resources.closeAll(Budget.of(config.shutdownTimeout()), Level.DEBUG);
             throw e;
         }
     }
@@ -110,11 +111,13 @@ public final class Service {
                     + " (--data-dir): " + IoReason.of(e));
         }
         lockDataDir(dataDir);
-        listener = bind(access.host());
+        ServerSocketChannel listener = bind(access.host());
+        resources.push("listener", allowed -> listener.close()); // Jetty closes it too once started
 
         String url = config.effectiveDbUrl();
         FirstConnection.await(config, START_DB_WAIT);
-        pool = Database.pool(config, "pipeline-db", config.dbPoolSize(), Duration.ofSeconds(5));
+        HikariDataSource pool = pushPool(Database.pool(config, "pipeline-db", config.dbPoolSize(),
+                Duration.ofSeconds(5)));
         Dialect dialect = Dialect.of(url);
         try {
             Database.applySchema(pool, dialect);
@@ -123,46 +126,115 @@ public final class Service {
         }
 
         Path journalDir = dataDir.resolve("journal");
+        AcceptLog acceptLog;
         try {
             acceptLog = acceptLogFactory.open(journalDir);
         } catch (IOException e) {
             throw new StartupException(e.getMessage()); // already names the directory and the cause
         }
+        resources.push("journal", acceptLog::close);
         access.logDecision(config);
         log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
                 dialect.name().toLowerCase(java.util.Locale.ROOT));
 
-        healthPool = Database.pool(config, "pipeline-health", 1, Duration.ofSeconds(2));
-        health = new HealthProbe(healthPool, Duration.ofSeconds(1));
+        HealthProbe health = new HealthProbe(pushPool(Database.pool(config, "pipeline-health", 1,
+                Duration.ofSeconds(2))), Duration.ofSeconds(1));
         health.start();
+        resources.push("health-probe", health::close);
 
         BatchWriter writer = new BatchWriter(new JdbcEventRepository(pool, dialect), acceptLog, metrics,
                 config.maxRetries(), new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
                 new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
-        workers = new WorkerPool(queue, writer, config.workers(), config.batchSize(), config.batchLinger());
+        WorkerPool workers = new WorkerPool(queue, writer, config.workers(), config.batchSize(), config.batchLinger());
         workers.start();
+        // After a drain this finds them stopped; after a failed start it stops them at once, as what they hold
+        // was replayed from the journal and is still there.
+        resources.push("workers", workers::stop);
         log.info("event=workers_started workers={} batch_size={} batch_linger={}", config.workers(), config.batchSize(),
                 config.batchLinger());
-        replay();
+        replay(acceptLog);
 
         // Reads get a small pool of their own: however many GET requests arrive, they queue for these
         // connections and never take one a worker is waiting for.
-        readPool = Database.pool(config, "pipeline-read", READ_POOL_SIZE, Duration.ofSeconds(5));
+        HikariDataSource readPool = pushPool(Database.pool(config, "pipeline-read", READ_POOL_SIZE,
+                Duration.ofSeconds(5)));
         EventReader reader = new EventReader(readPool, dialect);
 
-        ingest = new Ingest(queue, acceptLog);
-        http = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics, health,
-                reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
+        Ingest ingest = new Ingest(queue, acceptLog);
+        Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics,
+                health, reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
         try {
-            http.start();
+            app.start();
         } catch (RuntimeException e) {
-            http = null;
             throw new StartupException("cannot listen on " + access.host() + ":" + config.port() + ": "
                     + Messages.rootMessage(e));
         }
+        http = app;
+        pushStopSteps(app, ingest, workers, acceptLog);
         log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
-                access.host(), http.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
+                access.host(), app.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
                 config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The steps a stop takes first, pushed last: HTTP stays open through the drain, so that ingest answers 503 with
+     * Retry-After and /health/ready 503 and a load balancer takes the instance out by its health check instead of
+     * meeting a refused connection. Popped in the order intake, drain, http.
+     */
+    private void pushStopSteps(Javalin app, Ingest ingest, WorkerPool workers, AcceptLog acceptLog) {
+        Duration afterDrain = afterDrain(config.shutdownTimeout());
+        resources.push("http", allowed -> {
+            HttpApi.stop(app, allowed);
+            log.info("event=http_stopped ms={}", msSinceStop());
+        });
+        resources.pushUncut("drain", afterDrain, allowed -> drainAndKeep(workers, acceptLog, allowed));
+        resources.pushLeaving("intake", afterDrain, allowed -> {
+            ingest.close(allowed);
+            log.info("event=intake_closed ms={}", msSinceStop());
+        });
+    }
+
+    /**
+     * The part of the budget the drain leaves to the steps after it: {@link #AFTER_DRAIN}, or a quarter of a budget
+     * shorter than four times that.
+     */
+    static Duration afterDrain(Duration budget) {
+        Duration quarter = budget.dividedBy(4);
+        return quarter.compareTo(AFTER_DRAIN) < 0 ? quarter : AFTER_DRAIN;
+    }
+
+    /**
+     * Cut by the stack, not waited for: with the database away, HikariCP's close waits out its pending connection
+     * attempts, up to the connection timeout, for nothing, as whatever is unstored is on disk by now and the exit
+     * closes the sockets anyway.
+     */
+    private HikariDataSource pushPool(HikariDataSource pool) {
+        resources.push(pool.getPoolName(), allowed -> pool.close());
+        return pool;
+    }
+
+    /**
+     * Uncut, as it holds the only copy of the unstored events in memory mode: the drain returns within what it is
+     * allowed plus the workers' hand-back (at most {@link WorkerPool#HAND_BACK}, taken from the steps after it), and
+     * keeping them is a write to the local disk.
+     */
+    private void drainAndKeep(WorkerPool workers, AcceptLog acceptLog, Duration allowed)
+            throws InterruptedException {
+        List<Envelope> unstored = workers.drain(allowed);
+        log.info("event=queue_drained ms={} unstored={}", msSinceStop(), unstored.size());
+        if (!unstored.isEmpty()) {
+            log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
+                    unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
+            try {
+                acceptLog.keep(unstored);
+            } catch (IOException e) {
+                log.error("event=keep_failed error=\"{}\"", e.getMessage());
+            }
+        }
+    }
+
+    private long msSinceStop() {
+        return (System.nanoTime() - stopNanos) / 1_000_000;
     }
 
     /**
@@ -187,7 +259,8 @@ public final class Service {
     private void lockDataDir(Path dataDir) throws StartupException {
         Path file = dataDir.resolve("instance.lock");
         try {
-            dataDirLock = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel dataDirLock = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            resources.push("data-dir-lock", allowed -> dataDirLock.close()); // releases the lock
             FileLock lock;
             try {
                 lock = dataDirLock.tryLock();
@@ -205,7 +278,7 @@ public final class Service {
     }
 
     /** Puts back what an earlier run accepted and did not store, before ingest opens. */
-    private void replay() throws StartupException {
+    private void replay(AcceptLog acceptLog) throws StartupException {
         metrics.journalCorruptions.add(acceptLog.corruptions());
         List<Envelope> recovered;
         try {
@@ -237,109 +310,20 @@ public final class Service {
         return metrics;
     }
 
-    /** Graceful stop; safe to call twice. Returns once everything is stored or kept on disk. */
+    /**
+     * Graceful stop within --shutdown-timeout, the whole budget (see {@link Resources} for the margin); safe to
+     * call twice. Returns once everything is stored or kept on disk.
+     */
     public void stop() {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        if (http == null) {
-            // Start failed: nothing was accepted. Replayed events not yet stored are still in the journal.
-            if (workers != null) {
-                try {
-                    workers.drain(Duration.ZERO);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            closeQuietly();
-            return;
-        }
-        long t0 = System.nanoTime();
-        log.info("event=stopping queued={} note=\"refusing new events, draining the queue\"", queue.depth());
-        // HTTP stays open through the drain: ingest answers 503 with Retry-After and /health/ready 503, so that a
-        // load balancer takes the instance out by its health check instead of meeting a refused connection.
-        try {
-            ingest.close(Duration.ofSeconds(10));
-            log.info("event=intake_closed ms={}", (System.nanoTime() - t0) / 1_000_000);
-            List<Envelope> unstored = workers.drain(config.shutdownTimeout());
-            log.info("event=queue_drained ms={} unstored={}", (System.nanoTime() - t0) / 1_000_000, unstored.size());
-            if (!unstored.isEmpty()) {
-                log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
-                        unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
-                acceptLog.keep(unstored);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            log.error("event=keep_failed error=\"{}\"", e.getMessage());
-        } finally {
-            stopHttp(t0); // whatever came of the drain
-            closeQuietly();
-        }
+        Budget budget = Budget.of(config.shutdownTimeout());
+        stopNanos = System.nanoTime();
+        log.info("event=stopping queued={} budget={} note=\"refusing new events, draining the queue\"",
+                queue.depth(), config.shutdownTimeout());
+        resources.closeAll(budget, Level.INFO);
         log.info("event=stopped stored={} failed={} stop_ms={}", metrics.processed.sum(), metrics.failed.sum(),
-                (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /** Closes the listener once the requests in flight are answered (Jetty's graceful stop, bounded). */
-    private void stopHttp(long t0) {
-        try {
-            http.stop();
-            log.info("event=http_stopped ms={}", (System.nanoTime() - t0) / 1_000_000);
-        } catch (RuntimeException e) {
-            log.warn("event=http_stop_failed error=\"{}\"", e.getMessage());
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            if (health != null) {
-                health.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            if (acceptLog != null) {
-                acceptLog.close();
-            }
-        } catch (IOException e) {
-            log.warn("event=journal_close_failed error=\"{}\"", e.getMessage());
-        }
-        closePools();
-        try {
-            if (dataDirLock != null) {
-                dataDirLock.close(); // releases the lock
-            }
-        } catch (IOException e) {
-            log.warn("event=data_dir_unlock_failed error=\"{}\"", e.getMessage());
-        }
-    }
-
-    /**
-     * Closes the pools at once, waiting at most {@link #POOL_CLOSE_WAIT}. With the database away, HikariCP's close
-     * waits out its pending connection attempts, up to the connection timeout per pool, one pool after the other:
-     * that held the exit seconds past --shutdown-timeout for nothing, since whatever is unstored is on disk by now
-     * and the exit closes the sockets anyway.
-     */
-    private void closePools() {
-        List<Thread> closing = new ArrayList<>(3);
-        for (HikariDataSource p : Arrays.asList(healthPool, readPool, pool)) {
-            if (p != null) {
-                closing.add(Thread.ofVirtual().name("close-" + p.getPoolName()).start(p::close));
-            }
-        }
-        long deadline = System.nanoTime() + POOL_CLOSE_WAIT.toNanos();
-        try {
-            for (Thread t : closing) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                    log.warn("event=pool_close_timeout wait={} note=\"the database does not answer; its connections "
-                            + "close with the process\"", POOL_CLOSE_WAIT);
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+                budget.spent().toMillis());
     }
 }

@@ -25,10 +25,12 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -52,7 +54,33 @@ public final class HttpApi {
      */
     public static final int RESPONSE_COPY_BYTES = 4096;
 
+    /** How long {@link Javalin#stop()} waits for requests in flight, unless {@link #stop} says otherwise. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
     private HttpApi() {
+    }
+
+    /**
+     * Stops the app within about {@code within}: the listener closes at once, and requests in flight get three
+     * quarters of it to finish (Jetty's graceful stop); the last quarter is for closing the connections of those
+     * that did not, and stopping Jetty, which come after the graceful wait.
+     */
+    public static void stop(Javalin app, Duration within) {
+        long graceful = Math.max(1, within.toMillis() * 3 / 4);
+        app.jettyServer().server().setStopTimeout(graceful);
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            // Jetty stops everything, then reports the graceful wait that ran out.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof TimeoutException) {
+                    log.warn("event=http_requests_cut waited_ms={} note=\"requests still in flight were closed\"",
+                            graceful);
+                    return;
+                }
+            }
+            throw e;
+        }
     }
 
     /**
@@ -110,8 +138,6 @@ public final class HttpApi {
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.http.responseBufferSize = RESPONSE_COPY_BYTES;
-            c.jetty.host = host;
-            c.jetty.port = config.port();
             c.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(host);
@@ -130,7 +156,7 @@ public final class HttpApi {
             // Without a GracefulHandler, Jetty's stop cuts requests in flight; with it, stop waits for them.
             // Errors Jetty answers itself (bad request line, 431, bad chunked...) are JSON like every other.
             c.jetty.modifyServer(server -> {
-                server.setStopTimeout(10_000);
+                server.setStopTimeout(STOP_WAIT.toMillis());
                 server.setHandler(new GracefulHandler());
                 server.setErrorHandler(new JsonErrorHandler());
             });

@@ -182,6 +182,14 @@ final class GroupCommit {
      * @return false if another caller is stopping it already
      */
     boolean stopSyncer() {
+        return stopSyncer(SYNCER_STOP_WAIT);
+    }
+
+    /**
+     * As {@link #stopSyncer()}, waiting at most {@code wait} (a shutdown's share of its budget) before interrupting
+     * the syncer.
+     */
+    boolean stopSyncer(Duration wait) {
         lock.lock();
         try {
             if (closing) {
@@ -193,9 +201,9 @@ final class GroupCommit {
             lock.unlock();
         }
         try {
-            if (!syncer.join(SYNCER_STOP_WAIT)) {
+            if (!syncer.join(wait)) {
                 // Stuck in force (a dying disk): interrupting closes its channel, closeLocked() fails the waiters.
-                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", SYNCER_STOP_WAIT);
+                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", wait);
                 syncer.interrupt();
             }
         } catch (InterruptedException e) {

@@ -233,7 +233,20 @@ public final class Journal implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
-        if (!commit.stopSyncer()) {
+        closeAfter(commit.stopSyncer());
+    }
+
+    /**
+     * As {@link #close()}, waiting at most {@code syncerWait} for the syncer's last force (a shutdown's share of its
+     * budget) before interrupting it; what it had not forced is forced from this thread then.
+     */
+    public void close(Duration syncerWait) throws IOException {
+        closeAfter(commit.stopSyncer(syncerWait));
+    }
+
+    /** @param syncerStopped false when another caller is closing already */
+    private void closeAfter(boolean syncerStopped) throws IOException {
+        if (!syncerStopped) {
             return;
         }
         lock.lock();

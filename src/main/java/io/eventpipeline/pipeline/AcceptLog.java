@@ -2,6 +2,7 @@ package io.eventpipeline.pipeline;
 
 import io.eventpipeline.event.Event;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -29,4 +30,12 @@ public interface AcceptLog extends AutoCloseable {
 
     @Override
     void close() throws IOException;
+
+    /**
+     * Closes, waiting at most about {@code within} for what the close waits on (a journal's last force). This
+     * default, for a log with nothing to wait on, calls {@link #close()}.
+     */
+    default void close(Duration within) throws IOException {
+        close();
+    }
 }

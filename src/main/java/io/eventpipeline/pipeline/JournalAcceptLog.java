@@ -6,6 +6,7 @@ import io.eventpipeline.event.EventCodec;
 import io.eventpipeline.journal.Journal;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -109,5 +110,10 @@ public final class JournalAcceptLog implements AcceptLog {
     @Override
     public void close() throws IOException {
         journal.close();
+    }
+
+    @Override
+    public void close(Duration within) throws IOException {
+        journal.close(within);
     }
 }

@@ -12,13 +12,15 @@ import org.slf4j.LoggerFactory;
 /**
  * N workers on named virtual threads. Each takes one event, drains up to batch-size more, waits up to the linger
  * for the rest of a batch, and stores them as one batch. {@link #drain} stops them once the queue is empty, or at
- * the deadline.
+ * the deadline; {@link #stop} at once.
  */
 public final class WorkerPool {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
     /** How often an idle or lingering worker looks whether the pool is stopping. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long interrupted workers get to hand back their batches, after a drain's timeout. */
+    public static final Duration HAND_BACK = Duration.ofMillis(500);
 
     private final EventQueue queue;
     private final BatchWriter writer;
@@ -42,10 +44,6 @@ public final class WorkerPool {
         for (int i = 0; i < workers; i++) {
             threads.add(Thread.ofVirtual().name("worker-" + i).start(this::run));
         }
-    }
-
-    public int size() {
-        return workers;
     }
 
     private void run() {
@@ -112,28 +110,46 @@ public final class WorkerPool {
     }
 
     /**
-     * Lets the workers empty the queue into the database, waiting at most {@code timeout}; then stops them.
+     * Lets the workers empty the queue into the database for up to {@code timeout}, then stops them: those still in
+     * a database call are interrupted and get up to {@link #HAND_BACK} more to hand their batch back.
      *
      * @return the events that were not stored (empty when the drain finished)
      */
     public List<Envelope> drain(Duration timeout) throws InterruptedException {
         stopping = true;
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread t : threads) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                t.join(Duration.ofNanos(left));
-            }
-        }
-        boolean finished = threads.stream().noneMatch(Thread::isAlive);
-        if (!finished) {
+        joinUntil(deadline);
+        return stopBy(deadline + HAND_BACK.toNanos());
+    }
+
+    /**
+     * Stops the workers at once, without emptying the queue, waiting up to {@code timeout} for them to hand back
+     * their batches (a start that failed after replaying: what they held is still in the journal).
+     *
+     * @return the events that were not stored
+     */
+    public List<Envelope> stop(Duration timeout) throws InterruptedException {
+        stopping = true;
+        return stopBy(System.nanoTime() + timeout.toNanos());
+    }
+
+    private List<Envelope> stopBy(long deadline) throws InterruptedException {
+        if (threads.stream().anyMatch(Thread::isAlive)) {
             threads.forEach(Thread::interrupt);
-            for (Thread t : threads) {
-                t.join(Duration.ofSeconds(5));
-            }
+            joinUntil(deadline);
         }
         List<Envelope> left = new ArrayList<>(unstored);
         queue.drainTo(left, Integer.MAX_VALUE);
         return left;
+    }
+
+    private void joinUntil(long deadline) throws InterruptedException {
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            t.join(Duration.ofNanos(left));
+        }
     }
 }

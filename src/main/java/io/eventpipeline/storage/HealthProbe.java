@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 public final class HealthProbe implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HealthProbe.class);
 
+    /** How long {@link #close()} waits for a check in progress. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
     private final DataSource dataSource;
     private final Duration interval;
     private volatile boolean up;
@@ -73,12 +76,17 @@ public final class HealthProbe implements AutoCloseable {
         return lastError;
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops the probe, waiting up to {@code within} for a check in progress to give up its connection. */
+    public void close(Duration within) throws InterruptedException {
         running = false;
         if (thread != null) {
             thread.interrupt();
-            thread.join(Duration.ofSeconds(5));
+            thread.join(within);
         }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        close(CLOSE_WAIT);
     }
 }

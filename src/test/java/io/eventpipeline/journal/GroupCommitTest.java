@@ -120,6 +120,33 @@ class GroupCommitTest {
                 .hasMessageContaining("stopped before position " + (position + 1));
     }
 
+    /**
+     * A shutdown gives the journal's close its share of the budget, not the syncer's default wait: a syncer that
+     * cannot finish (here it cannot get the lock back, as one stuck in a force on a dying disk cannot return) is
+     * interrupted once the share is spent.
+     */
+    @Test
+    void stopping_waits_for_a_stuck_syncer_no_longer_than_it_is_given() throws Exception {
+        start();
+        long position = append("one");
+        commit.awaitDurable(position);
+        boolean stopped;
+        long t0 = System.nanoTime();
+        try (LogCapture log = new LogCapture()) {
+            lock.lock();
+            try {
+                stopped = commit.stopSyncer(Duration.ofMillis(200));
+            } finally {
+                lock.unlock();
+            }
+            assertThat(log.text()).contains("event=journal_syncer_stuck waited=PT0.2S");
+        }
+
+        assertThat(stopped).isTrue();
+        // The default wait is 10 s; a loaded machine may add to the 0.2 s, not seconds.
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    }
+
     /** A syncer that died must not leave requests waiting for a 202 forever. */
     @Test
     void if_the_syncer_dies_its_waiters_fail_and_appends_are_refused() throws Exception {

@@ -95,6 +95,19 @@ class WorkerPoolTest {
         assertThat(storedRows()).isEqualTo(1);
     }
 
+    @Test
+    void a_stop_without_a_drain_hands_back_every_event_it_did_not_store() throws Exception {
+        for (int i = 0; i < 5000; i++) {
+            enqueue("h-" + i);
+        }
+        WorkerPool workers = start(2, Duration.ZERO);
+        List<Envelope> unstored = workers.stop(Duration.ofSeconds(5));
+
+        assertThat(unstored.stream().map(e -> e.event().id()).distinct()).hasSize(unstored.size());
+        assertThat(storedRows() + unstored.size()).as("stored or handed back, each once").isEqualTo(5000);
+        assertThat(queue.isEmpty()).isTrue();
+    }
+
     private WorkerPool start(int n, Duration linger) {
         BatchWriter writer = new BatchWriter(repository, new NoAcceptLog(), metrics, 0,
                 new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)),
