@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.api.ApiUnderTest;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
@@ -15,7 +16,6 @@ import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.EventReader;
 import io.eventpipeline.storage.H2Pool;
-import io.eventpipeline.storage.HealthProbe;
 import io.eventpipeline.storage.JdbcEventRepository;
 import io.javalin.Javalin;
 import java.io.EOFException;
@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,26 +55,22 @@ class HttpMethodsTest {
     final EventQueue queue = new EventQueue(100, 1 << 20);
     final Ingest ingest = new Ingest(queue, new NoAcceptLog());
     HikariDataSource pool;
-    HealthProbe probe;
+    ApiUnderTest api;
     Javalin app;
 
     void start(boolean databaseUp) throws Exception {
         pool = H2Pool.inMemory("http-methods", 2);
-        JdbcDataSource down = new JdbcDataSource();
-        down.setURL("jdbc:h2:file:/nonexistent/http-methods;IFEXISTS=TRUE"); // every connection fails
-        probe = new HealthProbe(databaseUp ? pool : down, Duration.ofSeconds(60));
-        probe.start();
-        app = HttpApi.create(Config.builder().port(0).build(), "127.0.0.1", new HttpApi.Parts(ingest, queue, metrics,
-                probe, new EventReader(pool, Dialect.H2), "memory", ApiKeys.none(), null)).start();
+        api = ApiUnderTest.start(Config.builder().port(0).build(),
+                databaseUp ? pool : ApiUnderTest.healthDatabase("http-methods", false),
+                probe -> new HttpApi.Parts(ingest, queue, metrics, probe, new EventReader(pool, Dialect.H2), "memory",
+                        ApiKeys.none(), null));
+        app = api.app();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (app != null) {
-            app.stop();
-        }
-        if (probe != null) {
-            probe.close();
+        if (api != null) {
+            api.close();
         }
         if (pool != null) {
             pool.close();

@@ -13,15 +13,11 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.security.RateLimiter;
-import io.eventpipeline.storage.HealthProbe;
-import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,30 +35,23 @@ class RateLimitRoutesTest {
     final AtomicLong clock = new AtomicLong(42 * SECOND);
     final Metrics metrics = new Metrics();
     EventQueue queue;
-    HealthProbe probe;
-    Javalin app;
+    ApiUnderTest api;
     HttpTestClient http;
 
     void start(double rate, int queueCapacity) throws Exception {
         queue = new EventQueue(queueCapacity, 1 << 20);
         Ingest ingest = new Ingest(queue, new NoAcceptLog());
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:rate-limit-test");
-        probe = new HealthProbe(ds, Duration.ofSeconds(60));
-        probe.start();
         ApiKeys keys = ApiKeys.load(null, WRITER.line() + "\n" + OTHER.line());
-        app = HttpApi.create(Config.builder().port(0).build(), "127.0.0.1", new HttpApi.Parts(ingest, queue, metrics,
-                probe, null, "memory", keys, new RateLimiter(rate, clock::get))).start();
-        http = new HttpTestClient(app.port());
+        api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("rate-limit-test", true),
+                probe -> new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", keys,
+                        new RateLimiter(rate, clock::get)));
+        http = api.http();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (app != null) {
-            app.stop();
-        }
-        if (probe != null) {
-            probe.close();
+        if (api != null) {
+            api.close();
         }
     }
 
@@ -145,7 +134,7 @@ class RateLimitRoutesTest {
         JsonNode json = http.get("/metrics").json();
         assertThat(json.get("rate_limited").asLong()).isEqualTo(rateLimited);
         assertThat(json.get("throttled").asLong()).isEqualTo(throttled);
-        var scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/metrics"))
+        var scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port() + "/metrics"))
                 .header("Accept", "text/plain").GET());
         PrometheusText text = PrometheusText.parse(scrape.body());
         text.assertWellFormed();
@@ -172,7 +161,7 @@ class RateLimitRoutesTest {
     }
 
     private HttpTestClient.Response post(ApiKeys.NewKey key, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port() + path))
                 .header("Authorization", "Bearer " + key.secret()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }

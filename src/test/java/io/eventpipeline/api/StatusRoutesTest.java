@@ -13,7 +13,6 @@ import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
-import io.eventpipeline.storage.HealthProbe;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +53,7 @@ class StatusRoutesTest {
             }
         }
     });
-    HealthProbe probe;
+    ApiUnderTest api;
     Javalin app;
     HttpTestClient http;
 
@@ -64,23 +62,16 @@ class StatusRoutesTest {
     }
 
     void start(boolean databaseUp, Config config) {
-        JdbcDataSource ds = new JdbcDataSource();
-        // An in-memory database is always there; IFEXISTS on a file that is not makes every connection fail.
-        ds.setURL(databaseUp ? "jdbc:h2:mem:status-test" : "jdbc:h2:file:/nonexistent/status-test;IFEXISTS=TRUE");
-        probe = new HealthProbe(ds, Duration.ofSeconds(60));
-        probe.start();
-        app = HttpApi.create(config, "127.0.0.1",
-                new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", ApiKeys.none(), null)).start();
-        http = new HttpTestClient(app.port());
+        api = ApiUnderTest.start(config, ApiUnderTest.healthDatabase("status-test", databaseUp),
+                probe -> new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", ApiKeys.none(), null));
+        app = api.app();
+        http = api.http();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (app != null) {
-            app.stop();
-        }
-        if (probe != null) {
-            probe.close();
+        if (api != null) {
+            api.close();
         }
     }
 
