@@ -3,6 +3,7 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.IoReason;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
@@ -151,7 +152,7 @@ public final class Service {
         // was replayed from the journal and is still there.
         resources.push("workers", workers::stop);
         log.info("event=workers_started workers={} batch_size={} batch_linger={}", config.workers(), config.batchSize(),
-                config.batchLinger());
+                Units.formatDuration(config.batchLinger()));
         replay(acceptLog);
 
         // Reads get a small pool of their own: however many GET requests arrive, they queue for these
@@ -224,7 +225,7 @@ public final class Service {
         log.info("event=queue_drained ms={} unstored={}", msSinceStop(), unstored.size());
         if (!unstored.isEmpty()) {
             log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
-                    unstored.size(), config.shutdownTimeout(), config.dataDir().toAbsolutePath());
+                    unstored.size(), Units.formatDuration(config.shutdownTimeout()), config.dataDir().toAbsolutePath());
             try {
                 acceptLog.keep(unstored);
             } catch (IOException e) {

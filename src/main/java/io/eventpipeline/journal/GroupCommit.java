@@ -1,5 +1,6 @@
 package io.eventpipeline.journal;
 
+import io.eventpipeline.config.Units;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -203,7 +204,7 @@ final class GroupCommit {
         try {
             if (!syncer.join(wait)) {
                 // Stuck in force (a dying disk): interrupting closes its channel, closeLocked() fails the waiters.
-                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", wait);
+                log.warn("event=journal_syncer_stuck waited={} note=\"interrupting it\"", Units.formatDuration(wait));
                 syncer.interrupt();
             }
         } catch (InterruptedException e) {

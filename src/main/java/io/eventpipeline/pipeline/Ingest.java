@@ -1,5 +1,6 @@
 package io.eventpipeline.pipeline;
 
+import io.eventpipeline.config.Units;
 import io.eventpipeline.event.Event;
 import java.io.IOException;
 import java.time.Duration;
@@ -147,7 +148,8 @@ public final class Ingest {
         if (door.writeLock().tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             door.writeLock().unlock();
         } else {
-            log.warn("event=ingest_close_timeout timeout={} note=\"requests still being accepted\"", timeout);
+            log.warn("event=ingest_close_timeout timeout={} note=\"requests still being accepted\"",
+                    Units.formatDuration(timeout));
         }
     }
 

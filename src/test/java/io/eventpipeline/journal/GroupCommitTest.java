@@ -139,7 +139,7 @@ class GroupCommitTest {
             } finally {
                 lock.unlock();
             }
-            assertThat(log.text()).contains("event=journal_syncer_stuck waited=PT0.2S");
+            assertThat(log.text()).contains("event=journal_syncer_stuck waited=200ms");
         }
 
         assertThat(stopped).isTrue();
