@@ -147,7 +147,8 @@ final class BodyReader {
             }
             if (!namesUtf8(charset)) {
                 throw ApiError.unsupportedMediaType("the charset '" + Messages.abbreviate(charset)
-                        + "' of the Content-Type is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
+                        + "' of the Content-Type is not supported: send the body as UTF-8 (charset=utf-8, or no "
+                        + "charset)")
                         .with("charset", Messages.abbreviate(charset));
             }
         }

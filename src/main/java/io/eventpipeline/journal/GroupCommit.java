@@ -138,7 +138,8 @@ final class GroupCommit {
 
     private void throwIfNotDurableLocked(long position) throws IOException {
         if (position > synced) {
-            throw new IOException("Journal in " + dir + " stopped before position " + position + " was durable", stopped);
+            throw new IOException("Journal in " + dir + " stopped before position " + position + " was durable",
+                    stopped);
         }
         var failure = forceFailures.ceilingEntry(position);
         if (failure != null && failure.getValue().from() < position) {

@@ -24,7 +24,7 @@ class ConfigTest {
         Config c = Config.builder().build();
 
         assertThat(c.port()).isEqualTo(8080).isEqualTo(Config.DEFAULT_PORT);
-        assertThat(c.host()).as("decided at start: loopback without keys (the listen address follows the keys)").isNull();
+        assertThat(c.host()).as("decided at start: loopback without keys").isNull();
         assertThat(c.batchSize()).isEqualTo(500);
         assertThat(c.batchLinger()).isEqualTo(Duration.ofMillis(5));
         assertThat(c.queueMaxBytes()).isEqualTo(32L << 20);
