@@ -322,7 +322,7 @@ public final class Service {
         Budget budget = Budget.of(config.shutdownTimeout());
         stopNanos = System.nanoTime();
         log.info("event=stopping queued={} budget={} note=\"refusing new events, draining the queue\"",
-                queue.depth(), config.shutdownTimeout());
+                queue.depth(), Units.formatDuration(config.shutdownTimeout()));
         resources.closeAll(budget, Level.INFO);
         log.info("event=stopped stored={} failed={} stop_ms={}", metrics.processed.sum(), metrics.failed.sum(),
                 budget.spent().toMillis());
