@@ -88,6 +88,9 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         assertThat(accepted).hasSize(threads * perThread);
         db().awaitEventCount(accepted.size(), STORE_TIMEOUT);
         assertThat(db().storedIds()).isEqualTo(accepted);
+        // A batch's rows are visible when it commits; its count is added just after.
+        Eventually.await(Duration.ofSeconds(10), "processed counts every stored event",
+                () -> service().metrics().processed.sum(), n -> n == accepted.size());
         assertThat(service().metrics().processed.sum()).isEqualTo(accepted.size());
     }
 
