@@ -54,12 +54,23 @@ final class ExactCollation {
                 }
             }
         }
+        if (tables.isEmpty()) {
+            return;
+        }
+        // The rebuild of a large table outlasts the driver's socketTimeout, which would end the start half-way and
+        // leave the next start waiting for the table: no network timeout while it runs.
+        int networkTimeout = c.getNetworkTimeout();
+        c.setNetworkTimeout(Runnable::run, 0);
         try (Statement s = c.createStatement()) {
             for (String table : tables) {
-                log.info("Converting table {} to the collation {}, so that ids and filters compare exactly"
-                        + " (trailing spaces included); this rebuilds the table once", table, collation);
+                long t0 = System.nanoTime();
+                log.info("event=collation_convert table={} collation={} note=\"so that ids and filters compare "
+                        + "exactly, trailing spaces included; this rebuilds the table once\"", table, collation);
                 s.execute("ALTER TABLE " + table + " CONVERT TO CHARACTER SET utf8mb4 COLLATE " + collation);
+                log.info("event=collation_converted table={} ms={}", table, (System.nanoTime() - t0) / 1_000_000);
             }
+        } finally {
+            c.setNetworkTimeout(Runnable::run, networkTimeout);
         }
     }
 }
