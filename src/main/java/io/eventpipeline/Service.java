@@ -58,6 +58,11 @@ public final class Service {
      * have of the shutdown budget at least: the drain leaves them this much, or a quarter of a short budget.
      */
     static final Duration AFTER_DRAIN = Duration.ofSeconds(2);
+    /**
+     * The most a stop waits for the disk to confirm the unstored events it keeps (memory mode): the only copy of
+     * them, so worth a wait past the budget, but not forever on a disk that hangs.
+     */
+    static final Duration KEEP_WAIT = Duration.ofSeconds(5);
 
     private final Config config;
     private final AcceptLogFactory acceptLogFactory;
@@ -217,7 +222,7 @@ public final class Service {
     /**
      * Uncut, as it holds the only copy of the unstored events in memory mode: the drain returns within what it is
      * allowed plus the workers' hand-back (at most {@link WorkerPool#HAND_BACK}, taken from the steps after it), and
-     * keeping them is a write to the local disk.
+     * keeping them is a write to the local disk, bounded by {@link #KEEP_WAIT} in case the disk hangs.
      */
     private void drainAndKeep(WorkerPool workers, AcceptLog acceptLog, Duration allowed)
             throws InterruptedException {
@@ -227,7 +232,7 @@ public final class Service {
             log.warn("event=drain_timeout unstored={} timeout={} kept_in={} note=\"stored at the next start\"",
                     unstored.size(), Units.formatDuration(config.shutdownTimeout()), config.dataDir().toAbsolutePath());
             try {
-                acceptLog.keep(unstored);
+                acceptLog.keep(unstored, KEEP_WAIT);
             } catch (IOException e) {
                 log.error("event=keep_failed error=\"{}\"", e.getMessage());
             }

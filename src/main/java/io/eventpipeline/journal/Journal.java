@@ -160,7 +160,7 @@ public final class Journal implements AutoCloseable {
      *
      * @return false if the timeout elapsed first (the records may still become durable later)
      */
-    boolean awaitDurable(Appended a, Duration timeout) throws IOException, InterruptedException {
+    public boolean awaitDurable(Appended a, Duration timeout) throws IOException, InterruptedException {
         return commit.awaitDurable(a.position(), timeout);
     }
 

@@ -16,8 +16,14 @@ public interface AcceptLog extends AutoCloseable {
     /** {@code n} events of {@code segment} are in the database (or its dead letter) now. */
     void stored(long segment, int n);
 
-    /** At shutdown: the events not stored in time. Kept on disk unless they are there already. */
-    void keep(List<Envelope> unstored) throws IOException;
+    /**
+     * At shutdown: the events not stored in time. Kept on disk unless they are there already, waiting at most
+     * {@code within} for the disk to confirm the write.
+     *
+     * @throws IOException if the write failed, or the disk did not confirm it within {@code within} (the events may
+     *     still reach the disk before the exit, or not)
+     */
+    void keep(List<Envelope> unstored, Duration within) throws IOException;
 
     /** At start: events left unstored by an earlier run, each with the segment to release once stored. */
     List<Envelope> recover() throws IOException;

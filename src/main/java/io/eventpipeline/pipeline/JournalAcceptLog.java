@@ -1,6 +1,7 @@
 package io.eventpipeline.pipeline;
 
 import io.eventpipeline.config.Durability;
+import io.eventpipeline.config.Units;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventCodec;
 import io.eventpipeline.journal.Journal;
@@ -58,7 +59,7 @@ public final class JournalAcceptLog implements AcceptLog {
     }
 
     @Override
-    public void keep(List<Envelope> unstored) throws IOException {
+    public void keep(List<Envelope> unstored, Duration within) throws IOException {
         if (durability == Durability.JOURNAL) {
             return; // every accepted event is in the journal already, unreleased until stored
         }
@@ -67,7 +68,11 @@ public final class JournalAcceptLog implements AcceptLog {
             records.add(EventCodec.encode(e.event()));
         }
         try {
-            journal.write(records);
+            Journal.Appended appended = journal.append(records);
+            if (!journal.awaitDurable(appended, within)) {
+                throw new IOException("the disk did not confirm the write of " + unstored.size() + " unstored events "
+                        + "within " + Units.formatDuration(within) + ": they may be lost");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while keeping " + unstored.size() + " unstored events", e);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class JournalAcceptLogTest {
             long segment = log.append(List.of(event("e-0"), event("e-1")));
             assertThat(segment).isNotNegative();
             log.stored(segment, 1);
-            log.keep(List.of(new Envelope(event("e-1"), segment, 0))); // in the journal already: no second copy
+            log.keep(List.of(new Envelope(event("e-1"), segment, 0)), Duration.ofSeconds(10)); // in the journal already: no second copy
         }
 
         try (JournalAcceptLog log = JournalAcceptLog.open(dir, Durability.JOURNAL)) {
@@ -97,7 +98,7 @@ class JournalAcceptLogTest {
             assertThat(log.describe()).isEqualTo("memory");
             assertThat(log.append(List.of(event("e-0")))).as("no segment").isEqualTo(-1);
             log.stored(-1, 1);
-            log.keep(List.of(new Envelope(event("e-1"), -1, 0)));
+            log.keep(List.of(new Envelope(event("e-1"), -1, 0)), Duration.ofSeconds(10));
             assertThat(capture.warnings()).as("nothing released that was never journaled").isEmpty();
         }
 

@@ -2,6 +2,7 @@ package io.eventpipeline.pipeline;
 
 import io.eventpipeline.event.Event;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 /** An accept log that keeps nothing, for tests whose subject is not durability. */
@@ -17,7 +18,7 @@ public class NoAcceptLog implements AcceptLog {
     }
 
     @Override
-    public void keep(List<Envelope> unstored) {
+    public void keep(List<Envelope> unstored, Duration within) {
     }
 
     @Override
