@@ -137,6 +137,11 @@ public final class WorkerPool {
         if (threads.stream().anyMatch(Thread::isAlive)) {
             threads.forEach(Thread::interrupt);
             joinUntil(deadline);
+            long running = threads.stream().filter(Thread::isAlive).count();
+            if (running > 0) {
+                log.warn("event=workers_still_running workers={} note=\"a batch still in a database call is stored if "
+                        + "the database answers before the exit; in memory mode it is lost if not\"", running);
+            }
         }
         List<Envelope> left = new ArrayList<>(unstored);
         queue.drainTo(left, Integer.MAX_VALUE);
