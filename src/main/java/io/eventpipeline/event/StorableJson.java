@@ -80,8 +80,10 @@ final class StorableJson {
                     }
                 }
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-                    if (first == null) {
-                        first = JsonNumbers.problem(p.getText(), t == JsonToken.VALUE_NUMBER_INT, where(p, base));
+                    boolean integer = t == JsonToken.VALUE_NUMBER_INT;
+                    // The path is built only for a number that is refused: every other number costs no lookup.
+                    if (first == null && JsonNumbers.problem(p.getText(), integer, "") != null) {
+                        first = JsonNumbers.problem(p.getText(), integer, where(p, base));
                     }
                 }
                 default -> {
