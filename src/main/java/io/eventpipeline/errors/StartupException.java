@@ -29,6 +29,7 @@ public final class StartupException extends Exception {
         return new StartupException(message, BAD_VALUE);
     }
 
+    /** The process's exit code for this failure: {@link #BAD_VALUE} or {@link #UNAVAILABLE}. */
     public int exitCode() {
         return exitCode;
     }

@@ -61,6 +61,7 @@ public final class EventParser {
     public record Batch(List<Event> events, List<IndexedError> errors) {
     }
 
+    /** Why the element at {@code index} of "events" was refused: the field (empty for the element) and the rule. */
     public record IndexedError(int index, String field, String error) {
     }
 

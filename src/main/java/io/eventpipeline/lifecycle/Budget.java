@@ -20,6 +20,7 @@ public final class Budget {
         return new Budget(total, System.nanoTime());
     }
 
+    /** The whole budget, as given (--shutdown-timeout for a stop). */
     public Duration total() {
         return total;
     }

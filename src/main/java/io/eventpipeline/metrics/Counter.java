@@ -27,30 +27,37 @@ public final class Counter {
         this.help = help;
     }
 
+    /** Adds {@code n} counts ({@link #unit()}s); never negative, as a Prometheus counter only grows. */
     public void add(long n) {
         value.add(n);
     }
 
+    /** Adds one count. */
     public void increment() {
         value.increment();
     }
 
+    /** The counts since start: exact when nothing is adding, else a value it passed through. */
     public long sum() {
         return value.sum();
     }
 
+    /** The key in the JSON of GET /metrics. */
     public String key() {
         return key;
     }
 
+    /** The metric's name in the Prometheus text, {@code _total} included. */
     public String prometheusName() {
         return prometheusName;
     }
 
+    /** What one count is, in the plural ({@code events}, {@code ranges}). */
     public String unit() {
         return unit;
     }
 
+    /** The Prometheus HELP text: what the counter counts. */
     public String help() {
         return help;
     }
