@@ -65,6 +65,7 @@ class SchemaMigrationIT {
             + " ORDER BY TABLE_NAME, COLUMN_NAME";
 
     @Test
+    @NeedsTestDatabase
     void tables_that_ignore_trailing_spaces_are_converted_at_start_and_keep_their_rows_on_mariadb() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("SchemaMigrationIT on MariaDB");
         try (Connection c = db.connect(); Statement s = c.createStatement()) {

@@ -142,6 +142,7 @@ class StartupErrorsIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void a_wrong_mariadb_password_fails_at_once_with_the_databases_message() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
         String url = "jdbc:mysql://" + db.host() + ":" + db.port() + "/" + databaseName(db);
@@ -150,6 +151,7 @@ class StartupErrorsIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void an_unknown_mariadb_database_fails_at_once_with_the_databases_message() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
         String absent = "no_such_database_" + ProcessHandle.current().pid();
@@ -162,6 +164,7 @@ class StartupErrorsIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void a_mariadb_url_without_a_database_is_a_bad_value() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
         String url = "jdbc:mysql://" + db.host() + ":" + db.port() + "/";
@@ -171,6 +174,7 @@ class StartupErrorsIT {
     }
 
     @Test
+    @NeedsTestDatabase
     void a_mariadb_user_who_may_not_create_the_tables_is_told_which_database_and_user() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("StartupErrorsIT on MariaDB");
         String url = "jdbc:mysql://" + db.host() + ":" + db.port() + "/" + databaseName(db);
