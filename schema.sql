@@ -9,8 +9,8 @@
 CREATE TABLE IF NOT EXISTS events (
   seq         BIGINT       NOT NULL AUTO_INCREMENT,
   id          VARCHAR(64)  NOT NULL,
-  type        VARCHAR(64)  NOT NULL,
-  source      VARCHAR(64)  NOT NULL,
+  type        VARCHAR(255) NOT NULL,
+  source      VARCHAR(255) NOT NULL,
   user_id     VARCHAR(128) NULL,
   event_time  DATETIME(3)  NULL,
   data        JSON         NOT NULL,

@@ -5,8 +5,8 @@
 CREATE TABLE IF NOT EXISTS events (
   seq         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
   id          VARCHAR(64)  NOT NULL,
-  type        VARCHAR(64)  NOT NULL,
-  source      VARCHAR(64)  NOT NULL,
+  type        VARCHAR(510) NOT NULL,
+  source      VARCHAR(510) NOT NULL,
   user_id     VARCHAR(256) NULL,
   event_time  TIMESTAMP(3) NULL,
   data        JSON         NOT NULL,

@@ -369,8 +369,17 @@ final class HostileRequests {
         String[] datas = {"{}", "{\"\":\"\"}", "{\"n\":1e400}", "{\"n\":-1e-400}", "{\"n\":-0}", "{\"n\":" + "9".repeat(999)
                 + "}", "{\"s\":\"\\u0000\"}", "{\"a\":[]}", "{\"\\ud83d\\ude00\":\"\uD83D\uDE00\"}", "{\"k\":" + "[".repeat(60)
                 + "]".repeat(60) + "}", "{\"k\":" + "[".repeat(63) + "]".repeat(63) + "}", "{\"t\":true,\"f\":false,\"z\":null}"};
-        String event = "{\"type\":\"t\",\"source\":\"s\"," + fields[r.nextInt(fields.length)] + ",\"data\":"
-                + datas[r.nextInt(datas.length)] + "}";
+        // Names at the edges of 1-255 characters, controls, blanks, format characters and lone surrogates.
+        String[] names = {"\"" + "\uD83D\uDE00".repeat(255) + "\"", "\"" + "\uD83D\uDE00".repeat(256) + "\"",
+                "\"" + "\u00e9".repeat(255) + "\"", "\"" + "n".repeat(256) + "\"", "\"Order Completed\"", "\"$pageview\"",
+                "\"\u6ce8\u6587 \u5b8c\u4e86\"", "\"\uD83D\uDC69\u200D\uD83D\uDCBB\"", "\" \"", "\"\u3000\"",
+                "\"\\u200b\"", "\"a\\u0000\"", "\"a\u0085\"", "\"a\\u007f\"", "\"a\\tb\"", "\"\\ud800\"", "\"\"",
+                "\" trailing \"", "\"\\ufeffbom\""};
+        String event = r.nextInt(3) == 0
+                ? "{\"type\":" + names[r.nextInt(names.length)] + ",\"source\":" + names[r.nextInt(names.length)]
+                        + ",\"data\":{}}"
+                : "{\"type\":\"t\",\"source\":\"s\"," + fields[r.nextInt(fields.length)] + ",\"data\":"
+                        + datas[r.nextInt(datas.length)] + "}";
         String path = path(r);
         return http("edge-values", path, JSON, null, utf8(body(r, path, event)));
     }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * What the service promises, end to end: real HTTP into a running service, real rows read back with JDBC. One
  * subclass per database overrides only where the database is.
  */
-abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios, JsonStorageScenarios {
+abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios, JsonStorageScenarios,
+        EventNameScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension

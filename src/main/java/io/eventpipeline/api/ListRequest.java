@@ -30,8 +30,8 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
 
     static ListRequest parse(Map<String, List<String>> params) {
         requireKnown(params, PARAMETERS, KNOWN);
-        String type = token(params, "type");
-        String source = token(params, "source");
+        String type = name(params, "type");
+        String source = name(params, "source");
         String userId = userId(params);
         Instant since = instant(params, "since");
         Instant until = instant(params, "until");
@@ -81,13 +81,17 @@ record ListRequest(EventQuery query, int limit, Optional<Position> after) {
     }
 
     /** type and source follow the event's rule, so that a filter no event could match is a 400, not an empty page. */
-    private static String token(Map<String, List<String>> params, String name) {
+    private static String name(Map<String, List<String>> params, String name) {
         String s = single(params, name);
-        return s == null ? null : requireToken(name, s);
+        String error = s == null ? null : EventRules.nameError(s);
+        if (error != null) {
+            throw error(name, error + " (" + EventRules.NAME_RULE + ", as an event's " + name + ")");
+        }
+        return s;
     }
 
     /**
-     * The rule of an event's id, type and source ({@link EventRules#TOKEN_RULE}), for a value that must be able to
+     * The rule of an event's id ({@link EventRules#TOKEN_RULE}), for a value that must be able to
      * match one: else a 400 that names {@code name} and the rule.
      */
     static String requireToken(String name, String s) {

@@ -286,18 +286,18 @@ public final class EventParser {
             seen |= bit;
             switch (bit) {
                 case 1 -> id = v == JsonToken.VALUE_NULL ? null : token(p, v, "id");
-                case 2 -> type = v == JsonToken.VALUE_NULL ? null : token(p, v, "type");
-                case 4 -> source = v == JsonToken.VALUE_NULL ? null : token(p, v, "source");
+                case 2 -> type = v == JsonToken.VALUE_NULL ? null : name(p, v, "type");
+                case 4 -> source = v == JsonToken.VALUE_NULL ? null : name(p, v, "source");
                 case 8 -> userId = v == JsonToken.VALUE_NULL ? null : userId(p, v);
                 case 16 -> timestamp = v == JsonToken.VALUE_NULL ? null : timestamp(p, v);
                 default -> data = data(in, v, body);
             }
         }
         if (type == null) {
-            throw new InvalidEventException("type", "is required: " + EventRules.TOKEN_RULE);
+            throw new InvalidEventException("type", "is required: " + EventRules.NAME_RULE);
         }
         if (source == null) {
-            throw new InvalidEventException("source", "is required: " + EventRules.TOKEN_RULE);
+            throw new InvalidEventException("source", "is required: " + EventRules.NAME_RULE);
         }
         if (data == null) {
             throw new InvalidEventException("data", "is required: a JSON object");
@@ -329,6 +329,18 @@ public final class EventParser {
         if (bad >= 0) {
             throw new InvalidEventException(field, "may contain only " + EventRules.TOKEN_CHARS + " (found "
                     + describe(s.codePointAt(bad)) + " at position " + bad + ")");
+        }
+        return s;
+    }
+
+    private static String name(JsonParser p, JsonToken v, String field) throws IOException, InvalidEventException {
+        if (v != JsonToken.VALUE_STRING) {
+            throw new InvalidEventException(field, "must be a string of " + EventRules.NAME_RULE);
+        }
+        String s = p.getText();
+        String error = EventRules.nameError(s);
+        if (error != null) {
+            throw new InvalidEventException(field, error);
         }
         return s;
     }

@@ -123,8 +123,8 @@ public final class Database {
 
     /**
      * Creates the tables and indexes that are missing and brings tables of earlier versions up to date (the
-     * key_name column; exact, NO PAD text comparison on MySQL/MariaDB: see {@link ExactCollation}); safe to run on
-     * every start.
+     * key_name column; exact, NO PAD text comparison on MySQL/MariaDB: see {@link ExactCollation}; type and source
+     * wide enough for names: see {@link NameColumns}); safe to run on every start.
      */
     public static void applySchema(DataSource ds, Dialect dialect) throws StartupException {
         List<String> statements = statements(dialect.schemaResource());
@@ -141,6 +141,8 @@ public final class Database {
             if (dialect == Dialect.MYSQL) {
                 ExactCollation.migrate(c);
             }
+            // After the collation, which the widened columns keep.
+            NameColumns.widen(c, dialect);
         } catch (SQLException e) {
             throw new StartupException("cannot create the schema: " + Messages.rootMessage(e));
         }

@@ -57,18 +57,34 @@ final class ExactCollation {
         if (tables.isEmpty()) {
             return;
         }
-        // The rebuild of a large table outlasts the driver's socketTimeout, which would end the start half-way and
-        // leave the next start waiting for the table: no network timeout while it runs.
+        withoutNetworkTimeout(c, () -> {
+            try (Statement s = c.createStatement()) {
+                for (String table : tables) {
+                    long t0 = System.nanoTime();
+                    log.info("event=collation_convert table={} collation={} note=\"so that ids and filters compare "
+                            + "exactly, trailing spaces included; this rebuilds the table once\"", table, collation);
+                    s.execute("ALTER TABLE " + table + " CONVERT TO CHARACTER SET utf8mb4 COLLATE " + collation);
+                    log.info("event=collation_converted table={} ms={}", table,
+                            (System.nanoTime() - t0) / 1_000_000);
+                }
+            }
+        });
+    }
+
+    /** SQL work on a connection; may throw what JDBC throws. */
+    interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} with no network timeout on {@code c}. The rebuild of a large table outlasts the driver's
+     * socketTimeout, which would end the start half-way and leave the next start waiting for the table.
+     */
+    static void withoutNetworkTimeout(Connection c, SqlWork work) throws SQLException {
         int networkTimeout = c.getNetworkTimeout();
         c.setNetworkTimeout(Runnable::run, 0);
-        try (Statement s = c.createStatement()) {
-            for (String table : tables) {
-                long t0 = System.nanoTime();
-                log.info("event=collation_convert table={} collation={} note=\"so that ids and filters compare "
-                        + "exactly, trailing spaces included; this rebuilds the table once\"", table, collation);
-                s.execute("ALTER TABLE " + table + " CONVERT TO CHARACTER SET utf8mb4 COLLATE " + collation);
-                log.info("event=collation_converted table={} ms={}", table, (System.nanoTime() - t0) / 1_000_000);
-            }
+        try {
+            work.run();
         } finally {
             c.setNetworkTimeout(Runnable::run, networkTimeout);
         }

@@ -23,13 +23,13 @@ class FiltersMatchIntakeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "a", "A-z_0.9:", "a b", "x/y", "caf\u00e9", "\u0000", "64", "65", "40 emoji",
-        "65 emoji"})
+        "65 emoji", "255", "256", "255 emoji", "256 emoji", " ", "\u200b", "a\tb", "a\u0085", "$pageview",
+        "\uD83D\uDC69\u200D\uD83D\uDCBB"})
     void type_source_and_id_filters_accept_exactly_the_values_an_event_may_have(String example) {
         String v = switch (example) {
-            case "64" -> "a".repeat(64);
-            case "65" -> "a".repeat(65);
-            case "40 emoji" -> EMOJI.repeat(40);
-            case "65 emoji" -> EMOJI.repeat(65);
+            case "64", "65", "255", "256" -> "a".repeat(Integer.parseInt(example));
+            case "40 emoji", "65 emoji", "255 emoji", "256 emoji" ->
+                    EMOJI.repeat(Integer.parseInt(example.substring(0, example.indexOf(' '))));
             default -> example;
         };
         for (String field : List.of("type", "source", "id")) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.eventpipeline.event.EventParser.Batch;
 import io.eventpipeline.event.EventParser.IndexedError;
 import java.io.ByteArrayOutputStream;
@@ -68,6 +69,7 @@ class EventParserTest {
 
     static Stream<Arguments> bad_events() {
         String a65 = "a".repeat(65);
+        String a256 = "a".repeat(256);
         return Stream.of(
                 // id: optional, but when present 1-64 chars of [A-Za-z0-9._:-]
                 arguments("empty id", with("'id':''"), "id", "must be 1-64 characters long, got 0"),
@@ -83,23 +85,37 @@ class EventParserTest {
                 arguments("object id", with("'id':{'v':'x'}"), "id", "must be a string"),
                 arguments("array id", with("'id':['x']"), "id", "must be a string"),
 
-                // type: required, same rule as id
+                // type: required, a name of 1-255 characters, no control character, not blank
                 arguments("missing type", "{'source':'s','data':{}}", "type", "is required"),
                 arguments("null type", "{'type':null,'source':'s','data':{}}", "type", "is required"),
                 arguments("empty type", "{'type':'','source':'s','data':{}}", "type", "got 0"),
-                arguments("65-char type", "{'type':'" + a65 + "','source':'s','data':{}}", "type", "got 65"),
-                arguments("type with a space", "{'type':'page view','source':'s','data':{}}", "type",
-                        "found ' ' at position 4"),
-                arguments("type with unicode", "{'type':'\u00fcber','source':'s','data':{}}", "type", "U+00FC"),
+                arguments("256-char type", "{'type':'" + a256 + "','source':'s','data':{}}", "type", "got 256"),
+                arguments("256-emoji type", "{'type':'" + EMOJI.repeat(256) + "','source':'s','data':{}}", "type",
+                        "must be 1-255 characters long, got 256"),
+                arguments("type with a tab", "{'type':'page\\tview','source':'s','data':{}}", "type",
+                        "must not contain a control character (found U+0009 at position 4)"),
+                arguments("type with a C1 control after an emoji", "{'type':'" + EMOJI + "a\u0085','source':'s',"
+                        + "'data':{}}", "type", "found U+0085 at position 2"),
+                arguments("blank type", "{'type':' \u00a0\u3000','source':'s','data':{}}", "type",
+                        "must not be blank"),
+                arguments("type of a zero-width space", "{'type':'\\u200b','source':'s','data':{}}", "type",
+                        "must not be blank"),
+                arguments("type with an unpaired surrogate", "{'type':'a\\ud800b','source':'s','data':{}}", "type",
+                        "has an unpaired surrogate (U+D800) at position 1"),
                 arguments("numeric type", "{'type':1,'source':'s','data':{}}", "type", "must be a string"),
 
                 // source: required, same rule
                 arguments("missing source", "{'type':'t','data':{}}", "source", "is required"),
                 arguments("null source", "{'type':'t','source':null,'data':{}}", "source", "is required"),
                 arguments("empty source", "{'type':'t','source':'','data':{}}", "source", "got 0"),
-                arguments("65-char source", "{'type':'t','source':'" + a65 + "','data':{}}", "source", "got 65"),
-                arguments("source with a space", "{'type':'t','source':' s','data':{}}", "source",
-                        "found ' ' at position 0"),
+                arguments("256-char source", "{'type':'t','source':'" + a256 + "','data':{}}", "source", "got 256"),
+                arguments("source with a newline", "{'type':'t','source':'a\\nb','data':{}}", "source",
+                        "found U+000A at position 1"),
+                arguments("source with DEL", "{'type':'t','source':'\u007f','data':{}}", "source",
+                        "found U+007F at position 0"),
+                arguments("blank source", "{'type':'t','source':'   ','data':{}}", "source", "must not be blank"),
+                arguments("source with a lone low surrogate", "{'type':'t','source':'\\udc00','data':{}}",
+                        "source", "unpaired surrogate"),
                 arguments("array source", "{'type':'t','source':['s'],'data':{}}", "source", "must be a string"),
 
                 // user_id: optional string of 1-128 code points
@@ -212,6 +228,30 @@ class EventParserTest {
         assertThat(e).extracting(Event::id, Event::type, Event::source, Event::userId)
                 .containsExactly("i", "t", "s", "u");
         assertThat(new String(e.data(), UTF_8)).isEqualTo(json("{'a':1}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Order Completed", "$pageview", "\u6ce8\u6587 \u5b8c\u4e86", " padded ", "caf\u00e9",
+        "\uD83D\uDC69\u200D\uD83D\uDCBB coded", "\uFEFFbom", "a\u200Bb", "\"quoted\" / 'single' \\ back"})
+    void type_and_source_are_names_as_users_write_them_kept_exactly(String name) throws Exception {
+        String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(name));
+        Event e = parser.parseSingle(("{\"type\":\"" + quoted + "\",\"source\":\"" + quoted + "\",\"data\":{}}")
+                .getBytes(UTF_8));
+
+        assertThat(e.type()).isEqualTo(name);
+        assertThat(e.source()).isEqualTo(name);
+    }
+
+    @Test
+    void a_name_may_be_255_characters_of_the_bmp_or_of_the_astral_planes() throws Exception {
+        for (String name : new String[] {"\u00e9".repeat(255), EMOJI.repeat(255), "a".repeat(254) + EMOJI}) {
+            Event e = valid("{'type':'" + name + "','source':'" + name + "','data':{}}");
+
+            assertThat(e.type()).isEqualTo(name);
+            assertThat(e.source()).isEqualTo(name);
+        }
+        assertThat(invalid("{'type':'t','source':'" + "a".repeat(255) + EMOJI + "','data':{}}").getMessage())
+                .isEqualTo("source: must be 1-255 characters long, got 256");
     }
 
     @Test

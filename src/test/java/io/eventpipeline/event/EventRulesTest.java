@@ -45,6 +45,73 @@ class EventRulesTest {
     }
 
     @Test
+    void a_name_is_one_to_255_characters_of_the_bmp_or_beyond_counted_as_code_points() {
+        assertThat(EventRules.nameError("a")).isNull();
+        assertThat(EventRules.nameError("\u6ce8".repeat(255))).isNull();
+        assertThat(EventRules.nameError(EMOJI.repeat(255))).as("510 UTF-16 units").isNull();
+        assertThat(EventRules.nameError("")).isEqualTo("must be 1-255 characters long, got 0");
+        assertThat(EventRules.nameError("\u6ce8".repeat(256))).isEqualTo("must be 1-255 characters long, got 256");
+        assertThat(EventRules.nameError(EMOJI.repeat(256))).isEqualTo("must be 1-255 characters long, got 256");
+        assertThat(EventRules.NAME_RULE).isEqualTo("1-255 characters, not blank, no control characters");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Order Completed", "$pageview", "\u6ce8\u6587 \u5b8c\u4e86", " x ", "a+b/c@d",
+        "\uD83D\uDC69\u200D\uD83D\uDCBB", "\uD83C\uDDEF\uD83C\uDDF5", "x\u200B", "\u00ADsoft", "\uFEFFx",
+        "\u061C\u0627", "\uE000", "\uFFFD", "\uDBFF\uDFFF"})
+    void names_as_users_write_them_are_accepted_format_characters_included(String name) {
+        assertThat(EventRules.nameError(name)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0x00, 0x09, 0x0A, 0x0D, 0x1B, 0x1F, 0x7F, 0x80, 0x85, 0x9F})
+    void every_control_character_is_refused_where_it_stands(int control) {
+        String c = Character.toString(control);
+
+        assertThat(EventRules.nameError(EMOJI + "ab" + c + "cd")).isEqualTo(
+                "must not contain a control character (found U+%04X at position 3)".formatted(control));
+        assertThat(EventRules.nameError(c)).contains("at position 0");
+    }
+
+    @Test
+    void every_code_point_of_category_cc_is_refused_and_no_other() {
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (Character.getType(cp) == Character.SURROGATE) {
+                continue;
+            }
+            String error = EventRules.nameError("a" + Character.toString(cp));
+            assertThat(error != null).as("U+%04X", cp).isEqualTo(Character.getType(cp) == Character.CONTROL);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {" ", "   ", "\u00A0", "\u1680", "\u2000\u200A", "\u2028\u2029", "\u202F\u205F",
+        "\u3000", "\u200B", "\u200D", "\uFEFF", " \u200B "})
+    void a_blank_name_of_white_space_or_format_characters_only_is_refused(String name) {
+        assertThat(EventRules.nameError(name))
+                .isEqualTo("must not be blank (it has only spaces or invisible format characters)");
+    }
+
+    @Test
+    void white_space_is_unicode_white_space_not_java_whitespace() {
+        // PropList.txt lists 25 code points; Java's isWhitespace has 001C-001F and lacks the no-break spaces.
+        int[] listed = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+            0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+        java.util.Set<Integer> expected = java.util.Arrays.stream(listed).boxed()
+                .collect(java.util.stream.Collectors.toSet());
+        for (int cp = 0; cp <= 0xFFFF; cp++) {
+            assertThat(EventRules.whiteSpace(cp)).as("U+%04X", cp).isEqualTo(expected.contains(cp));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\uD800", "a\uDBFF", "\uDC00b", "\uDE00\uD83D", "x\uD83D y"})
+    void an_unpaired_surrogate_is_refused_where_it_stands(String name) {
+        assertThat(EventRules.nameError(name)).startsWith("has an unpaired surrogate (U+D").contains("at position "
+                + name.codePoints().takeWhile(cp -> !Character.isSurrogate((char) cp) || cp > 0xFFFF).count());
+    }
+
+    @Test
     void a_user_id_is_one_to_one_hundred_twenty_eight_characters_long() {
         assertThat(EventRules.userIdLengthError("u")).isNull();
         assertThat(EventRules.userIdLengthError("u".repeat(128))).isNull();

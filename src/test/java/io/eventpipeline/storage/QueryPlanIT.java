@@ -37,6 +37,9 @@ class QueryPlanIT {
     static TestDb database;
     static HikariDataSource pool;
 
+    /** Half the types: 249 characters outside ASCII, near the longest key a type puts in its index. */
+    private static final String LONG_NAME = "\uD83D\uDE00".repeat(240) + " \u6ce8\u6587 \u5b8c\u4e86 ";
+
     @BeforeAll
     static void seed() throws Exception {
         database = TestDb.fromEnvironment();
@@ -58,7 +61,7 @@ class QueryPlanIT {
         List<Event> batch = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
             byte[] data = ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8);
-            batch.add(new Event("plan-" + i, "type-" + i % 40, "source-" + i % 3,
+            batch.add(new Event("plan-" + i, (i % 40 < 20 ? "type-" : LONG_NAME) + i % 40, "source-" + i % 3,
                     i % 10 == 0 ? null : "user-" + i % 400, null, data, START, null));
             if (batch.size() == 500) {
                 repository.insert(batch);
@@ -93,6 +96,14 @@ class QueryPlanIT {
             assertPlan(q, Optional.empty(), "idx_events_type_created");
             assertPlan(q, Optional.of(middle()), "idx_events_type_created");
         }
+    }
+
+    @Test
+    void a_type_filter_of_a_long_name_outside_ascii_walks_the_type_index_without_a_sort() throws Exception {
+        EventQuery type = new EventQuery(LONG_NAME + 27, null, null, null, null);
+        assertThat(database.count("SELECT COUNT(*) FROM events WHERE type = ?", LONG_NAME + 27)).isEqualTo(100);
+        assertPlan(type, Optional.empty(), "idx_events_type_created");
+        assertPlan(type, Optional.of(middle()), "idx_events_type_created");
     }
 
     @Test
