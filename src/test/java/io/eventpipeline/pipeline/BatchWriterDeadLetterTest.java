@@ -42,7 +42,7 @@ class BatchWriterDeadLetterTest {
      */
     @Test
     void a_poison_event_refused_again_after_a_restart_is_one_dead_letter_row() throws Exception {
-        List<Envelope> batch = List.of(envelope(event("good-1", "t")), envelope(event("poison", "x".repeat(100))),
+        List<Envelope> batch = List.of(envelope(event("good-1", "t")), envelope(event("poison", "x".repeat(600))),
                 envelope(event("good-2", "t")));
 
         Metrics first = new Metrics();
