@@ -10,6 +10,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeoutException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -71,7 +72,12 @@ final class BodyReader {
         } catch (EOFException e) {
             throw ApiError.badRequest(gzip ? "the gzip body is truncated" : "the body ended early");
         } catch (IOException e) {
-            throw ApiError.badRequest("the body could not be read: " + e.getMessage());
+            if (stalled(e)) {
+                // A slow network is not a bad request: 408 tells the client to send it again (RFC 9110 §15.5.9).
+                throw new ApiError(408, "the body stopped arriving: nothing came for longer than the server waits "
+                        + "(--idle-timeout); send the request again");
+            }
+            throw ApiError.badRequest("the body could not be read: " + Messages.rootMessage(e));
         }
     }
 
@@ -177,5 +183,15 @@ final class BodyReader {
         }
         throw ApiError.unsupportedMediaType("Content-Encoding '" + Messages.abbreviate(contentEncoding)
                 + "' is not supported: send gzip or no encoding");
+    }
+
+    /** True when reading stopped because the client sent nothing for the idle timeout (Jetty's TimeoutException). */
+    private static boolean stalled(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 }
