@@ -36,13 +36,23 @@ public final class ApiKeys {
         return new ApiKeys(List.of());
     }
 
-    /** Parses key lines from a file and/or text (the environment); blank lines and # comments are skipped. */
+    /**
+     * Parses key lines from a file and/or text (the environment); blank lines and # comments are skipped.
+     *
+     * @throws IllegalArgumentException for a malformed line, or a file that holds no key at all
+     * @throws IOException when the file cannot be read
+     */
     public static ApiKeys load(Path file, String text) throws IOException {
         List<ApiKey> keys = new ArrayList<>();
         if (file != null) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
                 parseInto(keys, lines.get(i), "--api-keys-file " + file + " line " + (i + 1));
+            }
+            if (keys.isEmpty()) {
+                // A keys file was named, so keys were meant: starting without any would open the door to anyone.
+                throw new IllegalArgumentException("--api-keys-file " + file + " holds no key: add the line that "
+                        + "'keys new' prints, or leave the flag out to run without keys on loopback");
             }
         }
         if (text != null) {

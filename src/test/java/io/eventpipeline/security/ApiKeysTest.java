@@ -85,4 +85,16 @@ class ApiKeysTest {
         ApiKey key = new ApiKey("n", java.util.Set.of(Scope.READ), ApiKeys.sha256("secret"));
         assertThat(key.toString()).doesNotContain(java.util.HexFormat.of().formatHex(ApiKeys.sha256("secret")));
     }
+
+    @Test
+    void a_keys_file_without_a_key_is_refused_rather_than_leaving_the_door_open() throws Exception {
+        for (String content : new String[] {"", "\n\n", "# keys go here\n"}) {
+            Path file = Files.writeString(dir.resolve("keys"), content);
+            assertThatThrownBy(() -> ApiKeys.load(file, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--api-keys-file " + file + " holds no key");
+            assertThatThrownBy(() -> ApiKeys.load(file, ApiKeys.generate("write", "w").line()))
+                    .as("a key in the environment does not make an empty file meant")
+                    .hasMessageContaining("holds no key");
+        }
+    }
 }
