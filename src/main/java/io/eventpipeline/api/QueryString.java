@@ -31,7 +31,12 @@ final class QueryString {
             }
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            String value;
+            try {
+                value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            } catch (ApiError e) {
+                throw e.with("field", name); // the parameter whose value is badly escaped
+            }
             params.computeIfAbsent(name, k -> new ArrayList<>(1)).add(value);
         }
         return params;

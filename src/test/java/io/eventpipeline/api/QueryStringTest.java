@@ -29,4 +29,13 @@ class QueryStringTest {
                     });
         }
     }
+
+    @Test
+    void a_badly_escaped_value_names_its_parameter() {
+        for (String bad : List.of("type=%zz", "type=%", "cursor=%FF", "user_id=%C0%AF", "limit=1&since=%ED%A0%80")) {
+            String name = bad.substring(bad.lastIndexOf('&') + 1, bad.lastIndexOf('='));
+            assertThatThrownBy(() -> QueryString.parse(bad)).as(bad)
+                    .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.body()).containsEntry("field", name));
+        }
+    }
 }
