@@ -144,9 +144,6 @@ public final class HttpApi {
                 connector.setPort(config.port());
                 connector.setAcceptQueueSize(ACCEPT_QUEUE);
                 connector.setIdleTimeout(config.idleTimeout().toMillis());
-                // Jetty cuts every connection's idle timeout to 1 s when it stops, so a client still sending a body
-                // at the stop got a 400 it would not retry; the stop's own share of --shutdown-timeout bounds it.
-                connector.setShutdownIdleTimeout(config.idleTimeout().toMillis());
                 if (listener != null) {
                     try {
                         connector.open(listener);

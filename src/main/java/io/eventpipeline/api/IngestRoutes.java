@@ -80,7 +80,7 @@ final class IngestRoutes {
     /** One event, as the tally counts a request from the start: nothing to tell it. */
     private void takeSingle(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
-        byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+        byte[] body = readBody(ctx);
         Event event;
         try {
             event = parser.parseSingle(body);
@@ -96,7 +96,7 @@ final class IngestRoutes {
 
     private void takeBatch(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
-        byte[] body = BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+        byte[] body = readBody(ctx);
         EventParser.Batch batch;
         try {
             batch = parser.parseBatch(body);
@@ -137,6 +137,21 @@ final class IngestRoutes {
             g.writeEndObject();
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The body, read within the limits. Jetty cuts idle timeouts to 1 s when HTTP stops, so a body still arriving
+     * at the end of a drain stalls: that client is told to go elsewhere, as any request during a drain is.
+     */
+    private byte[] readBody(Context ctx) {
+        try {
+            return BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+        } catch (ApiError e) {
+            if (e.status() == 408 && ingest.closed()) {
+                throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
+            }
+            throw e;
+        }
     }
 
     /** A draining service need not read a body it will refuse. */
