@@ -19,7 +19,7 @@ import java.util.Map;
  * framing, garbage request lines, huge headers. Writes on one thread and reads on another, so a server that
  * answers early (and closes) is seen answering, and a read timeout turns a hang into a result instead of a hang.
  */
-final class RawHttp {
+public final class RawHttp {
     private RawHttp() {
     }
 
@@ -164,5 +164,21 @@ final class RawHttp {
             return i;
         }
         return -1;
+    }
+
+    /**
+     * Opens a connection and sends the headers of a POST /events with one small event, then only the first half
+     * of its body: the request stays in flight until the server gives up on the rest. Reads time out after 30 s.
+     */
+    public static Socket halfSentEvent(int port) throws IOException {
+        byte[] body = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8);
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(30_000);
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body, 0, body.length / 2);
+        out.flush();
+        return s;
     }
 }

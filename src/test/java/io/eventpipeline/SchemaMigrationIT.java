@@ -43,8 +43,7 @@ class SchemaMigrationIT {
     @NeedsTestDatabase
     void an_events_table_without_key_name_gains_it_on_mariadb() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("SchemaMigrationIT on MariaDB");
-        com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
-        ds.setURL(Database.withDriverOptions(db.url()));
+        javax.sql.DataSource ds = withDriverOptions(db);
         migrates(db, ds, Dialect.MYSQL);
     }
 
@@ -61,8 +60,7 @@ class SchemaMigrationIT {
     @NeedsTestDatabase
     void type_and_source_of_64_characters_are_widened_to_names_of_255_on_mariadb() throws Exception {
         TestDb db = TestDb.requireFromEnvironment("SchemaMigrationIT on MariaDB");
-        com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
-        ds.setURL(Database.withDriverOptions(db.url()));
+        javax.sql.DataSource ds = withDriverOptions(db);
         widens(db, ds, Dialect.MYSQL, List.of("source 255 NO", "type 255 NO"));
         assertThat(db.strings(CHARACTER_COLUMNS)).as("the NO PAD collation is kept")
                 .contains("events.source utf8mb4_nopad_bin", "events.type utf8mb4_nopad_bin");
@@ -194,6 +192,13 @@ class SchemaMigrationIT {
         startAndStop(db); // a second start finds the tables converted
         assertThat(db.strings("SELECT id FROM events ORDER BY id")).containsExactly("old-1", "old-1 ", "old-2");
         db.execute("DROP TABLE events, events_dead_letter"); // the next start creates them from schema.sql
+    }
+
+    /** The MariaDB of PIPELINE_TEST_DB_URL with the driver options the service adds. */
+    private static javax.sql.DataSource withDriverOptions(TestDb db) throws java.sql.SQLException {
+        com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
+        ds.setURL(Database.withDriverOptions(db.url()));
+        return ds;
     }
 
     private void startAndStop(TestDb db) throws Exception {

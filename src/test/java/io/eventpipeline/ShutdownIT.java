@@ -2,8 +2,6 @@ package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,23 +72,15 @@ class ShutdownIT {
     void a_body_still_arriving_at_sigterm_is_told_to_retry_elsewhere() throws Exception {
         List<String> args = List.of("--db-url", "jdbc:h2:file:" + dir.resolve("h2/events").toAbsolutePath(),
                 "--data-dir", dir.resolve("data").toString(), "--shutdown-timeout", "20s");
-        byte[] body = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8);
-        try (JarProcess service = JarProcess.start(dir.resolve("service.log"), args);
-                Socket client = new Socket()) {
+        try (JarProcess service = JarProcess.start(dir.resolve("service.log"), args)) {
             service.awaitHealthy(Duration.ofSeconds(60));
-            client.connect(new InetSocketAddress("127.0.0.1", service.port()));
-            client.setSoTimeout(30_000);
-            OutputStream out = client.getOutputStream();
-            out.write(("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body, 0, body.length / 2);
-            out.flush();
+            try (Socket client = RawHttp.halfSentEvent(service.port())) {
+                service.terminate(); // and the client sends nothing more: when HTTP stops, its body stalls
 
-            service.terminate(); // and the client sends nothing more: when HTTP stops, its body stalls
-
-            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(answer).as(service.output()).startsWith("HTTP/1.1 503").contains("Retry-After: 5")
-                    .contains("shutting down");
+                String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(service.output()).startsWith("HTTP/1.1 503").contains("Retry-After: 5")
+                        .contains("shutting down");
+            }
             assertThat(service.awaitExit(Duration.ofSeconds(60))).isZero();
         }
     }

@@ -2,13 +2,13 @@ package io.eventpipeline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventpipeline.RawHttp;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 
 /** A body that arrives slowly is never answered as a bad request: the client must be told to send it again. */
 class SlowBodyTest {
-    static final byte[] BODY = "{\"type\":\"t\",\"source\":\"s\",\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8);
-
     final EventQueue queue = new EventQueue(100, 1 << 20);
     final Ingest ingest = new Ingest(queue, new NoAcceptLog());
     ApiUnderTest api;
@@ -36,18 +34,6 @@ class SlowBodyTest {
         }
     }
 
-    /** Sends the headers and the first half of the body, and nothing more. */
-    static Socket halfSent(int port) throws Exception {
-        Socket s = new Socket("127.0.0.1", port);
-        s.setSoTimeout(30_000);
-        OutputStream out = s.getOutputStream();
-        out.write(("POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                + BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(BODY, 0, BODY.length / 2);
-        out.flush();
-        return s;
-    }
-
     static String answer(Socket s) throws Exception {
         return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
@@ -55,7 +41,7 @@ class SlowBodyTest {
     @Test
     void a_body_that_stops_arriving_for_the_idle_timeout_is_a_408_to_send_again() throws Exception {
         start(Duration.ofSeconds(1));
-        try (Socket s = halfSent(api.app().port())) {
+        try (Socket s = RawHttp.halfSentEvent(api.app().port())) {
             String answer = answer(s); // the server answers once the idle timeout has passed
 
             assertThat(answer).startsWith("HTTP/1.1 408").contains("\"error\":\"the body stopped arriving")
