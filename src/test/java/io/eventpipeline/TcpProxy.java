@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * accepted, as a dead network or a restarting server looks to the driver; {@link #restore()} forwards again.
  * Each connection is two virtual threads pumping bytes; at most {@link #MAX_CONNECTIONS} are open at once.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -31,18 +31,18 @@ final class TcpProxy implements AutoCloseable {
     private volatile boolean closed;
 
     /** Listens on a free loopback port and forwards to {@code upstreamHost:upstreamPort}. */
-    TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
+    public TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = Thread.ofVirtual().name("proxy-accept-" + server.getLocalPort()).start(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Closes every open connection; new ones are closed as soon as they are accepted, until {@link #restore}. */
-    void cut() {
+    public void cut() {
         cut = true;
         for (Link link : links) {
             link.close();
@@ -50,12 +50,12 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Forwards new connections again. */
-    void restore() {
+    public void restore() {
         cut = false;
     }
 
     /** Connections closed on arrival because the proxy was cut or full. */
-    int refused() {
+    public int refused() {
         return refused.get();
     }
 
