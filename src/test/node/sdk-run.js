@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Sends messages through a real Node SDK (@segment/analytics-node or @rudderstack/rudder-sdk-node), waits with the
+ * SDK's own flush/close API until it has reported on every message, and prints what it saw as one JSON line on
+ * stdout, for the Java tests (io.eventpipeline.sdk.NodeSdk) to assert on.
+ *
+ * Input, one JSON object on stdin:
+ *   sdk        "segment" | "rudder"
+ *   url        the service's base URL, e.g. "http://127.0.0.1:8080" (Segment: `host`; Rudder: `dataPlaneUrl`)
+ *   writeKey   the write key (both SDKs send it as the user of HTTP Basic auth)
+ *   settings   the SDK's constructor options, as JSON (Segment: maxRetries, flushAt, httpRequestTimeout, ...;
+ *              Rudder: retryCount, flushAt, timeout, gzip, axiosRetryConfig, ...)
+ *   messages   [{type: "track"|"identify"|"page"|"screen"|"group"|"alias", ...the call's fields}]
+ *   deadlineMs how long to wait for the SDK to report on every message (default 120000)
+ *
+ * Output, one JSON line on stdout:
+ *   sdk, version  the package and its version
+ *   messages      [{index, type, messageId, error}]: the id the SDK gave each message (null if no request carried
+ *                 it) and the error the SDK reported for it (null: delivered; "pending": no report by the deadline)
+ *   requests      every HTTP attempt, in order: {ms (since start), messageIds, status (or null), retryAfter,
+ *                 error (a network error), headers (the request's, Authorization included)}
+ *   reported      what the SDK reported through its error channel (Segment: 'error' events; Rudder: errorHandler)
+ *   elapsedMs     from the first call to the last report
+ * Progress lines go to stderr ("sdk-run: ..."). Exit status: 0 when the SDK reported on every message (delivered
+ * or not), 2 when the deadline passed first, 1 on bad input or a crash.
+ *
+ * To tell which messageId the SDK gave which message, the driver adds `context.driverSeq` (the message's index)
+ * to each message; every other field is passed to the SDK as given.
+ */
+const zlib = require('zlib');
+
+const started = Date.now();
+const ms = () => Date.now() - started;
+const log = (line) => process.stderr.write(`sdk-run: ${ms()} ms ${line}\n`);
+
+function readStdin() {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    process.stdin.on('data', (c) => chunks.push(c));
+    process.stdin.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (e) {
+        reject(new Error(`stdin is not one JSON object: ${e.message}`));
+      }
+    });
+    process.stdin.on('error', reject);
+  });
+}
+
+const TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
+
+/** The record of a run: one entry per message, one per HTTP attempt, and the SDK's own error reports. */
+class Recorder {
+  constructor(count) {
+    this.messages = [];
+    this.requests = [];
+    this.reported = [];
+    this.settled = 0;
+    this.onAllSettled = null;
+    this.count = count;
+  }
+
+  addMessage(index, type) {
+    this.messages[index] = { index, type, messageId: null, error: 'pending' };
+  }
+
+  /** A request body as sent: notes the messageId of each message it carries; returns the ids. */
+  request(bodyText, headers) {
+    const body = JSON.parse(bodyText);
+    const ids = [];
+    for (const m of body.batch || []) {
+      const seq = m.context && m.context.driverSeq;
+      if (Number.isInteger(seq) && this.messages[seq]) {
+        this.messages[seq].messageId = m.messageId;
+      }
+      ids.push(m.messageId);
+    }
+    const entry = { ms: ms(), messageIds: ids, status: null, retryAfter: null, error: null, headers };
+    this.requests.push(entry);
+    return entry;
+  }
+
+  settle(index, error) {
+    if (this.messages[index].error !== 'pending') {
+      this.reported.push(`message ${index} reported twice: ${describe(error)}`);
+      return;
+    }
+    this.messages[index].error = error ? describe(error) : null;
+    this.settled++;
+    if (this.settled === this.count && this.onAllSettled) {
+      this.onAllSettled();
+    }
+  }
+
+  allSettled() {
+    return new Promise((resolve) => {
+      if (this.settled === this.count) {
+        resolve();
+      } else {
+        this.onAllSettled = resolve;
+      }
+    });
+  }
+}
+
+function describe(error) {
+  if (error == null) {
+    return null;
+  }
+  if (error instanceof Error) {
+    return error.message || error.code || String(error);
+  }
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+function tagged(message, index) {
+  const { type, ...fields } = message;
+  if (!TYPES.includes(type)) {
+    throw new Error(`message ${index}: type must be one of ${TYPES.join(', ')}, not ${JSON.stringify(type)}`);
+  }
+  return { type, fields: { ...fields, context: { ...(fields.context || {}), driverSeq: index } } };
+}
+
+async function runSegment(input, recorder) {
+  const { Analytics } = require('@segment/analytics-node');
+  const version = require('@segment/analytics-node/package.json').version;
+  const analytics = new Analytics({ ...input.settings, writeKey: input.writeKey, host: input.url });
+  // Batches may be in flight side by side: an answer is matched to its request by the body it names.
+  const inFlight = new Map();
+  analytics.on('http_request', (r) => inFlight.set(r.body, recorder.request(r.body, r.headers)));
+  analytics.on('http_response', (r) => {
+    const entry = inFlight.get(r.body);
+    inFlight.delete(r.body);
+    if (entry) {
+      entry.status = r.status;
+      entry.retryAfter = r.headers['retry-after'] || null;
+      log(`answer ${r.status} to a batch of ${entry.messageIds.length}`);
+    }
+  });
+  analytics.on('error', (e) => recorder.reported.push(`${e.code}: ${describe(e.reason)}`));
+  input.messages.forEach((message, index) => {
+    const { type, fields } = tagged(message, index);
+    recorder.addMessage(index, type);
+    analytics[type](fields, (err) => recorder.settle(index, err));
+  });
+  // A request that failed at the network level has no http_response: the next request, or the end, shows it.
+  await analytics.closeAndFlush({ timeout: input.deadlineMs });
+  for (const entry of inFlight.values()) {
+    entry.error = 'no answer (a network error, a timeout or an abort)';
+  }
+  return { sdk: '@segment/analytics-node', version };
+}
+
+async function runRudder(input, recorder) {
+  const Analytics = require('@rudderstack/rudder-sdk-node');
+  const version = require('@rudderstack/rudder-sdk-node/package.json').version;
+  const axios = require('axios');
+  // The SDK takes an axios instance and adds its retries to it (axios-retry): interceptors registered before it
+  // see every attempt, retries included.
+  const axiosInstance = axios.create();
+  axiosInstance.interceptors.request.use((config) => {
+    const gzipped = String(config.headers.get('content-encoding') || '') === 'gzip';
+    const raw = Buffer.isBuffer(config.data) ? config.data : Buffer.from(String(config.data));
+    const text = gzipped ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    const headers = { ...config.headers.toJSON() };
+    if (config.auth) {
+      headers.authorization = `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password || ''}`).toString('base64')}`;
+    }
+    config.driverEntry = recorder.request(text, headers);
+    return config;
+  });
+  axiosInstance.interceptors.response.use(
+    (response) => {
+      const entry = response.config.driverEntry;
+      entry.status = response.status;
+      log(`answer ${response.status} to a batch of ${entry.messageIds.length}`);
+      return response;
+    },
+    (error) => {
+      const entry = error.config && error.config.driverEntry;
+      if (entry) {
+        entry.status = error.response ? error.response.status : null;
+        entry.retryAfter = (error.response && error.response.headers['retry-after']) || null;
+        entry.error = error.response ? null : error.code || error.message;
+        log(`answer ${entry.status || entry.error} to a batch of ${entry.messageIds.length}`);
+      }
+      return Promise.reject(error);
+    },
+  );
+  const client = new Analytics(input.writeKey, {
+    ...input.settings,
+    dataPlaneUrl: input.url,
+    axiosInstance,
+    // Without an errorHandler a batch that fails for good rejects a flush() nobody awaits (the SDK calls flush
+    // from enqueue and from its timer), which ends a Node process with an unhandled rejection.
+    errorHandler: (err) => recorder.reported.push(`errorHandler: ${describe(err)}`),
+  });
+  input.messages.forEach((message, index) => {
+    const { type, fields } = tagged(message, index);
+    recorder.addMessage(index, type);
+    client[type](fields, (err) => recorder.settle(index, err));
+  });
+  // flush() sends at most flushAt messages and waits for the batch before it; repeat until the queue is empty,
+  // then once more, which waits for the last batch in flight.
+  while (client.queue.length > 0) {
+    await client.flush();
+  }
+  await client.flush();
+  return { sdk: '@rudderstack/rudder-sdk-node', version };
+}
+
+async function main() {
+  const input = await readStdin();
+  for (const key of ['sdk', 'url', 'writeKey', 'messages']) {
+    if (input[key] == null) {
+      throw new Error(`input lacks "${key}"`);
+    }
+  }
+  input.settings = input.settings || {};
+  input.deadlineMs = input.deadlineMs || 120000;
+  const recorder = new Recorder(input.messages.length);
+  const run = { segment: runSegment, rudder: runRudder }[input.sdk];
+  if (!run) {
+    throw new Error(`sdk must be "segment" or "rudder", not ${JSON.stringify(input.sdk)}`);
+  }
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), input.deadlineMs);
+  });
+  const done = run(input, recorder).then(async (identity) => {
+    await recorder.allSettled();
+    return identity;
+  });
+  const outcome = await Promise.race([done, deadline]);
+  clearTimeout(timer);
+  const identity = outcome === 'deadline' ? { sdk: input.sdk, version: null } : outcome;
+  const report = { ...identity, messages: recorder.messages, requests: recorder.requests,
+    reported: recorder.reported, elapsedMs: ms() };
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(outcome === 'deadline' ? 2 : 0));
+}
+
+main().catch((e) => {
+  process.stderr.write(`sdk-run: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});
