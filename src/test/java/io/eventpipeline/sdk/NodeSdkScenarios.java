@@ -1,0 +1,168 @@
+package io.eventpipeline.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eventpipeline.Eventually;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real Node SDK against the service's Segment routes ({@code POST /v1/batch}), through {@link NodeSdk}: every
+ * message type stored once and read back through the query API; messages sent while the service answers 503 stored
+ * once after the outage; and a batch the SDK gives up on reported by the SDK. One subclass per SDK, with one nested
+ * class per database ({@link SdkTestService}).
+ */
+@NeedsNode
+abstract class NodeSdkScenarios {
+    /** How long an SDK run may take to report on every message (the outage test's window is a few seconds). */
+    static final Duration DEADLINE = Duration.ofSeconds(90);
+    /**
+     * The outage the SDKs must outlast with the recommended settings: the window stays open this long, and until the
+     * SDK has been answered 503 {@link #REFUSALS_IN_WINDOW} times (it retried across an outage, not one blip).
+     */
+    static final Duration OUTAGE = Duration.ofSeconds(5);
+    static final int REFUSALS_IN_WINDOW = 3;
+
+    @BeforeAll
+    static void node() throws Exception {
+        NodeSdk.require("the Node SDK tests");
+    }
+
+    abstract NodeSdk.Sdk sdk();
+
+    abstract SdkTestService service();
+
+    /** The SDK's options this project recommends (README), the ones every test here runs with unless it says. */
+    abstract Map<String, Object> recommendedSettings();
+
+    /** Options under which the SDK gives up on a batch quickly, for the test of what it reports then. */
+    abstract Map<String, Object> giveUpSoonSettings();
+
+    /** One message of each type, the first track named with a space, the second with a leading $. */
+    static List<Map<String, ?>> everyType(String user) {
+        return List.of(
+                Map.of("type", "track", "userId", user, "event", "Order Completed",
+                        "properties", Map.of("order_id", "o-1", "revenue", 12.5)),
+                Map.of("type", "track", "anonymousId", "anon-" + user, "event", "$pageview",
+                        "properties", Map.of("path", "/pricing")),
+                Map.of("type", "identify", "userId", user, "traits", Map.of("email", user + "@example.com")),
+                Map.of("type", "page", "userId", user, "category", "Docs", "name", "Pricing",
+                        "properties", Map.of("url", "https://example.com/pricing")),
+                Map.of("type", "screen", "userId", user, "name", "Home"),
+                Map.of("type", "group", "userId", user, "groupId", "g-" + user, "traits", Map.of("name", "Acme")),
+                Map.of("type", "alias", "userId", user, "previousId", "anon-" + user));
+    }
+
+    /** The event type the service gives each message of {@link #everyType}, in order. */
+    static final List<String> EVERY_TYPE_EVENT_TYPES = List.of("Order Completed", "$pageview", "identify", "page",
+            "screen", "group", "alias");
+
+    NodeSdk.Input input(Map<String, ?> settings, List<Map<String, ?>> messages) {
+        return new NodeSdk.Input(sdk(), service().url(), service().writeKey(), settings, messages, DEADLINE);
+    }
+
+    @Test
+    void every_message_type_is_stored_once_and_read_back_through_the_query_api() throws Exception {
+        SdkTestService s = service();
+        List<Map<String, ?>> messages = everyType("u-1");
+
+        NodeSdk.Result result = NodeSdk.run(input(recommendedSettings(), messages));
+
+        assertThat(result.failed()).as(result.summary()).isEmpty();
+        assertThat(result.statuses()).as(result.summary()).containsOnly(200);
+        assertThat(result.reported()).as(result.summary()).isEmpty();
+        List<String> ids = result.messages().stream().map(NodeSdk.Message::messageId).toList();
+        assertThat(ids).doesNotContainNull().doesNotHaveDuplicates();
+        s.assertStoredOnce(ids);
+
+        for (int i = 0; i < messages.size(); i++) {
+            Map<String, ?> sent = messages.get(i);
+            String id = ids.get(i);
+            JsonNode event = s.event(id);
+            assertThat(event).as("GET /events/%s", id).isNotNull();
+            assertThat(event.path("id").asText()).isEqualTo(id);
+            assertThat(event.path("type").asText()).isEqualTo(EVERY_TYPE_EVENT_TYPES.get(i));
+            assertThat(event.path("source").asText()).isEqualTo("segment." + sent.get("type"));
+            Object user = sent.containsKey("userId") ? sent.get("userId") : sent.get("anonymousId");
+            assertThat(event.path("user_id").asText()).as("user_id of %s", id).isEqualTo(user);
+            JsonNode data = event.path("data");
+            assertThat(data.path("messageId").asText()).isEqualTo(id);
+            assertThat(data.path("type").asText()).isEqualTo(sent.get("type"));
+            assertThat(data.path("context").path("driverSeq").asInt(-1)).isEqualTo(i);
+        }
+        assertThat(s.events("segment.track", "Order Completed")).extracting(e -> e.path("id").asText())
+                .containsExactly(ids.get(0));
+        assertThat(s.events("segment.track", "$pageview")).extracting(e -> e.path("id").asText())
+                .containsExactly(ids.get(1));
+        for (String type : List.of("identify", "page", "screen", "group", "alias")) {
+            assertThat(s.events("segment." + type, null)).as("events of source segment.%s", type).hasSize(1);
+        }
+    }
+
+    @Test
+    void messages_sent_while_the_service_answers_503_are_stored_once_after_the_outage() throws Exception {
+        SdkTestService s = service();
+        List<Map<String, ?>> messages = new ArrayList<>(everyType("u-2"));
+        for (int i = 0; i < 23; i++) {
+            messages.add(Map.of("type", "track", "userId", "u-2", "event", "Item Viewed", "properties",
+                    Map.of("n", i)));
+        }
+        s.openOutageWindow();
+        long outageEnds = System.nanoTime() + OUTAGE.toNanos();
+        long refusedBefore = s.answered("POST /v1/batch", 503);
+
+        NodeSdk.Run run = NodeSdk.start(input(recommendedSettings(), messages));
+        Eventually.await(DEADLINE, "the SDK has been answered 503 " + REFUSALS_IN_WINDOW + " times", () -> {
+            if (!run.running()) {
+                throw new AssertionError("the SDK finished inside the window: " + run.await().summary());
+            }
+            return s.answered("POST /v1/batch", 503) - refusedBefore >= REFUSALS_IN_WINDOW;
+        });
+        // The outage's length is the scenario (an outage of several seconds), not a wait for something to happen.
+        Thread.sleep(Duration.ofNanos(Math.max(0, outageEnds - System.nanoTime())));
+        s.closeOutageWindow();
+        NodeSdk.Result result = run.await();
+
+        System.out.printf("%s: %d messages through a 503 window: %s%n", getClass().getSimpleName(), messages.size(),
+                result.summary().lines().findFirst().orElse(""));
+        assertThat(result.failed()).as(result.summary()).isEmpty();
+        assertThat(result.statuses()).as(result.summary()).contains(503).endsWith(200);
+        assertThat(result.reported()).as(result.summary()).isEmpty();
+        List<String> ids = result.deliveredIds();
+        assertThat(ids).hasSize(messages.size()).doesNotContainNull().doesNotHaveDuplicates();
+        s.assertStoredOnce(ids);
+        assertThat(s.events("segment.track", "Item Viewed")).hasSize(23);
+        assertThat(s.events("segment.track", "Order Completed")).hasSize(1);
+    }
+
+    @Test
+    void a_batch_the_sdk_gives_up_on_is_reported_by_the_sdk_and_nothing_of_it_is_stored() throws Exception {
+        SdkTestService s = service();
+        List<Map<String, ?>> messages = everyType("u-3");
+        s.openOutageWindow();
+
+        NodeSdk.Result result = NodeSdk.run(input(giveUpSoonSettings(), messages));
+        s.closeOutageWindow();
+
+        assertThat(result.messages()).as(result.summary()).allSatisfy(m -> assertThat(m.error()).contains("503"));
+        assertThat(result.statuses()).as(result.summary()).containsOnly(503);
+        assertThat(result.reported()).as(result.summary()).isNotEmpty();
+        s.assertStoredOnce(List.of()); // the filler events only
+        assertThat(s.answered("POST /v1/batch", 200)).isZero();
+    }
+
+    /** Settings as a map in the order given: key, value, key, value... */
+    static Map<String, Object> settings(Object... keysAndValues) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            out.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,61 @@
+package io.eventpipeline.sdk;
+
+import io.eventpipeline.NeedsTestDatabase;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code @segment/analytics-node} (the version pinned in src/test/node/package-lock.json) against the Segment routes,
+ * on H2 and on MariaDB: see {@link NodeSdkScenarios}.
+ */
+class SegmentNodeSdkIT {
+    /**
+     * Recommended: {@code maxRetries: 10}, the 3.x default, written out so that an upgrade cannot shorten it. A 5xx
+     * is retried after 0.5 s x 2^n x (1 to 2), at most 60 s (Retry-After is read on 429 only), so ten retries span
+     * at least ~5 min before the batch is dropped: several minutes of outage, well past a restart or a failover.
+     */
+    static final Map<String, Object> RECOMMENDED = NodeSdkScenarios.settings("maxRetries", 10);
+    /** One retry (~1-2 s after the first 503), then the batch is dropped. */
+    static final Map<String, Object> GIVE_UP_SOON = NodeSdkScenarios.settings("maxRetries", 1);
+
+    abstract static class Segment extends NodeSdkScenarios {
+        @Override
+        NodeSdk.Sdk sdk() {
+            return NodeSdk.Sdk.SEGMENT;
+        }
+
+        @Override
+        Map<String, Object> recommendedSettings() {
+            return RECOMMENDED;
+        }
+
+        @Override
+        Map<String, Object> giveUpSoonSettings() {
+            return GIVE_UP_SOON;
+        }
+    }
+
+    @Nested
+    class OnH2 extends Segment {
+        @RegisterExtension
+        final SdkTestService service = SdkTestService.onH2();
+
+        @Override
+        SdkTestService service() {
+            return service;
+        }
+    }
+
+    @Nested
+    @NeedsTestDatabase
+    class OnMariaDb extends Segment {
+        @RegisterExtension
+        final SdkTestService service = SdkTestService.onMariaDb();
+
+        @Override
+        SdkTestService service() {
+            return service;
+        }
+    }
+}
