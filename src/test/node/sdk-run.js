@@ -158,8 +158,8 @@ async function runRudder(input, recorder) {
   const version = require('@rudderstack/rudder-sdk-node/package.json').version;
   const axios = require('axios');
   // The SDK takes an axios instance and adds its retries to it (axios-retry): interceptors registered before it
-  // see every attempt, retries included.
-  const axiosInstance = axios.create();
+  // see every attempt, retries included. Made from the axiosConfig setting, as the SDK makes its own.
+  const axiosInstance = axios.create(input.settings.axiosConfig);
   axiosInstance.interceptors.request.use((config) => {
     const gzipped = String(config.headers.get('content-encoding') || '') === 'gzip';
     const raw = Buffer.isBuffer(config.data) ? config.data : Buffer.from(String(config.data));

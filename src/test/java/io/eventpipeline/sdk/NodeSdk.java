@@ -225,6 +225,11 @@ public final class NodeSdk {
                     + statuses() + "; reported " + reported + "; failed messages ");
             s.append(messages.stream().filter(m -> m.error() != null).map(m -> m.index() + " " + m.type() + ": "
                     + m.error()).toList());
+            if (!requests.isEmpty()) {
+                Map<String, String> headers = new TreeMap<>(requests.getFirst().headers());
+                headers.remove("authorization");
+                s.append("\nthe first request's headers (Authorization left out): ").append(headers);
+            }
             return s.append("\nstderr:\n").append(stderr).toString();
         }
     }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.eventpipeline.Eventually;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A real Node SDK against the service's Segment routes ({@code POST /v1/batch}), through {@link NodeSdk}: every
  * message type stored once and read back through the query API; messages sent while the service answers 503 stored
- * once after the outage; and a batch the SDK gives up on reported by the SDK. One subclass per SDK, with one nested
- * class per database ({@link SdkTestService}).
+ * once after the outage; a batch the SDK gives up on reported by the SDK; and a messageId sent again stored once.
+ * One subclass per SDK, with one nested class per database ({@link SdkTestService}).
  */
 @NeedsNode
 abstract class NodeSdkScenarios {
@@ -155,6 +158,32 @@ abstract class NodeSdkScenarios {
         assertThat(result.reported()).as(result.summary()).isNotEmpty();
         s.assertStoredOnce(List.of()); // the filler events only
         assertThat(s.answered("POST /v1/batch", 200)).isZero();
+    }
+
+    @Test
+    void a_message_sent_again_with_the_same_message_id_is_stored_once() throws Exception {
+        SdkTestService s = service();
+        String fits = "order-42-completed";
+        String breaksTheIdRule = "checkout 2026/12/01 #42"; // spaces, / and #: stored under its hash
+        List<Map<String, ?>> messages = List.of(
+                Map.of("type", "track", "userId", "u-4", "event", "Order Completed", "messageId", fits),
+                Map.of("type", "identify", "userId", "u-4", "messageId", breaksTheIdRule));
+        String hashedId = "sha256:" + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                MessageDigest.getInstance("SHA-256").digest(breaksTheIdRule.getBytes(StandardCharsets.UTF_8)));
+
+        // Twice, as a client that resends what it is not sure was stored (a retry after a lost answer, a restart).
+        for (int run = 1; run <= 2; run++) {
+            NodeSdk.Result result = NodeSdk.run(input(recommendedSettings(), messages));
+            assertThat(result.failed()).as("run %d: %s", run, result.summary()).isEmpty();
+            assertThat(result.messages()).extracting(NodeSdk.Message::messageId).containsExactly(fits,
+                    breaksTheIdRule);
+        }
+
+        s.assertStoredOnce(List.of(fits, hashedId));
+        assertThat(s.event(hashedId).path("data").path("messageId").asText()).isEqualTo(breaksTheIdRule);
+        assertThat(s.event(fits).path("type").asText()).isEqualTo("Order Completed");
+        Eventually.await(DEADLINE, "the metrics count the two messages sent again as duplicates",
+                () -> s.metrics().path("duplicates").asLong() == 2);
     }
 
     /** Settings as a map in the order given: key, value, key, value... */
