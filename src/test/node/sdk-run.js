@@ -166,7 +166,8 @@ async function runRudder(input, recorder) {
     const text = gzipped ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
     const headers = { ...config.headers.toJSON() };
     if (config.auth) {
-      headers.authorization = `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password || ''}`).toString('base64')}`;
+      const credentials = `${config.auth.username}:${config.auth.password || ''}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
     config.driverEntry = recorder.request(text, headers);
     return config;

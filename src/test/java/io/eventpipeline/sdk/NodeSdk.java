@@ -69,14 +69,14 @@ public final class NodeSdk {
         return unavailable;
     }
 
-    /** Why the commands {@code node} and {@code npm} (names looked up on the PATH) cannot run the SDKs, if they cannot. */
+    /** Why the commands named (looked up on the PATH) cannot run the SDKs, if they cannot. */
     static Optional<String> probe(String nodeCommand, String npmCommand) {
         String node;
         try {
             node = output(List.of(nodeCommand, "--version"), PROBE_TIMEOUT).strip();
         } catch (IOException e) {
-            return Optional.of("no " + nodeCommand + " on the PATH (" + e.getMessage() + "); the Node SDK tests need "
-                    + "Node " + MIN_NODE_MAJOR + "+ and npm");
+            return Optional.of("no " + nodeCommand + " on the PATH (" + e.getMessage().strip()
+                    + "); the Node SDK tests need Node " + MIN_NODE_MAJOR + "+ and npm");
         }
         Matcher m = NODE_VERSION.matcher(node);
         if (!m.matches() || Integer.parseInt(m.group(1)) < MIN_NODE_MAJOR) {
@@ -86,8 +86,8 @@ public final class NodeSdk {
         try {
             output(List.of(npmCommand, "--version"), PROBE_TIMEOUT);
         } catch (IOException e) {
-            return Optional.of("no " + npmCommand + " on the PATH (" + e.getMessage() + "); the Node SDK tests install the SDKs "
-                    + "with npm ci");
+            return Optional.of("no " + npmCommand + " on the PATH (" + e.getMessage().strip()
+                    + "); the Node SDK tests install the SDKs with npm ci");
         }
         return Optional.empty();
     }

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code @rudderstack/rudder-sdk-node} (the version pinned in src/test/node/package-lock.json) against the Segment routes,
- * on H2 and on MariaDB: see {@link NodeSdkScenarios}.
+ * {@code @rudderstack/rudder-sdk-node} (the version pinned in src/test/node/package-lock.json) against the Segment
+ * routes, on H2 and on MariaDB: see {@link NodeSdkScenarios}.
  */
 class RudderNodeSdkIT {
     /**
