@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A real Node SDK against the service's Segment routes ({@code POST /v1/batch}), through {@link NodeSdk}: every
  * message type stored once and read back through the query API; messages sent while the service answers 503 stored
- * once after the outage; a batch the SDK gives up on reported by the SDK; and a messageId sent again stored once.
- * One subclass per SDK, with one nested class per database ({@link SdkTestService}).
+ * once after the outage; a messageId sent again stored once; and (on H2 only,
+ * {@link #assertABatchGivenUpIsReportedAndNotStored}) a batch the SDK gives up on reported by the SDK. One subclass per
+ * SDK, with one nested class per database ({@link SdkTestService}).
  */
 @NeedsNode
 abstract class NodeSdkScenarios {
@@ -144,8 +145,12 @@ abstract class NodeSdkScenarios {
         assertThat(s.events("segment.track", "Order Completed")).hasSize(1);
     }
 
-    @Test
-    void a_batch_the_sdk_gives_up_on_is_reported_by_the_sdk_and_nothing_of_it_is_stored() throws Exception {
+    /**
+     * A batch the SDK gives up on (its retries spent while the window stays open) is reported by the SDK, per message
+     * and through its error channel, and nothing of it is stored. The SDK's behaviour, not the database's: the
+     * subclasses run it on H2 only.
+     */
+    void assertABatchGivenUpIsReportedAndNotStored() throws Exception {
         SdkTestService s = service();
         List<Map<String, ?>> messages = everyType("u-3");
         s.openOutageWindow();

@@ -3,6 +3,7 @@ package io.eventpipeline.sdk;
 import io.eventpipeline.NeedsTestDatabase;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -45,6 +46,11 @@ class RudderNodeSdkIT {
         @Override
         SdkTestService service() {
             return service;
+        }
+
+        @Test
+        void a_batch_the_sdk_gives_up_on_is_reported_by_the_sdk_and_nothing_of_it_is_stored() throws Exception {
+            assertABatchGivenUpIsReportedAndNotStored();
         }
     }
 
