@@ -7,6 +7,7 @@ import io.eventpipeline.Eventually;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -99,6 +100,13 @@ abstract class NodeSdkScenarios {
             assertThat(data.path("messageId").asText()).isEqualTo(id);
             assertThat(data.path("type").asText()).isEqualTo(sent.get("type"));
             assertThat(data.path("context").path("driverSeq").asInt(-1)).isEqualTo(i);
+            // The SDK's own time of the call: Segment's timestamp, RudderStack's originalTimestamp.
+            String sdkTime = data.hasNonNull("timestamp") ? data.get("timestamp").asText()
+                    : data.path("originalTimestamp").asText();
+            assertThat(Instant.parse(event.path("timestamp").asText())).as("timestamp of %s", id)
+                    .isEqualTo(Instant.parse(sdkTime));
+            assertThat(data.hasNonNull("sentAt")).as("data.sentAt of %s (the batch's, where the message lacks one)",
+                    id).isTrue();
         }
         assertThat(s.events("segment.track", "Order Completed")).extracting(e -> e.path("id").asText())
                 .containsExactly(ids.get(0));
