@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.Envelope;
 import io.eventpipeline.pipeline.EventQueue;

@@ -1,4 +1,4 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -7,6 +7,19 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.BodyEncoding;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.event.JsonSyntax;
+import io.eventpipeline.event.MalformedBodyException;
+import io.eventpipeline.event.RawJson;
+import io.eventpipeline.event.StorableJson;
+import io.eventpipeline.event.Surrogates;
+import io.eventpipeline.event.Timestamps;
+import io.eventpipeline.event.Uuid7;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
