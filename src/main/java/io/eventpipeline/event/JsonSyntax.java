@@ -38,6 +38,20 @@ public final class JsonSyntax {
                 + what(e, body, offset);
     }
 
+    /**
+     * What a body that the parser gave up on is told, whole: a limit it is over, where its syntax breaks, or that it
+     * could not be read.
+     *
+     * @param maxDepth the nesting limit of the parser that read it
+     */
+    public static MalformedBodyException malformedBody(java.io.IOException e, byte[] body, int maxDepth) {
+        return switch (e) {
+            case StreamConstraintsException c -> new MalformedBodyException("the body " + limit(c, maxDepth));
+            case JsonProcessingException j -> new MalformedBodyException(describe(j, body, 0, 0));
+            default -> new MalformedBodyException("the body could not be read");
+        };
+    }
+
     /** The message for a parser safety limit (Jackson's stream constraints): the nesting depth in practice. */
     public static String limit(StreamConstraintsException e, int maxDepth) {
         String m = String.valueOf(e.getOriginalMessage());

@@ -2,10 +2,8 @@ package io.eventpipeline.source.segment;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.BodyEncoding;
 import io.eventpipeline.event.Event;
@@ -190,12 +188,8 @@ public final class SegmentParser {
             if (context != null) {
                 contextMembers = members(context.value());
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         if (!sawBatch) {
             throw new MalformedBodyException("\"batch\" is required: send {\"batch\":[...]}");
@@ -243,12 +237,8 @@ public final class SegmentParser {
             if (p.nextToken() != null) {
                 throw new MalformedBodyException("the body has more content after its JSON object");
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         byte[] message = start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
         Read read = read(message, call, Envelope.NONE, now());
