@@ -167,8 +167,7 @@ public final class SegmentParser {
                     readElements(p, body, elements);
                     continue;
                 }
-                p.skipChildren();
-                int valueEnd = RawJson.endOfValue(body, valueStart);
+                int valueEnd = endOfValue(p, body, valueStart);
                 RawMember member = new RawMember(name, Arrays.copyOfRange(body, memberStart, valueEnd),
                         Arrays.copyOfRange(body, valueStart, valueEnd));
                 switch (name) {
@@ -563,9 +562,22 @@ public final class SegmentParser {
                         + " messages (--max-batch-events): send smaller batches (the SDKs' flushAt)", true);
             }
             int start = (int) p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
-            elements.add(new int[] {start, RawJson.endOfValue(body, start)});
+            elements.add(new int[] {start, endOfValue(p, body, start)});
         }
+    }
+
+    /**
+     * Moves the parser past the value starting at {@code start}, reading it whole (a string's text is read lazily
+     * otherwise, so its end would not be checked), and gives the offset just after it.
+     */
+    private static int endOfValue(JsonParser p, byte[] body, int start) throws IOException, MalformedBodyException {
+        p.skipChildren();
+        p.finishToken();
+        int end = RawJson.endOfValue(body, start);
+        if (end < 0) {
+            throw new MalformedBodyException("the body ends inside a value: it is not complete JSON");
+        }
+        return end;
     }
 
     private static Instant now() {

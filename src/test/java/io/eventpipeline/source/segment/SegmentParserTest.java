@@ -187,6 +187,13 @@ class SegmentParserTest {
         assertThatThrownBy(() -> batch("{\"batch\":[]}")).hasMessageContaining("empty");
         assertThatThrownBy(() -> batch("{\"batch\":{}}")).hasMessageContaining("must be an array");
         assertThatThrownBy(() -> batch("{\"batch\":[{}]} {}")).hasMessageContaining("more content");
+        // Cut inside a string, a value the parser reads lazily: every prefix of a batch is a malformed body.
+        String whole = "{\"sentAt\":\"2024-05-01T12:00:00Z\",\"batch\":[\"just a string\",{\"type\":\"identify\","
+                + "\"userId\":\"u\"},17]}";
+        for (int cut = 0; cut < whole.length(); cut++) {
+            String prefix = whole.substring(0, cut);
+            assertThatThrownBy(() -> batch(prefix)).as(prefix).isInstanceOf(MalformedBodyException.class);
+        }
         assertThatThrownBy(() -> batch("{\"batch\":[" + "[".repeat(1000) + "]".repeat(1000) + "]}"))
                 .hasMessageContaining("1000");
     }
