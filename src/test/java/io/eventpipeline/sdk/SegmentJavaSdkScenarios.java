@@ -27,7 +27,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import okhttp3.Credentials;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,15 +98,35 @@ abstract class SegmentJavaSdkScenarios {
         }
     };
 
-    /** The library pointed at the service with the README's settings. */
+    /**
+     * The library pointed at the service with the README's settings, sending its write key as HTTP Basic
+     * credentials: 3.4.0 to 3.5.4 put it only in the batch body ({@code "writeKey"}), so the README's snippet adds
+     * the header with an OkHttp interceptor, which later versions send themselves.
+     */
     Analytics analytics(String writeKey, Outcomes outcomes) {
+        return builder(writeKey, outcomes).client(basicAuth(writeKey)).build();
+    }
+
+    /** The library as shipped: no client of its own, so no Authorization header from 3.4.0 to 3.5.4. */
+    Analytics.Builder builder(String writeKey, Outcomes outcomes) {
         return Analytics.builder(writeKey)
                 .endpoint(service().url())
                 .retries(RETRIES)
                 // A batch never larger than the service's --max-batch-events in these tests.
                 .flushQueueSize(SdkTestService.QUEUE_CAPACITY)
                 .callback(outcomes)
-                .log(STDERR)
+                .log(STDERR);
+    }
+
+    /** An HTTP client that sends {@code Authorization: Basic base64(writeKey + ":")}, with the library's timeouts. */
+    static OkHttpClient basicAuth(String writeKey) {
+        String credentials = Credentials.basic(writeKey, "");
+        return new OkHttpClient.Builder()
+                .connectTimeout(15, TimeUnit.SECONDS)
+                .readTimeout(15, TimeUnit.SECONDS)
+                .writeTimeout(15, TimeUnit.SECONDS)
+                .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+                        .header("Authorization", credentials).build()))
                 .build();
     }
 
@@ -284,5 +307,19 @@ abstract class SegmentJavaSdkScenarios {
         assertThat(outcomes.succeeded).isEmpty();
         assertThat(answeredOnSegmentRoutes(401)).as("401 answers on the Segment routes").isEqualTo(1);
         assertThat(service().database().countEvents()).isZero();
+    }
+
+    @Test
+    void the_library_as_shipped_is_accepted_with_the_write_key_it_sends_in_the_batch_body() throws Exception {
+        Outcomes outcomes = new Outcomes();
+        Analytics analytics = builder(service().writeKey(), outcomes).build();
+        try {
+            List<MessageBuilder<?, ?>> messages = everyType("body-key");
+            send(analytics, messages);
+            outcomes.awaitAllSucceeded(messages.size(), DELIVERY);
+        } finally {
+            analytics.shutdown();
+        }
+        assertStoredAsSent(outcomes);
     }
 }
