@@ -305,7 +305,8 @@ abstract class SegmentJavaSdkScenarios {
             analytics.shutdown();
         }
         assertThat(outcomes.succeeded).isEmpty();
-        assertThat(answeredOnSegmentRoutes(401)).as("401 answers on the Segment routes").isEqualTo(1);
+        assertThat(answeredOnSegmentRoutes(401)).as("401 answers on the Segment routes: %s", service().answers())
+                .isEqualTo(1);
         assertThat(service().database().countEvents()).isZero();
     }
 
