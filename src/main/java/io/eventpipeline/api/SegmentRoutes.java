@@ -6,7 +6,7 @@ import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.InvalidEventException;
 import io.eventpipeline.event.MalformedBodyException;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.ByteArrayOutputStream;

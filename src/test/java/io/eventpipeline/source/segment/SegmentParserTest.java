@@ -1,4 +1,4 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.MalformedBodyException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,23 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.BodyEncoding;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.event.JsonSyntax;
+import io.eventpipeline.event.MalformedBodyException;
+import io.eventpipeline.event.RawJson;
+import io.eventpipeline.event.StorableJson;
+import io.eventpipeline.event.Surrogates;
+import io.eventpipeline.event.Timestamps;
+import io.eventpipeline.event.Uuid7;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -177,12 +188,8 @@ public final class SegmentParser {
             if (context != null) {
                 contextMembers = members(context.value());
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         if (!sawBatch) {
             throw new MalformedBodyException("\"batch\" is required: send {\"batch\":[...]}");
@@ -230,12 +237,8 @@ public final class SegmentParser {
             if (p.nextToken() != null) {
                 throw new MalformedBodyException("the body has more content after its JSON object");
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         byte[] message = start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
         Read read = read(message, call, Envelope.NONE, now());
