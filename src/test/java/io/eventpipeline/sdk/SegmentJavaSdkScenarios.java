@@ -207,10 +207,10 @@ abstract class SegmentJavaSdkScenarios {
             assertThat(data.path("sentAt").isTextual()).as("data.sentAt (the batch's) of %s: %s", id, data).isTrue();
             assertThat(data.has("writeKey")).as("the write key in data of %s: %s", id, data).isFalse();
             assertThat(data.toString()).as("data of %s", id).doesNotContain(s.writeKey());
-            if (m.context() == null) {
-                assertThat(data.path("context").path("library").path("name").asText())
-                        .as("data.context (the batch's) of %s: %s", id, data).isEqualTo("analytics-java");
-            } else {
+            // The batch's context (the library's name and instanceId) merged into the message's own.
+            assertThat(data.path("context").path("library").path("name").asText())
+                    .as("data.context.library (the batch's) of %s: %s", id, data).isEqualTo("analytics-java");
+            if (m.context() != null) {
                 assertThat(data.path("context").path("locale").asText()).as("data.context of %s", id)
                         .isEqualTo("de-DE");
             }
@@ -324,7 +324,8 @@ abstract class SegmentJavaSdkScenarios {
      * answers 401, which the library does not retry: every message fails. Enable once the Segment routes take the
      * body's writeKey.
      */
-    @Disabled("the Segment routes do not read the batch body's writeKey yet: analytics-java 3.4.0-3.5.4 get 401")
+    @Disabled("the Segment routes do not read the body's writeKey (README, Sources: Not supported): analytics-java "
+            + "3.4.0-3.5.4 get 401 as shipped")
     @Test
     void the_library_as_shipped_is_accepted_with_the_write_key_it_sends_in_the_batch_body() throws Exception {
         Outcomes outcomes = new Outcomes();
