@@ -5,7 +5,7 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.JsonFactories;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;

@@ -223,7 +223,9 @@ public final class SdkTestService implements BeforeEachCallback, AfterEachCallba
 
     /** The whole {@code GET /metrics} JSON document. */
     public JsonNode metrics() throws IOException, InterruptedException {
-        HttpTestClient.Response r = http().get("/metrics");
+        // The read key, so that this works with --metrics-need-key too.
+        HttpTestClient.Response r = http().send(HttpRequest.newBuilder(URI.create(url() + "/metrics"))
+                .header("Authorization", "Bearer " + readKey()).GET());
         assertThat(r.status()).as("GET /metrics: %s", r.body()).isEqualTo(200);
         return r.json();
     }

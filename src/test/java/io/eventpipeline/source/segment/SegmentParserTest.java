@@ -1,4 +1,4 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.MalformedBodyException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -182,6 +187,13 @@ class SegmentParserTest {
         assertThatThrownBy(() -> batch("{\"batch\":[]}")).hasMessageContaining("empty");
         assertThatThrownBy(() -> batch("{\"batch\":{}}")).hasMessageContaining("must be an array");
         assertThatThrownBy(() -> batch("{\"batch\":[{}]} {}")).hasMessageContaining("more content");
+        // Cut inside a string, a value the parser reads lazily: every prefix of a batch is a malformed body.
+        String whole = "{\"sentAt\":\"2024-05-01T12:00:00Z\",\"batch\":[\"just a string\",{\"type\":\"identify\","
+                + "\"userId\":\"u\"},17]}";
+        for (int cut = 0; cut < whole.length(); cut++) {
+            String prefix = whole.substring(0, cut);
+            assertThatThrownBy(() -> batch(prefix)).as(prefix).isInstanceOf(MalformedBodyException.class);
+        }
         assertThatThrownBy(() -> batch("{\"batch\":[" + "[".repeat(1000) + "]".repeat(1000) + "]}"))
                 .hasMessageContaining("1000");
     }

@@ -1,12 +1,23 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.BodyEncoding;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.event.JsonSyntax;
+import io.eventpipeline.event.MalformedBodyException;
+import io.eventpipeline.event.RawJson;
+import io.eventpipeline.event.StorableJson;
+import io.eventpipeline.event.Surrogates;
+import io.eventpipeline.event.Timestamps;
+import io.eventpipeline.event.Uuid7;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -156,8 +167,7 @@ public final class SegmentParser {
                     readElements(p, body, elements);
                     continue;
                 }
-                p.skipChildren();
-                int valueEnd = RawJson.endOfValue(body, valueStart);
+                int valueEnd = endOfValue(p, body, valueStart);
                 RawMember member = new RawMember(name, Arrays.copyOfRange(body, memberStart, valueEnd),
                         Arrays.copyOfRange(body, valueStart, valueEnd));
                 switch (name) {
@@ -177,12 +187,8 @@ public final class SegmentParser {
             if (context != null) {
                 contextMembers = members(context.value());
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         if (!sawBatch) {
             throw new MalformedBodyException("\"batch\" is required: send {\"batch\":[...]}");
@@ -230,12 +236,8 @@ public final class SegmentParser {
             if (p.nextToken() != null) {
                 throw new MalformedBodyException("the body has more content after its JSON object");
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         byte[] message = start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
         Read read = read(message, call, Envelope.NONE, now());
@@ -560,9 +562,22 @@ public final class SegmentParser {
                         + " messages (--max-batch-events): send smaller batches (the SDKs' flushAt)", true);
             }
             int start = (int) p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
-            elements.add(new int[] {start, RawJson.endOfValue(body, start)});
+            elements.add(new int[] {start, endOfValue(p, body, start)});
         }
+    }
+
+    /**
+     * Moves the parser past the value starting at {@code start}, reading it whole (a string's text is read lazily
+     * otherwise, so its end would not be checked), and gives the offset just after it.
+     */
+    private static int endOfValue(JsonParser p, byte[] body, int start) throws IOException, MalformedBodyException {
+        p.skipChildren();
+        p.finishToken();
+        int end = RawJson.endOfValue(body, start);
+        if (end < 0) {
+            throw new MalformedBodyException("the body ends inside a value: it is not complete JSON");
+        }
+        return end;
     }
 
     private static Instant now() {
