@@ -172,15 +172,23 @@ async function runRudder(input, recorder) {
     config.driverEntry = recorder.request(text, headers);
     return config;
   });
+  // The headers as they went on the wire (axios adds Content-Type after the request interceptors run).
+  const wireHeaders = (entry, request) => {
+    if (entry && request && typeof request.getHeaders === 'function') {
+      entry.headers = { ...request.getHeaders() };
+    }
+  };
   axiosInstance.interceptors.response.use(
     (response) => {
       const entry = response.config.driverEntry;
+      wireHeaders(entry, response.request);
       entry.status = response.status;
       log(`answer ${response.status} to a batch of ${entry.messageIds.length}`);
       return response;
     },
     (error) => {
       const entry = error.config && error.config.driverEntry;
+      wireHeaders(entry, error.request);
       if (entry) {
         entry.status = error.response ? error.response.status : null;
         entry.retryAfter = (error.response && error.response.headers['retry-after']) || null;

@@ -219,17 +219,26 @@ public final class NodeSdk {
             return requests.stream().map(Request::status).toList();
         }
 
-        /** The report in a few lines, for an assertion's description. */
+        /**
+         * The report in a few lines, for an assertion's description: the answers and what failed first, then the
+         * headers of the first request (an answer such as 415 is about them), then the details and stderr.
+         */
         public String summary() {
-            StringBuilder s = new StringBuilder(sdk + " " + version + " in " + elapsedMs + " ms; statuses "
-                    + statuses() + "; reported " + reported + "; failed messages ");
-            s.append(messages.stream().filter(m -> m.error() != null).map(m -> m.index() + " " + m.type() + ": "
-                    + m.error()).toList());
+            List<Message> failed = failed();
+            StringBuilder s = new StringBuilder(sdk + " " + version + " in " + elapsedMs + " ms: statuses "
+                    + statuses() + "; " + failed.size() + " of " + messages.size() + " messages failed");
+            if (!failed.isEmpty()) {
+                s.append(" (first: ").append(failed.getFirst().type()).append(": ").append(failed.getFirst().error())
+                        .append(")");
+            }
             if (!requests.isEmpty()) {
                 Map<String, String> headers = new TreeMap<>(requests.getFirst().headers());
                 headers.remove("authorization");
                 s.append("\nthe first request's headers (Authorization left out): ").append(headers);
             }
+            s.append("\nreported by the SDK: ").append(reported);
+            s.append("\nfailed messages: ").append(failed.stream().limit(10)
+                    .map(m -> m.index() + " " + m.type() + ": " + m.error()).toList());
             return s.append("\nstderr:\n").append(stderr).toString();
         }
     }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * message type stored once and read back through the query API; messages sent while the service answers 503 stored
  * once after the outage; a messageId sent again stored once; and (on H2 only,
  * {@link #assertABatchGivenUpIsReportedAndNotStored}) a batch the SDK gives up on reported by the SDK. One subclass per
- * SDK, with one nested class per database ({@link SdkTestService}).
+ * SDK and database ({@link SdkTestService}): SegmentNodeSdkH2IT, SegmentNodeSdkMariaDbIT, RudderNodeSdkH2IT,
+ * RudderNodeSdkMariaDbIT.
  */
 @NeedsNode
 abstract class NodeSdkScenarios {
@@ -39,15 +40,19 @@ abstract class NodeSdkScenarios {
         NodeSdk.require("the Node SDK tests");
     }
 
-    abstract NodeSdk.Sdk sdk();
+    private final NodeSdk.Sdk sdk;
+    private final Map<String, Object> recommended;
+
+    /**
+     * @param sdk         the SDK under test
+     * @param recommended the SDK's options this project recommends (README), the ones every test here runs with
+     */
+    NodeSdkScenarios(NodeSdk.Sdk sdk, Map<String, Object> recommended) {
+        this.sdk = sdk;
+        this.recommended = recommended;
+    }
 
     abstract SdkTestService service();
-
-    /** The SDK's options this project recommends (README), the ones every test here runs with unless it says. */
-    abstract Map<String, Object> recommendedSettings();
-
-    /** Options under which the SDK gives up on a batch quickly, for the test of what it reports then. */
-    abstract Map<String, Object> giveUpSoonSettings();
 
     /** One message of each type, the first track named with a space, the second with a leading $. */
     static List<Map<String, ?>> everyType(String user) {
@@ -69,7 +74,7 @@ abstract class NodeSdkScenarios {
             "screen", "group", "alias");
 
     NodeSdk.Input input(Map<String, ?> settings, List<Map<String, ?>> messages) {
-        return new NodeSdk.Input(sdk(), service().url(), service().writeKey(), settings, messages, DEADLINE);
+        return new NodeSdk.Input(sdk, service().url(), service().writeKey(), settings, messages, DEADLINE);
     }
 
     @Test
@@ -77,11 +82,15 @@ abstract class NodeSdkScenarios {
         SdkTestService s = service();
         List<Map<String, ?>> messages = everyType("u-1");
 
-        NodeSdk.Result result = NodeSdk.run(input(recommendedSettings(), messages));
+        NodeSdk.Result result = NodeSdk.run(input(recommended, messages));
 
         assertThat(result.failed()).as(result.summary()).isEmpty();
         assertThat(result.statuses()).as(result.summary()).containsOnly(200);
         assertThat(result.reported()).as(result.summary()).isEmpty();
+        String basic = "Basic " + Base64.getEncoder().encodeToString((s.writeKey() + ":")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(result.requests()).as("the SDK authenticates with HTTP Basic, the write key as the user name")
+                .allSatisfy(r -> assertThat(r.headers().get("authorization")).isEqualTo(basic));
         List<String> ids = result.messages().stream().map(NodeSdk.Message::messageId).toList();
         assertThat(ids).doesNotContainNull().doesNotHaveDuplicates();
         s.assertStoredOnce(ids);
@@ -129,7 +138,7 @@ abstract class NodeSdkScenarios {
         long outageEnds = System.nanoTime() + OUTAGE.toNanos();
         long refusedBefore = s.answered("POST /v1/batch", 503);
 
-        NodeSdk.Run run = NodeSdk.start(input(recommendedSettings(), messages));
+        NodeSdk.Run run = NodeSdk.start(input(recommended, messages));
         Eventually.await(DEADLINE, "the SDK has been answered 503 " + REFUSALS_IN_WINDOW + " times", () -> {
             if (!run.running()) {
                 throw new AssertionError("the SDK finished inside the window: " + run.await().summary());
@@ -155,15 +164,17 @@ abstract class NodeSdkScenarios {
 
     /**
      * A batch the SDK gives up on (its retries spent while the window stays open) is reported by the SDK, per message
-     * and through its error channel, and nothing of it is stored. The SDK's behaviour, not the database's: the
-     * subclasses run it on H2 only.
+     * and through its error channel, and nothing of it is stored. The SDK's behaviour, not the database's: the H2
+     * classes run it.
+     *
+     * @param giveUpSoon options under which the SDK gives up after a retry or so
      */
-    void assertABatchGivenUpIsReportedAndNotStored() throws Exception {
+    void assertABatchGivenUpIsReportedAndNotStored(Map<String, Object> giveUpSoon) throws Exception {
         SdkTestService s = service();
         List<Map<String, ?>> messages = everyType("u-3");
         s.openOutageWindow();
 
-        NodeSdk.Result result = NodeSdk.run(input(giveUpSoonSettings(), messages));
+        NodeSdk.Result result = NodeSdk.run(input(giveUpSoon, messages));
         s.closeOutageWindow();
 
         assertThat(result.messages()).as(result.summary()).allSatisfy(m -> assertThat(m.error()).contains("503"));
@@ -186,7 +197,7 @@ abstract class NodeSdkScenarios {
 
         // Twice, as a client that resends what it is not sure was stored (a retry after a lost answer, a restart).
         for (int run = 1; run <= 2; run++) {
-            NodeSdk.Result result = NodeSdk.run(input(recommendedSettings(), messages));
+            NodeSdk.Result result = NodeSdk.run(input(recommended, messages));
             assertThat(result.failed()).as("run %d: %s", run, result.summary()).isEmpty();
             assertThat(result.messages()).extracting(NodeSdk.Message::messageId).containsExactly(fits,
                     breaksTheIdRule);
