@@ -116,6 +116,8 @@ abstract class NodeSdkScenarios {
                     .isEqualTo(Instant.parse(sdkTime));
             assertThat(data.hasNonNull("sentAt")).as("data.sentAt of %s (the batch's, where the message lacks one)",
                     id).isTrue();
+            // Segment's SDK also puts the write key in the batch body: it must not be stored with the events.
+            assertThat(event.toString()).as("event %s as read back", id).doesNotContain(s.writeKey());
         }
         assertThat(s.events("segment.track", "Order Completed")).extracting(e -> e.path("id").asText())
                 .containsExactly(ids.get(0));
