@@ -18,8 +18,9 @@
  *   sdk, version  the package and its version
  *   messages      [{index, type, messageId, error}]: the id the SDK gave each message (null if no request carried
  *                 it) and the error the SDK reported for it (null: delivered; "pending": no report by the deadline)
- *   requests      every HTTP attempt, in order: {ms (since start), messageIds, status (or null), retryAfter,
- *                 error (a network error), headers (the request's, Authorization included)}
+ *   requests      every HTTP attempt, in order: {ms (since start, when it was sent), answeredMs (when its answer or
+ *                 its network error came), messageIds, status (or null), retryAfter, error (a network error),
+ *                 headers (the request's, Authorization included)}
  *   reported      what the SDK reported through its error channel (Segment: 'error' events; Rudder: errorHandler)
  *   elapsedMs     from the first call to the last report
  * Progress lines go to stderr ("sdk-run: ..."). Exit status: 0 when the SDK reported on every message (delivered
@@ -77,7 +78,8 @@ class Recorder {
       }
       ids.push(m.messageId);
     }
-    const entry = { ms: ms(), messageIds: ids, status: null, retryAfter: null, error: null, headers };
+    const entry = { ms: ms(), answeredMs: null, messageIds: ids, status: null, retryAfter: null, error: null,
+      headers };
     this.requests.push(entry);
     return entry;
   }
@@ -134,6 +136,7 @@ async function runSegment(input, recorder) {
     const entry = inFlight.get(r.body);
     inFlight.delete(r.body);
     if (entry) {
+      entry.answeredMs = ms();
       entry.status = r.status;
       entry.retryAfter = r.headers['retry-after'] || null;
       log(`answer ${r.status} to a batch of ${entry.messageIds.length}`);
@@ -182,6 +185,7 @@ async function runRudder(input, recorder) {
     (response) => {
       const entry = response.config.driverEntry;
       wireHeaders(entry, response.request);
+      entry.answeredMs = ms();
       entry.status = response.status;
       log(`answer ${response.status} to a batch of ${entry.messageIds.length}`);
       return response;
@@ -190,6 +194,7 @@ async function runRudder(input, recorder) {
       const entry = error.config && error.config.driverEntry;
       wireHeaders(entry, error.request);
       if (entry) {
+        entry.answeredMs = ms();
         entry.status = error.response ? error.response.status : null;
         entry.retryAfter = (error.response && error.response.headers['retry-after']) || null;
         entry.error = error.response ? null : error.code || error.message;

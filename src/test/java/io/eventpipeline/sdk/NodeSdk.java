@@ -194,11 +194,12 @@ public final class NodeSdk {
     }
 
     /**
-     * One HTTP attempt the SDK made: when (ms after the run began), the messageIds it carried, the answer's status
-     * (null: no answer) and Retry-After, a network error, and the request's headers.
+     * One HTTP attempt the SDK made: when it was sent and when its answer came (ms after the run began; answeredMs
+     * null: no answer seen), the messageIds it carried, the answer's status (null: no answer) and Retry-After, a
+     * network error, and the request's headers.
      */
-    public record Request(long ms, List<String> messageIds, Integer status, String retryAfter, String error,
-            Map<String, String> headers) {
+    public record Request(long ms, Long answeredMs, List<String> messageIds, Integer status, String retryAfter,
+            String error, Map<String, String> headers) {
     }
 
     /** The whole report of a run (see sdk-run.js), with its stderr (progress lines and the SDK's own logging). */
@@ -315,7 +316,8 @@ public final class NodeSdk {
                 r.path("messageIds").forEach(id -> ids.add(id.asText()));
                 Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 r.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
-                requests.add(new Request(r.path("ms").asLong(), ids,
+                requests.add(new Request(r.path("ms").asLong(),
+                        r.path("answeredMs").isNumber() ? r.path("answeredMs").asLong() : null, ids,
                         r.path("status").isNumber() ? r.path("status").asInt() : null, text(r.path("retryAfter")),
                         text(r.path("error")), headers));
             }
