@@ -31,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import okhttp3.Credentials;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -364,12 +363,8 @@ abstract class SegmentJavaSdkScenarios {
 
     /**
      * Versions 3.4.0 to 3.5.4 send the write key only as the batch's {@code "writeKey"} member, with no
-     * Authorization header (the library's PR #408, issue #418); the service reads keys from the header alone and
-     * answers 401, which the library does not retry: every message fails. Enable once the Segment routes take the
-     * body's writeKey.
+     * Authorization header (the library's PR #408, issue #418), to {@code /v1/import/} with a trailing slash.
      */
-    @Disabled("the Segment routes do not read the body's writeKey (README, Sources: Not supported): analytics-java "
-            + "3.4.0-3.5.4 get 401 as shipped")
     @Test
     void the_library_as_shipped_is_accepted_with_the_write_key_it_sends_in_the_batch_body() throws Exception {
         Outcomes outcomes = new Outcomes();
