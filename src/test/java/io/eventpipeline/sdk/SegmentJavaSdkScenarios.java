@@ -104,18 +104,15 @@ abstract class SegmentJavaSdkScenarios {
     }
 
     /**
-     * The library pointed at the service with the README's settings, sending its write key as HTTP Basic
-     * credentials: 3.4.0 to 3.5.4 put it only in the batch body ({@code "writeKey"}), so the README's snippet adds
-     * the header with an OkHttp interceptor, which later versions send themselves.
+     * The library as shipped with the README's settings, sending to the service. From 3.4.0 to 3.5.4 it sends its
+     * write key only as the batch body's {@code "writeKey"} (the library's PR #408, issue #418), with no
+     * Authorization header, to {@code /v1/import/} with a trailing slash.
      */
     Analytics analytics(String writeKey, Outcomes outcomes) {
-        return builder(writeKey, outcomes, service().url()).client(basicAuth(writeKey, LIBRARY_TIMEOUT)).build();
+        return builder(writeKey, outcomes, service().url()).build();
     }
 
-    /**
-     * The library as shipped (no client of its own, so no Authorization header from 3.4.0 to 3.5.4), sending to
-     * {@code endpoint} (scheme, host and port: it adds {@code /v1/import/}).
-     */
+    /** The same sending to {@code endpoint} (scheme, host and port: the library adds {@code /v1/import/}). */
     Analytics.Builder builder(String writeKey, Outcomes outcomes, String endpoint) {
         return Analytics.builder(writeKey)
                 .endpoint(endpoint)
@@ -127,18 +124,20 @@ abstract class SegmentJavaSdkScenarios {
     }
 
     /**
-     * An HTTP client that sends {@code Authorization: Basic base64(writeKey + ":")}, with {@code readTimeout} and the
-     * library's other timeouts.
+     * An HTTP client with the library's timeouts but {@code readTimeout}, and, when {@code basicAuthKey} is not
+     * null, {@code Authorization: Basic base64(key + ":")} on every request, as the library sends from 3.5.5 on.
      */
-    static OkHttpClient basicAuth(String writeKey, Duration readTimeout) {
-        String credentials = Credentials.basic(writeKey, "");
-        return new OkHttpClient.Builder()
+    static OkHttpClient client(Duration readTimeout, String basicAuthKey) {
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
                 .connectTimeout(LIBRARY_TIMEOUT)
                 .readTimeout(readTimeout)
-                .writeTimeout(LIBRARY_TIMEOUT)
-                .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
-                        .header("Authorization", credentials).build()))
-                .build();
+                .writeTimeout(LIBRARY_TIMEOUT);
+        if (basicAuthKey != null) {
+            String credentials = Credentials.basic(basicAuthKey, "");
+            b.addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+                    .header("Authorization", credentials).build()));
+        }
+        return b.build();
     }
 
     /**
@@ -311,20 +310,26 @@ abstract class SegmentJavaSdkScenarios {
     }
 
     @Test
-    void a_wrong_write_key_is_refused_the_library_gives_up_at_once_and_nothing_is_stored() throws Exception {
-        Outcomes outcomes = new Outcomes();
-        Analytics analytics = analytics("not-a-configured-key", outcomes);
+    void a_wrong_write_key_in_the_body_or_as_basic_credentials_is_refused_and_the_library_gives_up_at_once()
+            throws Exception {
+        String wrong = "not-a-configured-key";
         List<MessageBuilder<?, ?>> messages = everyType("wrong-key");
-        try {
-            send(analytics, messages);
-            Eventually.await(DELIVERY, "the library reports every message failed",
-                    () -> outcomes.failed.size() == messages.size());
-        } finally {
-            analytics.shutdown();
+        for (boolean basic : new boolean[] {false, true}) {
+            Outcomes outcomes = new Outcomes();
+            Analytics.Builder builder = builder(wrong, outcomes, service().url());
+            Analytics analytics = (basic ? builder.client(client(LIBRARY_TIMEOUT, wrong)) : builder).build();
+            try {
+                send(analytics, messages);
+                Eventually.await(DELIVERY, "the library reports every message failed",
+                        () -> outcomes.failed.size() == messages.size());
+            } finally {
+                analytics.shutdown();
+            }
+            assertThat(outcomes.succeeded).isEmpty();
+            assertThat(outcomes.failed).allMatch(f -> f.contains("not valid"), "failed with the 401's error");
         }
-        assertThat(outcomes.succeeded).isEmpty();
         assertThat(answeredOnSegmentRoutes(401)).as("401 answers on the Segment routes: %s", service().answers())
-                .isEqualTo(1);
+                .isEqualTo(2);
         assertThat(service().database().countEvents()).isZero();
     }
 
@@ -340,7 +345,7 @@ abstract class SegmentJavaSdkScenarios {
         List<MessageBuilder<?, ?>> messages = everyType("lost-answer");
         try (TcpProxy front = new TcpProxy("127.0.0.1", s.port())) {
             Analytics analytics = builder(s.writeKey(), outcomes, "http://127.0.0.1:" + front.port())
-                    .client(basicAuth(s.writeKey(), Duration.ofSeconds(2))).build();
+                    .client(client(Duration.ofSeconds(2), null)).build();
             try {
                 front.swallowReplies(true);
                 send(analytics, messages);
@@ -361,16 +366,13 @@ abstract class SegmentJavaSdkScenarios {
         assertThat(s.metrics().path("duplicates").asLong()).as("duplicates").isEqualTo(messages.size());
     }
 
-    /**
-     * Versions 3.4.0 to 3.5.4 send the write key only as the batch's {@code "writeKey"} member, with no
-     * Authorization header (the library's PR #408, issue #418), to {@code /v1/import/} with a trailing slash.
-     */
     @Test
-    void the_library_as_shipped_is_accepted_with_the_write_key_it_sends_in_the_batch_body() throws Exception {
+    void the_write_key_as_http_basic_credentials_as_later_versions_send_it_is_accepted_too() throws Exception {
         Outcomes outcomes = new Outcomes();
-        Analytics analytics = builder(service().writeKey(), outcomes, service().url()).build();
+        String key = service().writeKey();
+        Analytics analytics = builder(key, outcomes, service().url()).client(client(LIBRARY_TIMEOUT, key)).build();
         try {
-            List<MessageBuilder<?, ?>> messages = everyType("body-key");
+            List<MessageBuilder<?, ?>> messages = everyType("basic");
             send(analytics, messages);
             outcomes.awaitAllSucceeded(messages.size(), DELIVERY);
         } finally {
