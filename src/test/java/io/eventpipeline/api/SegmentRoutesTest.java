@@ -103,6 +103,29 @@ class SegmentRoutesTest {
         assertThat(queued()).extracting(e -> e.event().keyName()).containsOnly("shop-server").hasSize(4);
     }
 
+    /** Segment's Java library sends its write key only in the body, as "writeKey": taken when no header is sent. */
+    @Test
+    void without_an_authorization_header_the_write_key_may_come_in_the_body() throws Exception {
+        start(1000, null);
+        String withKey = "{\"writeKey\":\"%s\"," + batchOf(1).substring(1);
+
+        assertThat(post("/v1/import", null, withKey.formatted(WRITER.secret())).status()).isEqualTo(200);
+        assertThat(post("/v1/track", null, "{\"writeKey\":\"" + WRITER.secret() + "\",\"event\":\"E\","
+                + "\"userId\":\"u\"}").status()).isEqualTo(200);
+        var unknown = post("/v1/batch", null, withKey.formatted("ep_not_a_key"));
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(unknown.raw().headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"event-pipeline\"");
+        assertThat(post("/v1/batch", null, withKey.formatted(READER.secret())).status()).isEqualTo(403);
+        assertThat(post("/v1/batch", null, batchOf(1)).json().get("error").asText()).contains("\"writeKey\" in the body");
+        assertThat(post("/v1/batch", basic("not-a-key", ""), withKey.formatted(WRITER.secret())).status())
+                .as("a header, when sent, is the key").isEqualTo(401);
+
+        List<Envelope> queued = queued();
+        assertThat(queued).extracting(e -> e.event().keyName()).containsExactly("shop-server", "shop-server");
+        assertThat(queued).allSatisfy(e -> assertThat(new String(e.event().data(), UTF_8))
+                .doesNotContain(WRITER.secret()));
+    }
+
     /**
      * The SDKs resend nothing answered 400, so a message that breaks a rule does not fail its batch: the answer is
      * 200, the valid messages are queued, and the refused one is queued for the dead letter with its reason.

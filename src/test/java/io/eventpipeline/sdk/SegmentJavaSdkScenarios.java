@@ -15,6 +15,7 @@ import com.segment.analytics.messages.PageMessage;
 import com.segment.analytics.messages.ScreenMessage;
 import com.segment.analytics.messages.TrackMessage;
 import io.eventpipeline.Eventually;
+import io.eventpipeline.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -27,18 +28,17 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import okhttp3.Credentials;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Segment's Java library ({@code com.segment.analytics.java:analytics}, the version in the pom) sending every kind of
  * message to the service's Segment routes, and each message stored exactly once and read back through the query
- * API; also across an outage window in which the service answers 503. The library's own {@link Callback} says what
- * it thinks happened: every message must succeed, none fail.
+ * API; also across an outage window in which the service answers 503, and when the answer to a stored batch is lost
+ * and the library sends it again. The library's own {@link Callback} says what it thinks happened: every message
+ * must succeed, none fail.
  *
  * <p>Timing: the library (3.5.1) retries a 5xx after a fixed backoff of 15 s to 30 s for the first retry (its
  * {@code Backo} with base 15 s, factor 2, jitter 1, not configurable), so the outage test takes that long.
@@ -52,13 +52,15 @@ abstract class SegmentJavaSdkScenarios {
     /** The service's rule for an id it keeps as sent (SEGMENT.md); any other messageId is hashed. */
     private static final Pattern ID_RULE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Duration DELIVERY = Duration.ofSeconds(30);
+    /** The library's own connect, read and write timeouts (its Platform.defaultClient). */
+    private static final Duration LIBRARY_TIMEOUT = Duration.ofSeconds(15);
     /** The first retry comes after 15 s to 30 s; a second one, should it be needed, within another 15 s to 60 s. */
     private static final Duration DELIVERY_AFTER_OUTAGE = Duration.ofSeconds(120);
 
     abstract SdkTestService service();
 
-    /** The library's callbacks, by messageId. */
-    static final class Outcomes implements Callback {
+    /** The library's callbacks, by messageId, and its log (echoed to stderr for a failing test's report). */
+    static final class Outcomes implements Callback, Log {
         final Map<String, Message> succeeded = new ConcurrentHashMap<>();
         final List<String> failed = new CopyOnWriteArrayList<>();
         /** System.nanoTime() of the last success callback. */
@@ -75,6 +77,23 @@ abstract class SegmentJavaSdkScenarios {
             failed.add(message.messageId() + " (" + message.type() + "): " + error);
         }
 
+        /** The library's log lines above VERBOSE. */
+        final List<String> log = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void print(Level level, String format, Object... args) {
+            if (level != Level.VERBOSE) {
+                String line = level + ": " + String.format(format, args);
+                log.add(line);
+                System.err.println("analytics-java " + line);
+            }
+        }
+
+        @Override
+        public void print(Level level, Throwable error, String format, Object... args) {
+            print(level, format + " (" + error + ")", args);
+        }
+
         /** Waits until every message has had its callback, either way; then none may have failed. */
         void awaitAllSucceeded(int n, Duration timeout) throws InterruptedException {
             Eventually.await(timeout, "the library reports all " + n + " messages done",
@@ -84,51 +103,41 @@ abstract class SegmentJavaSdkScenarios {
         }
     }
 
-    /** Echoes the library's own log to stderr, for a failing test's report. */
-    static final Log STDERR = new Log() {
-        @Override
-        public void print(Level level, String format, Object... args) {
-            if (level != Level.VERBOSE) {
-                System.err.println("analytics-java " + level + ": " + String.format(format, args));
-            }
-        }
-
-        @Override
-        public void print(Level level, Throwable error, String format, Object... args) {
-            print(level, format + " (" + error + ")", args);
-        }
-    };
-
     /**
-     * The library pointed at the service with the README's settings, sending its write key as HTTP Basic
-     * credentials: 3.4.0 to 3.5.4 put it only in the batch body ({@code "writeKey"}), so the README's snippet adds
-     * the header with an OkHttp interceptor, which later versions send themselves.
+     * The library as shipped with the README's settings, sending to the service. From 3.4.0 to 3.5.4 it sends its
+     * write key only as the batch body's {@code "writeKey"} (the library's PR #408, issue #418), with no
+     * Authorization header, to {@code /v1/import/} with a trailing slash.
      */
     Analytics analytics(String writeKey, Outcomes outcomes) {
-        return builder(writeKey, outcomes).client(basicAuth(writeKey)).build();
+        return builder(writeKey, outcomes, service().url()).build();
     }
 
-    /** The library as shipped: no client of its own, so no Authorization header from 3.4.0 to 3.5.4. */
-    Analytics.Builder builder(String writeKey, Outcomes outcomes) {
+    /** The same sending to {@code endpoint} (scheme, host and port: the library adds {@code /v1/import/}). */
+    Analytics.Builder builder(String writeKey, Outcomes outcomes, String endpoint) {
         return Analytics.builder(writeKey)
-                .endpoint(service().url())
+                .endpoint(endpoint)
                 .retries(RETRIES)
                 // A batch never larger than the service's --max-batch-events in these tests.
                 .flushQueueSize(SdkTestService.QUEUE_CAPACITY)
                 .callback(outcomes)
-                .log(STDERR);
+                .log(outcomes);
     }
 
-    /** An HTTP client that sends {@code Authorization: Basic base64(writeKey + ":")}, with the library's timeouts. */
-    static OkHttpClient basicAuth(String writeKey) {
-        String credentials = Credentials.basic(writeKey, "");
-        return new OkHttpClient.Builder()
-                .connectTimeout(15, TimeUnit.SECONDS)
-                .readTimeout(15, TimeUnit.SECONDS)
-                .writeTimeout(15, TimeUnit.SECONDS)
-                .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
-                        .header("Authorization", credentials).build()))
-                .build();
+    /**
+     * An HTTP client with the library's timeouts but {@code readTimeout}, and, when {@code basicAuthKey} is not
+     * null, {@code Authorization: Basic base64(key + ":")} on every request, as the library sends from 3.5.5 on.
+     */
+    static OkHttpClient client(Duration readTimeout, String basicAuthKey) {
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
+                .connectTimeout(LIBRARY_TIMEOUT)
+                .readTimeout(readTimeout)
+                .writeTimeout(LIBRARY_TIMEOUT);
+        if (basicAuthKey != null) {
+            String credentials = Credentials.basic(basicAuthKey, "");
+            b.addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+                    .header("Authorization", credentials).build()));
+        }
+        return b.build();
     }
 
     /**
@@ -301,37 +310,69 @@ abstract class SegmentJavaSdkScenarios {
     }
 
     @Test
-    void a_wrong_write_key_is_refused_the_library_gives_up_at_once_and_nothing_is_stored() throws Exception {
-        Outcomes outcomes = new Outcomes();
-        Analytics analytics = analytics("not-a-configured-key", outcomes);
+    void a_wrong_write_key_in_the_body_or_as_basic_credentials_is_refused_and_the_library_gives_up_at_once()
+            throws Exception {
+        String wrong = "not-a-configured-key";
         List<MessageBuilder<?, ?>> messages = everyType("wrong-key");
-        try {
-            send(analytics, messages);
-            Eventually.await(DELIVERY, "the library reports every message failed",
-                    () -> outcomes.failed.size() == messages.size());
-        } finally {
-            analytics.shutdown();
+        for (boolean basic : new boolean[] {false, true}) {
+            Outcomes outcomes = new Outcomes();
+            Analytics.Builder builder = builder(wrong, outcomes, service().url());
+            Analytics analytics = (basic ? builder.client(client(LIBRARY_TIMEOUT, wrong)) : builder).build();
+            try {
+                send(analytics, messages);
+                Eventually.await(DELIVERY, "the library reports every message failed",
+                        () -> outcomes.failed.size() == messages.size());
+            } finally {
+                analytics.shutdown();
+            }
+            assertThat(outcomes.succeeded).isEmpty();
+            assertThat(outcomes.failed).allMatch(f -> f.contains("not valid"), "failed with the 401's error");
         }
-        assertThat(outcomes.succeeded).isEmpty();
         assertThat(answeredOnSegmentRoutes(401)).as("401 answers on the Segment routes: %s", service().answers())
-                .isEqualTo(1);
+                .isEqualTo(2);
         assertThat(service().database().countEvents()).isZero();
     }
 
     /**
-     * Versions 3.4.0 to 3.5.4 send the write key only as the batch's {@code "writeKey"} member, with no
-     * Authorization header (the library's PR #408, issue #418); the service reads keys from the header alone and
-     * answers 401, which the library does not retry: every message fails. Enable once the Segment routes take the
-     * body's writeKey.
+     * The one way the library sends a message twice: a batch the service took (answered 200) whose answer never
+     * came back, here swallowed by a proxy until the library's read timeout (2 s) gives up on it and retries. The
+     * second copy is stored once: the messageId is the event's id.
      */
-    @Disabled("the Segment routes do not read the body's writeKey (README, Sources: Not supported): analytics-java "
-            + "3.4.0-3.5.4 get 401 as shipped")
     @Test
-    void the_library_as_shipped_is_accepted_with_the_write_key_it_sends_in_the_batch_body() throws Exception {
+    void a_batch_whose_200_is_lost_is_sent_again_by_the_library_and_stored_once() throws Exception {
+        SdkTestService s = service();
         Outcomes outcomes = new Outcomes();
-        Analytics analytics = builder(service().writeKey(), outcomes).build();
+        List<MessageBuilder<?, ?>> messages = everyType("lost-answer");
+        try (TcpProxy front = new TcpProxy("127.0.0.1", s.port())) {
+            Analytics analytics = builder(s.writeKey(), outcomes, "http://127.0.0.1:" + front.port())
+                    .client(client(Duration.ofSeconds(2), null)).build();
+            try {
+                front.swallowReplies(true);
+                send(analytics, messages);
+                Eventually.await(DELIVERY, "the service answers the batch 200", () -> answeredOnSegmentRoutes(200) == 1);
+                Eventually.await(DELIVERY, "the library times out on the batch and will retry it",
+                        () -> outcomes.log.stream().anyMatch(l -> l.contains("Retrying")));
+                assertThat(outcomes.succeeded).as("messages reported sent without an answer").isEmpty();
+                front.swallowReplies(false);
+                outcomes.awaitAllSucceeded(messages.size(), DELIVERY_AFTER_OUTAGE);
+            } finally {
+                analytics.shutdown();
+            }
+        }
+        assertStoredAsSent(outcomes);
+        assertThat(answeredOnSegmentRoutes(200)).as("the batch, answered twice").isEqualTo(2);
+        Eventually.await(DELIVERY, "the second copy of every message is counted as a duplicate",
+                () -> s.metrics().path("duplicates").asLong(), n -> n >= messages.size());
+        assertThat(s.metrics().path("duplicates").asLong()).as("duplicates").isEqualTo(messages.size());
+    }
+
+    @Test
+    void the_write_key_as_http_basic_credentials_as_later_versions_send_it_is_accepted_too() throws Exception {
+        Outcomes outcomes = new Outcomes();
+        String key = service().writeKey();
+        Analytics analytics = builder(key, outcomes, service().url()).client(client(LIBRARY_TIMEOUT, key)).build();
         try {
-            List<MessageBuilder<?, ?>> messages = everyType("body-key");
+            List<MessageBuilder<?, ?>> messages = everyType("basic");
             send(analytics, messages);
             outcomes.awaitAllSucceeded(messages.size(), DELIVERY);
         } finally {
