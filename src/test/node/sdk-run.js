@@ -128,10 +128,26 @@ function tagged(message, index) {
 async function runSegment(input, recorder) {
   const { Analytics } = require('@segment/analytics-node');
   const version = require('@segment/analytics-node/package.json').version;
-  const analytics = new Analytics({ ...input.settings, writeKey: input.writeKey, host: input.url });
   // Batches may be in flight side by side: an answer is matched to its request by the body it names.
   const inFlight = new Map();
-  analytics.on('http_request', (r) => inFlight.set(r.body, recorder.request(r.body, r.headers)));
+  // The SDK's own client (fetch, with its timeout's abort signal), wrapped to say when an attempt got no answer:
+  // the SDK reports only the answers it got.
+  const httpClient = (url, init) => globalThis.fetch(url, init).catch((error) => {
+    const entry = inFlight.get(init.body);
+    inFlight.delete(init.body);
+    if (entry) {
+      entry.answeredMs = ms();
+      entry.error = `${error.name}: ${error.message}`;
+    }
+    log(`no answer (${error.name}: ${error.message}) to a batch of ${entry ? entry.messageIds.length : '?'}`);
+    throw error;
+  });
+  const analytics = new Analytics({ httpClient, ...input.settings, writeKey: input.writeKey, host: input.url });
+  analytics.on('http_request', (r) => {
+    const entry = recorder.request(r.body, r.headers);
+    inFlight.set(r.body, entry);
+    log(`sending a batch of ${entry.messageIds.length}`);
+  });
   analytics.on('http_response', (r) => {
     const entry = inFlight.get(r.body);
     inFlight.delete(r.body);
@@ -151,7 +167,7 @@ async function runSegment(input, recorder) {
   // A request that failed at the network level has no http_response: the next request, or the end, shows it.
   await analytics.closeAndFlush({ timeout: input.deadlineMs });
   for (const entry of inFlight.values()) {
-    entry.error = 'no answer (a network error, a timeout or an abort)';
+    entry.error = 'no answer by the end of the run';
   }
   return { sdk: '@segment/analytics-node', version };
 }
@@ -173,6 +189,7 @@ async function runRudder(input, recorder) {
       headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
     config.driverEntry = recorder.request(text, headers);
+    log(`sending a batch of ${config.driverEntry.messageIds.length}`);
     return config;
   });
   // The headers as they went on the wire (axios adds Content-Type after the request interceptors run).
@@ -197,8 +214,9 @@ async function runRudder(input, recorder) {
         entry.answeredMs = ms();
         entry.status = error.response ? error.response.status : null;
         entry.retryAfter = (error.response && error.response.headers['retry-after']) || null;
-        entry.error = error.response ? null : error.code || error.message;
-        log(`answer ${entry.status || entry.error} to a batch of ${entry.messageIds.length}`);
+        entry.error = error.response ? null : `${error.code}: ${error.message}`;
+        log(error.response ? `answer ${entry.status} to a batch of ${entry.messageIds.length}`
+          : `no answer (${entry.error}) to a batch of ${entry.messageIds.length}`);
       }
       return Promise.reject(error);
     },
