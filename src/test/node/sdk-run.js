@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * Sends messages through a real Node SDK (@segment/analytics-node or @rudderstack/rudder-sdk-node), waits with the
- * SDK's own flush/close API until it has reported on every message, and prints what it saw as one JSON line on
- * stdout, for the Java tests (io.eventpipeline.sdk.NodeSdk) to assert on.
+ * Sends messages through a real Node SDK (@segment/analytics-node 3.x or 2.x, or @rudderstack/rudder-sdk-node),
+ * waits with the SDK's own flush/close API until it has reported on every message, and prints what it saw as one
+ * JSON line on stdout, for the Java tests (io.eventpipeline.sdk.NodeSdk) to assert on.
  *
  * Input, one JSON object on stdin:
- *   sdk        "segment" | "rudder"
+ *   sdk        "segment" (3.x) | "segment-v2" (2.x, which sends the write key in the body only) | "rudder"
  *   url        the service's base URL, e.g. "http://127.0.0.1:8080" (Segment: `host`; Rudder: `dataPlaneUrl`)
  *   writeKey   the write key (both SDKs send it as the user of HTTP Basic auth)
  *   settings   the SDK's constructor options, as JSON (Segment: maxRetries, flushAt, httpRequestTimeout, ...;
@@ -125,16 +125,30 @@ function tagged(message, index) {
   return { type, fields: { ...fields, context: { ...(fields.context || {}), driverSeq: index } } };
 }
 
-async function runSegment(input, recorder) {
-  const { Analytics } = require('@segment/analytics-node');
-  const version = require('@segment/analytics-node/package.json').version;
-  // Batches may be in flight side by side: an answer is matched to its request by the body it names.
+/** Segment's SDK: 3.x (`@segment/analytics-node`) or 2.x (`@segment/analytics-node-v2`, an npm alias). */
+async function runSegment(input, recorder, pkg) {
+  const { Analytics } = require(pkg);
+  const { name, version } = require(`${pkg}/package.json`);
+  // Batches may be in flight side by side: an answer is matched to its request by the body it carries.
   const inFlight = new Map();
-  // The SDK's own client (fetch, with its timeout's abort signal), wrapped to say when an attempt got no answer:
-  // the SDK reports only the answers it got.
-  const httpClient = (url, init) => globalThis.fetch(url, init).catch((error) => {
-    const entry = inFlight.get(init.body);
-    inFlight.delete(init.body);
+  const take = (body) => {
+    const entry = inFlight.get(body);
+    inFlight.delete(body);
+    return entry;
+  };
+  // The SDK's own client (fetch, with the SDK's timeout as an abort signal), wrapped to record each answer, and
+  // each attempt that got none: the SDK reports neither to the application.
+  const httpClient = (url, init) => globalThis.fetch(url, init).then((response) => {
+    const entry = take(init.body);
+    if (entry) {
+      entry.answeredMs = ms();
+      entry.status = response.status;
+      entry.retryAfter = response.headers.get('retry-after');
+      log(`answer ${response.status} to a batch of ${entry.messageIds.length}`);
+    }
+    return response;
+  }, (error) => {
+    const entry = take(init.body);
     if (entry) {
       entry.answeredMs = ms();
       entry.error = `${error.name}: ${error.message}`;
@@ -148,28 +162,17 @@ async function runSegment(input, recorder) {
     inFlight.set(r.body, entry);
     log(`sending a batch of ${entry.messageIds.length}`);
   });
-  analytics.on('http_response', (r) => {
-    const entry = inFlight.get(r.body);
-    inFlight.delete(r.body);
-    if (entry) {
-      entry.answeredMs = ms();
-      entry.status = r.status;
-      entry.retryAfter = r.headers['retry-after'] || null;
-      log(`answer ${r.status} to a batch of ${entry.messageIds.length}`);
-    }
-  });
   analytics.on('error', (e) => recorder.reported.push(`${e.code}: ${describe(e.reason)}`));
   input.messages.forEach((message, index) => {
     const { type, fields } = tagged(message, index);
     recorder.addMessage(index, type);
     analytics[type](fields, (err) => recorder.settle(index, err));
   });
-  // A request that failed at the network level has no http_response: the next request, or the end, shows it.
   await analytics.closeAndFlush({ timeout: input.deadlineMs });
   for (const entry of inFlight.values()) {
     entry.error = 'no answer by the end of the run';
   }
-  return { sdk: '@segment/analytics-node', version };
+  return { sdk: name, version };
 }
 
 async function runRudder(input, recorder) {
@@ -253,9 +256,13 @@ async function main() {
   input.settings = input.settings || {};
   input.deadlineMs = input.deadlineMs || 120000;
   const recorder = new Recorder(input.messages.length);
-  const run = { segment: runSegment, rudder: runRudder }[input.sdk];
+  const run = {
+    segment: (i, r) => runSegment(i, r, '@segment/analytics-node'),
+    'segment-v2': (i, r) => runSegment(i, r, '@segment/analytics-node-v2'),
+    rudder: runRudder,
+  }[input.sdk];
   if (!run) {
-    throw new Error(`sdk must be "segment" or "rudder", not ${JSON.stringify(input.sdk)}`);
+    throw new Error(`sdk must be "segment", "segment-v2" or "rudder", not ${JSON.stringify(input.sdk)}`);
   }
   let timer;
   const deadline = new Promise((resolve) => {

@@ -162,9 +162,12 @@ public final class NodeSdk {
         }
     }
 
-    /** Which SDK, by the name {@code sdk-run.js} knows it by. */
+    /**
+     * Which SDK, by the name {@code sdk-run.js} knows it by: {@code @segment/analytics-node} 3.x, the same package's
+     * 2.x (installed under the npm alias {@code @segment/analytics-node-v2}), {@code @rudderstack/rudder-sdk-node}.
+     */
     public enum Sdk {
-        SEGMENT("segment"), RUDDER("rudder");
+        SEGMENT("segment"), SEGMENT_V2("segment-v2"), RUDDER("rudder");
 
         final String id;
 
