@@ -30,7 +30,7 @@ class NodeSdkRateLimitIT {
         NodeSdk.require("the Node SDK rate limit tests");
     }
 
-    /** Not Segment's 2.x: it reads no Retry-After (only an X-RateLimit-Reset header, which the service does not send). */
+    /** Not Segment's 2.x: it reads no Retry-After, only X-RateLimit-Reset, which the service does not send. */
     @ParameterizedTest
     @EnumSource(names = {"SEGMENT", "RUDDER"})
     void messages_over_the_rate_limit_are_stored_once_after_the_sdk_waits_retry_after(NodeSdk.Sdk sdk)
