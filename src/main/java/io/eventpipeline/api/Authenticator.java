@@ -54,13 +54,14 @@ final class Authenticator {
         if (keys.isEmpty()) {
             return;
         }
-        Optional<Scope> scope = required(ctx.method().name(), ctx.path());
+        String path = routedPath(ctx.path());
+        Optional<Scope> scope = required(ctx.method().name(), path);
         if (scope.isEmpty()) {
             return;
         }
-        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(ctx.path()));
-        boolean segment = ctx.path().startsWith(SegmentRoutes.PREFIX);
-        if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(ctx.path())) {
+        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(path));
+        boolean segment = path.startsWith(SegmentRoutes.PREFIX);
+        if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(path)) {
             ctx.attribute(BODY_KEY_ATTRIBUTE, Boolean.TRUE);
             return;
         }
@@ -131,6 +132,19 @@ final class Authenticator {
     }
 
     /** The route template of a protected path: the set of metric labels stays bounded. */
+    /**
+     * The path as the router matches it: Javalin ignores a trailing slash ({@code /metrics/} is {@code /metrics},
+     * and Segment's Java library posts to {@code /v1/import/}), so the key check must too, or such a path would
+     * skip the check meant for its route and be counted as unmatched.
+     */
+    static String routedPath(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
     private static String routeOf(String path) {
         if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")
                 || SegmentRoutes.isRoute(path)) {
