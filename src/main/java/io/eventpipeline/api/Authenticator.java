@@ -131,7 +131,6 @@ final class Authenticator {
                 segment);
     }
 
-    /** The route template of a protected path: the set of metric labels stays bounded. */
     /**
      * The path as the router matches it: Javalin ignores a trailing slash ({@code /metrics/} is {@code /metrics},
      * and Segment's Java library posts to {@code /v1/import/}), so the key check must too, or such a path would
@@ -145,6 +144,7 @@ final class Authenticator {
         return p;
     }
 
+    /** The route template of a protected path: the set of metric labels stays bounded. */
     private static String routeOf(String path) {
         if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")
                 || SegmentRoutes.isRoute(path)) {
