@@ -8,7 +8,7 @@
  * Input, one JSON object on stdin:
  *   sdk        "segment" (3.x) | "segment-v2" (2.x, which sends the write key in the body only) | "rudder"
  *   url        the service's base URL, e.g. "http://127.0.0.1:8080" (Segment: `host`; Rudder: `dataPlaneUrl`)
- *   writeKey   the write key (both SDKs send it as the user of HTTP Basic auth)
+ *   writeKey   the write key (sent as the user of HTTP Basic auth; by Segment's 2.x in the body only)
  *   settings   the SDK's constructor options, as JSON (Segment: maxRetries, flushAt, httpRequestTimeout, ...;
  *              Rudder: retryCount, flushAt, timeout, gzip, axiosRetryConfig, ...)
  *   messages   [{type: "track"|"identify"|"page"|"screen"|"group"|"alias", ...the call's fields}]
