@@ -54,6 +54,8 @@ public final class NodeSdk {
 
     private static Optional<String> unavailable;
     private static Path installed;
+    /** Why the install failed, kept so that each later suite fails with it at once instead of trying again. */
+    private static IOException installFailure;
 
     private NodeSdk() {
     }
@@ -116,12 +118,26 @@ public final class NodeSdk {
      * optional {@code bull} of rudder-sdk-node, which is omitted); {@code --prefer-offline}: npm's cache is enough
      * once it holds the packages.
      *
-     * @throws IOException when {@code npm ci} fails or runs past five minutes, with its output
+     * @throws IOException when {@code npm ci} fails or runs past five minutes, with its output (again for every later
+     *                     call in this JVM)
      */
     static synchronized Path install() throws IOException, InterruptedException {
         if (installed != null) {
             return installed;
         }
+        if (installFailure != null) {
+            throw new IOException(installFailure.getMessage(), installFailure);
+        }
+        try {
+            installed = installOnce();
+            return installed;
+        } catch (IOException e) {
+            installFailure = e;
+            throw e;
+        }
+    }
+
+    private static Path installOnce() throws IOException, InterruptedException {
         Files.createDirectories(INSTALL);
         for (String file : PROJECT_FILES) {
             Files.copy(PROJECT.resolve(file), INSTALL.resolve(file), StandardCopyOption.REPLACE_EXISTING);
@@ -147,8 +163,7 @@ public final class NodeSdk {
             System.out.printf("NodeSdk: npm ci installed the SDKs in %s in %d ms%n", INSTALL,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
-        installed = INSTALL.toAbsolutePath();
-        return installed;
+        return INSTALL.toAbsolutePath();
     }
 
     private static String stamp() throws IOException {
