@@ -42,8 +42,9 @@ record Results(
     }
 
     /**
-     * (d) in one process: start-up, the two ingest phases and the latency phase; {@code startupAotCacheMs} is the
-     * start-up of a second process from an AOT cache (default flags only, JDK 25+; else null).
+     * (d) in one process: start-up, the two ingest phases and the latency phase, then with default flags the
+     * SDK-shaped batches; {@code startupAotCacheMs} is the start-up of a second process from an AOT cache (default
+     * flags only, JDK 25+; else null).
      */
     record Service(
             String durabilityFlag,
@@ -55,7 +56,30 @@ record Results(
             Ingest single,
             Ingest batch,
             Latency latency,
+            SdkBatches sdkBatches,
             Map<String, Object> serviceMetricsAtEnd) {
+    }
+
+    /**
+     * SDK-shaped batches, measured in the default-flags process only (null in the other), after its other phases
+     * and a warm-up of their own: {@code v1Batch} is 100 Segment track calls a request as
+     * {@code @segment/analytics-node} sends them to POST /v1/batch ({@link SegmentEventFactory}),
+     * {@code eventsBatch} the very same events through our own POST /events/batch, both over the batch row's
+     * connections. {@code v1OverEventsBatch} holds the ratios: {@code same_events_end_to_end} and
+     * {@code same_events_accepted} over {@code eventsBatch}, {@code small_events_end_to_end} over the process's
+     * batch row (its ~150-byte events). Request sizes are of one body each, in bytes. {@code peakRssMibAfter} is
+     * VmHWM after these phases; the service's {@code peakRssMib} is read before them.
+     */
+    record SdkBatches(
+            String library,
+            int v1RequestBytes,
+            int eventsRequestBytes,
+            int smallEventsRequestBytes,
+            double warmupSeconds,
+            Ingest v1Batch,
+            Ingest eventsBatch,
+            Map<String, Double> v1OverEventsBatch,
+            double peakRssMibAfter) {
     }
 
     /**
