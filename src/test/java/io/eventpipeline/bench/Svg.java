@@ -39,7 +39,7 @@ final class Svg {
                 if (sdk != null) {
                     rows.add(new Bar("(d) " + which + ": Segment /v1/batch, end-to-end",
                             sdk.v1Batch().endToEndPerSecond(), "#e7298a"));
-                    rows.add(new Bar("(d) " + which + ": same events, /events/batch",
+                    rows.add(new Bar("(d) " + which + ": same events via /events/batch",
                             sdk.eventsBatch().endToEndPerSecond(), color));
                 }
             }
