@@ -4,10 +4,14 @@ import io.eventpipeline.security.ApiKey;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.security.Scope;
 import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Checks the {@code Authorization: Bearer} key of every request to a protected route. A missing or unknown key
+ * Checks the key of every request to a protected route: {@code Authorization: Bearer <key>}, or HTTP Basic with
+ * the key as the user name (RFC 7617), which is how the Segment and RudderStack SDKs send their write key (with an
+ * empty password; a key sent as the password with an empty user name is taken too). A missing or unknown key
  * is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never
  * logged. Failures are counted like every answer, by route and status ({@code http_requests}). Without
  * configured keys every route is open (the service then listens on loopback only, see {@code Access}).
@@ -36,6 +40,9 @@ final class Authenticator {
         if (path.equals("/events") || path.startsWith("/events/")) {
             return Optional.of(method.equals("POST") ? Scope.WRITE : Scope.READ);
         }
+        if (path.startsWith(SegmentRoutes.PREFIX)) {
+            return Optional.of(Scope.WRITE);
+        }
         return Optional.empty();
     }
 
@@ -48,13 +55,11 @@ final class Authenticator {
             return;
         }
         ctx.attribute(ROUTE_ATTRIBUTE, routeOf(ctx.path()));
-        String header = ctx.header("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-            throw unauthorized("an API key is required: send Authorization: Bearer <key>");
-        }
-        Optional<ApiKey> key = keys.find(header.substring(7).strip());
+        boolean segment = ctx.path().startsWith(SegmentRoutes.PREFIX);
+        String secret = secret(ctx.header("Authorization"), segment);
+        Optional<ApiKey> key = keys.find(secret);
         if (key.isEmpty()) {
-            throw unauthorized("the API key is not valid");
+            throw unauthorized("the API key is not valid", segment);
         }
         if (!key.get().allows(scope.get())) {
             throw new ApiError(403, "this API key may not " + (scope.get() == Scope.WRITE ? "write" : "read")
@@ -63,15 +68,50 @@ final class Authenticator {
         ctx.attribute(KEY_ATTRIBUTE, key.get());
     }
 
+    /**
+     * The key in an Authorization header: a Bearer token, or the user name of Basic credentials (the password when
+     * the user name is empty).
+     *
+     * @throws ApiError 401 when there is none
+     */
+    private static String secret(String header, boolean segment) {
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && !header.substring(7).isBlank()) {
+            return header.substring(7).strip();
+        }
+        if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            String credentials;
+            try {
+                credentials = new String(Base64.getDecoder().decode(header.substring(6).strip()),
+                        StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw unauthorized("the Basic credentials are not valid base64 (RFC 7617)", segment);
+            }
+            int colon = credentials.indexOf(':');
+            String user = colon < 0 ? credentials : credentials.substring(0, colon);
+            String password = colon < 0 ? "" : credentials.substring(colon + 1);
+            String secret = user.isEmpty() ? password : user;
+            if (!secret.isEmpty()) {
+                return secret;
+            }
+        }
+        throw unauthorized(segment
+                ? "a write key is required: send it as the user name of HTTP Basic authentication (the SDKs' "
+                        + "writeKey does), or as Authorization: Bearer <key>"
+                : "an API key is required: send Authorization: Bearer <key>", segment);
+    }
+
     /** The route template of a protected path: the set of metric labels stays bounded. */
     private static String routeOf(String path) {
-        if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")) {
+        if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")
+                || SegmentRoutes.isRoute(path)) {
             return path;
         }
         return path.startsWith("/events/") ? "/events/{id}" : RequestLog.UNMATCHED;
     }
 
-    private static ApiError unauthorized(String message) {
-        return new ApiError(401, message).header("WWW-Authenticate", "Bearer realm=\"event-pipeline\"");
+    /** A 401 whose challenge names the scheme the route's clients use: Basic for the SDKs' routes. */
+    private static ApiError unauthorized(String message, boolean segment) {
+        return new ApiError(401, message).header("WWW-Authenticate",
+                (segment ? "Basic" : "Bearer") + " realm=\"event-pipeline\"");
     }
 }

@@ -5,6 +5,7 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.event.SegmentParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
@@ -126,6 +127,8 @@ public final class HttpApi {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
                 p.rateLimiter());
+        SegmentRoutes segment = new SegmentRoutes(ingestRoutes, JSON, config.maxBodyBytes(), config.maxEventBytes(),
+                config.maxBatchEvents());
         StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
                 config.workers(), p.durability());
         QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
@@ -166,6 +169,12 @@ public final class HttpApi {
             List<String> routes = new ArrayList<>();
             post(c, routes, "/events", ingestRoutes::single);
             post(c, routes, "/events/batch", ingestRoutes::batch);
+            for (String path : SegmentRoutes.BATCH_PATHS) {
+                post(c, routes, path, segment::batch);
+            }
+            for (SegmentParser.Call call : SegmentParser.Call.values()) {
+                post(c, routes, "/v1/" + call.wireName(), segment.call(call));
+            }
             getAndHead(c, routes, "/events", query::list);
             getAndHead(c, routes, "/events/{id}", query::byId);
             getAndHead(c, routes, "/health", status::health);

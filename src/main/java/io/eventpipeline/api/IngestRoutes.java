@@ -21,7 +21,11 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** POST /events and POST /events/batch: read, validate, accept, answer 202 with the ids. */
+/**
+ * POST /events and POST /events/batch: read, validate, accept, answer 202 with the ids. The steps every ingest route
+ * shares (counting, reading the body, rate limits, handing to the pipeline) are here for the other doors too
+ * ({@link SegmentRoutes}).
+ */
 final class IngestRoutes {
     private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
     private final EventParser parser;
@@ -51,7 +55,7 @@ final class IngestRoutes {
     }
 
     /** A route's work, which tells the tally how many events the body held once it knows. */
-    private interface Route {
+    interface Route {
         void take(Context ctx, IngestTally tally) throws Exception;
     }
 
@@ -60,7 +64,7 @@ final class IngestRoutes {
      * counters are written, so that every answer, an early refusal included, is counted the same way on both
      * routes.
      */
-    private void counted(Context ctx, Route route) throws Exception {
+    void counted(Context ctx, Route route) throws Exception {
         IngestTally tally = new IngestTally();
         int status = 500; // an exception other than these is answered 500 (HttpApi)
         try {
@@ -80,7 +84,7 @@ final class IngestRoutes {
     /** One event, as the tally counts a request from the start: nothing to tell it. */
     private void takeSingle(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
-        byte[] body = readBody(ctx);
+        byte[] body = readBody(ctx, maxBodyBytes, "--max-body-bytes");
         Event event;
         try {
             event = parser.parseSingle(body);
@@ -96,7 +100,7 @@ final class IngestRoutes {
 
     private void takeBatch(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
-        byte[] body = readBody(ctx);
+        byte[] body = readBody(ctx, maxBodyBytes, "--max-body-bytes");
         EventParser.Batch batch;
         try {
             batch = parser.parseBatch(body);
@@ -142,10 +146,13 @@ final class IngestRoutes {
     /**
      * The body, read within the limits. Jetty cuts idle timeouts to 1 s when HTTP stops, so a body still arriving
      * at the end of a drain stalls: that client is told to go elsewhere, as any request during a drain is.
+     *
+     * @param limit     the most bytes the body may hold, after gzip is inflated
+     * @param limitName what sets the limit, for the 413's message: a flag, or the spec it comes from
      */
-    private byte[] readBody(Context ctx) {
+    byte[] readBody(Context ctx, long limit, String limitName) {
         try {
-            return BodyReader.readJson(ctx, maxBodyBytes, "--max-body-bytes");
+            return BodyReader.readJson(ctx, limit, limitName);
         } catch (ApiError e) {
             if (e.status() == 408 && ingest.closed()) {
                 throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
@@ -155,7 +162,7 @@ final class IngestRoutes {
     }
 
     /** A draining service need not read a body it will refuse. */
-    private void refuseEarlyWhenDraining() {
+    void refuseEarlyWhenDraining() {
         if (ingest.closed()) {
             throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
         }
@@ -165,7 +172,7 @@ final class IngestRoutes {
      * Tags the events with the caller's key, charges them to its rate limit, and hands them to the pipeline; events
      * the pipeline refuses are not charged.
      */
-    private void accept(Context ctx, List<Event> events) throws InterruptedException {
+    void accept(Context ctx, List<Event> events) throws InterruptedException {
         ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
         if (key == null) {
             hand(ctx, events);

@@ -11,8 +11,15 @@ import java.time.Instant;
 
 /** Turns an event into bytes and back: a compact binary form for the journal, and JSON for the dead letter. */
 public final class EventCodec {
-    /** Version 2 added the key name; version 1 records (without it) are still read. */
+    /**
+     * Version 2 added the key name; version 3 adds the refusal of a message refused at intake, and is written only
+     * for those, so that every other record stays readable by a version that knows only 2. Versions 1 and 2 are
+     * still read.
+     */
     private static final byte VERSION = 2;
+    private static final byte VERSION_REFUSED = 3;
+    /** The longest refusal a record keeps, in characters; a longer one is cut (it is a message for people). */
+    static final int MAX_REFUSAL_CHARS = 2000;
     private static final JsonFactory JSON = JsonFactories.factory();
 
     private EventCodec() {
@@ -24,12 +31,13 @@ public final class EventCodec {
      * had the stream's buffer growth and per-string arrays at 7% of the service's CPU.
      */
     public static byte[] encode(Event e) {
+        String refusal = e.refusal() == null ? null : abbreviate(e.refusal());
         int size = 1 + utfSize(e.id()) + utfSize(e.type()) + utfSize(e.source()) + 1
                 + (e.userId() != null ? utfSize(e.userId()) : 0) + 8 + 8 + 4 + e.data().length + 1
-                + (e.keyName() != null ? utfSize(e.keyName()) : 0);
+                + (e.keyName() != null ? utfSize(e.keyName()) : 0) + (refusal != null ? utfSize(refusal) : 0);
         byte[] b = new byte[size];
         int at = 0;
-        b[at++] = VERSION;
+        b[at++] = refusal != null ? VERSION_REFUSED : VERSION;
         at = putUtf(b, at, e.id());
         at = putUtf(b, at, e.type());
         at = putUtf(b, at, e.source());
@@ -50,8 +58,22 @@ public final class EventCodec {
         if (e.keyName() != null) {
             at = putUtf(b, at, e.keyName());
         }
+        if (refusal != null) {
+            at = putUtf(b, at, refusal);
+        }
         assert at == size;
         return b;
+    }
+
+    private static String abbreviate(String refusal) {
+        if (refusal.length() <= MAX_REFUSAL_CHARS) {
+            return refusal;
+        }
+        int end = MAX_REFUSAL_CHARS;
+        if (Character.isHighSurrogate(refusal.charAt(end - 1))) {
+            end--;
+        }
+        return refusal.substring(0, end) + "…";
     }
 
     /** Bytes of {@link DataOutputStream#writeUTF}: a two-byte length, then modified UTF-8 of at most 65535. */
@@ -101,7 +123,7 @@ public final class EventCodec {
     public static Event decode(byte[] record) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(record))) {
             byte version = in.readByte();
-            if (version != VERSION && version != 1) {
+            if (version < 1 || version > VERSION_REFUSED) {
                 throw new IOException("unknown event record version " + version);
             }
             String id = in.readUTF();
@@ -119,8 +141,9 @@ public final class EventCodec {
                 throw new IOException("record ends inside data");
             }
             String keyName = version >= 2 && in.readBoolean() ? in.readUTF() : null;
+            String refusal = version >= VERSION_REFUSED ? in.readUTF() : null;
             return new Event(id, type, source, userId, ts == Long.MIN_VALUE ? null : Instant.ofEpochMilli(ts), data,
-                    receivedAt, keyName);
+                    receivedAt, keyName, refusal);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException("malformed event record: " + e.getMessage(), e);
         }

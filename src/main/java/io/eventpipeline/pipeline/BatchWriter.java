@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Stores one batch whatever it takes. A transient failure (the database is away, busy, deadlocked) is retried
  * with backoff for as long as the service runs: the batch is never dropped. A permanent one (the database
  * refuses the data) is retried {@code maxRetries} times, then the batch is split in halves until the events
- * that the database refuses are alone; only those go to the dead letter, and every other event is stored.
+ * that the database refuses are alone; only those go to the dead letter, and every other event is stored. An
+ * event refused at intake ({@link Event#refusal()}) goes to the dead letter at once, with that reason and 0 attempts.
  */
 public final class BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
@@ -44,7 +45,23 @@ public final class BatchWriter {
      * service stops before that; the caller then keeps the batch for the next start.
      */
     public void store(List<Envelope> batch) throws InterruptedException {
-        store(batch, maxRetries);
+        List<Envelope> toStore = batch;
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.get(i).event().refusal() != null) {
+                toStore = new ArrayList<>(batch.size());
+                for (Envelope e : batch) {
+                    if (e.event().refusal() != null) {
+                        deadLetter(e, e.event().refusal(), 0);
+                    } else {
+                        toStore.add(e);
+                    }
+                }
+                break;
+            }
+        }
+        if (!toStore.isEmpty()) {
+            store(toStore, maxRetries);
+        }
     }
 
     private void store(List<Envelope> batch, int permanentRetries) throws InterruptedException {
@@ -85,7 +102,7 @@ public final class BatchWriter {
                     continue;
                 }
                 if (batch.size() == 1) {
-                    deadLetter(batch.getFirst(), e, permanentFailures + transientFailures);
+                    deadLetter(batch.getFirst(), Messages.rootMessage(e), permanentFailures + transientFailures);
                     return;
                 }
                 log.warn("event=store_split events={} error=\"{}\" (splitting the batch to find the events the "
@@ -107,8 +124,7 @@ public final class BatchWriter {
         release(batch);
     }
 
-    private void deadLetter(Envelope envelope, Exception cause, int attempts) throws InterruptedException {
-        String error = Messages.rootMessage(cause);
+    private void deadLetter(Envelope envelope, String error, int attempts) throws InterruptedException {
         int failures = 0;
         while (true) {
             try {

@@ -99,6 +99,30 @@ class EventCodecTest {
         }
     }
 
+    /**
+     * A refused message keeps its reason through the journal, in a version 3 record; events to store stay version 2,
+     * which a version that knows nothing of refusals reads.
+     */
+    @Test
+    void keeps_the_refusal_of_a_message_refused_at_intake() throws IOException {
+        Event refused = Event.refused("m-1", "track", "segment", "[1,2]".getBytes(UTF_8), RECEIVED,
+                "event: is required \u00e9");
+        byte[] record = EventCodec.encode(refused);
+
+        assertThat(record[0]).isEqualTo((byte) 3);
+        assertThat(EventCodec.decode(record)).usingRecursiveComparison().isEqualTo(refused);
+        assertThat(EventCodec.encode(minimal())[0]).isEqualTo((byte) 2);
+        assertThat(EventCodec.decode(EventCodec.encode(minimal())).refusal()).isNull();
+    }
+
+    @Test
+    void cuts_a_long_refusal() throws IOException {
+        Event refused = Event.refused("m-1", "t", "s", "{}".getBytes(UTF_8), RECEIVED, "r".repeat(10_000));
+
+        assertThat(EventCodec.decode(EventCodec.encode(refused)).refusal())
+                .hasSize(EventCodec.MAX_REFUSAL_CHARS + 1).endsWith("\u2026");
+    }
+
     @Test
     void refuses_a_record_of_another_version() {
         byte[] record = EventCodec.encode(minimal());

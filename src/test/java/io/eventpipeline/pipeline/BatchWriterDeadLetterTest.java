@@ -61,6 +61,46 @@ class BatchWriterDeadLetterTest {
         assertThat(deadLetterIds()).containsExactly("poison");
     }
 
+    /**
+     * A message refused at intake (a Segment batch's) is journaled with the rest and goes to the dead letter
+     * without an attempt to store it, with the reason intake gave and 0 attempts, the message kept as sent; the
+     * events around it are stored; a replay after a restart finds it there already.
+     */
+    @Test
+    void a_message_refused_at_intake_goes_to_the_dead_letter_with_its_reason() throws Exception {
+        byte[] message = "{\"type\":\"track\",\"userId\":\"u\"}".getBytes(StandardCharsets.UTF_8);
+        Event refused = Event.refused("m-7", "track", "segment", message, Instant.now(), "event: is required");
+        List<Envelope> batch = List.of(envelope(event("good-1", "t")), envelope(refused),
+                envelope(event("good-2", "t")));
+
+        Metrics metrics = new Metrics();
+        List<Long> released = new ArrayList<>();
+        writer(metrics, released).store(batch);
+        Metrics replay = new Metrics();
+        writer(replay, new ArrayList<>()).store(batch);
+
+        assertThat(metrics.failed.sum()).isEqualTo(1);
+        assertThat(metrics.processed.sum()).isEqualTo(2);
+        assertThat(metrics.retries.sum()).as("no attempt to store it").isZero();
+        assertThat(released).hasSize(3);
+        assertThat(replay.failed.sum()).isZero();
+        try (Connection c = pool.getConnection();
+                ResultSet rs = c.createStatement().executeQuery(
+                        "SELECT event_id, event, error, attempts FROM events_dead_letter")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("event_id")).isEqualTo("m-7");
+            assertThat(rs.getString("error")).isEqualTo("event: is required");
+            assertThat(rs.getInt("attempts")).isZero();
+            assertThat(rs.getString("event")).contains("\"data\":{\"type\":\"track\",\"userId\":\"u\"}");
+            assertThat(rs.next()).as("one row, the replay found it").isFalse();
+        }
+        try (Connection c = pool.getConnection();
+                ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM events")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        }
+    }
+
     private BatchWriter writer(Metrics metrics, List<Long> released) {
         Backoff quick = new Backoff(Duration.ofMillis(1), Duration.ofMillis(1));
         return new BatchWriter(repository, new NoAcceptLog() {

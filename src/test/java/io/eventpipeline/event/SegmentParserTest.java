@@ -1,0 +1,223 @@
+package io.eventpipeline.event;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The mapping of Segment messages to events, and what becomes of a message that breaks a rule. */
+class SegmentParserTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final SegmentParser parser = new SegmentParser(SegmentParser.MAX_MESSAGE_BYTES, 1000);
+
+    private SegmentParser.Batch batch(String body) throws MalformedBodyException {
+        return parser.parseBatch(body.getBytes(UTF_8));
+    }
+
+    private static JsonNode data(Event e) throws Exception {
+        return JSON.readTree(e.data());
+    }
+
+    @Test
+    void maps_a_track_call_and_keeps_the_message_as_sent() throws Exception {
+        String message = "{\"type\":\"track\", \"event\":\"Order Completed\",\"userId\":\"u-1\",\"anonymousId\":\"a-1\","
+                + "\"messageId\":\"node-next-1700000000000-3f2a\",\"timestamp\":\"2024-05-01T14:30:00.250+02:00\","
+                + "\"properties\":{\"revenue\":9.990,\"big\":12345678901234567890}}";
+
+        SegmentParser.Batch b = batch("{\"batch\":[" + message + "]}");
+
+        assertThat(b.errors()).isEmpty();
+        Event e = b.events().getFirst();
+        assertThat(e.id()).isEqualTo("node-next-1700000000000-3f2a");
+        assertThat(e.type()).isEqualTo("Order Completed");
+        assertThat(e.source()).isEqualTo("segment.track");
+        assertThat(e.userId()).as("userId wins over anonymousId").isEqualTo("u-1");
+        assertThat(e.timestamp()).isEqualTo(Instant.parse("2024-05-01T12:30:00.250Z"));
+        assertThat(new String(e.data(), UTF_8)).as("byte for byte").isEqualTo(message);
+        assertThat(e.refusal()).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"identify", "page", "screen", "group", "alias"})
+    void the_type_of_every_other_call_is_the_call(String call) throws Exception {
+        Event e = batch("{\"batch\":[{\"type\":\"" + call + "\",\"userId\":\"u\",\"name\":\"Home\"}]}").events()
+                .getFirst();
+
+        assertThat(e.type()).isEqualTo(call);
+        assertThat(e.source()).isEqualTo("segment." + call);
+        assertThat(e.refusal()).isNull();
+    }
+
+    @Test
+    void takes_names_as_users_write_them() throws Exception {
+        SegmentParser.Batch b = batch("{\"batch\":[{\"type\":\"track\",\"event\":\"$pageview\",\"userId\":\"u\"},"
+                + "{\"type\":\"track\",\"event\":\"注文 完了 \uD83D\uDED2\",\"userId\":\"u\"}]}");
+
+        assertThat(b.events()).extracting(Event::type).containsExactly("$pageview", "注文 完了 \uD83D\uDED2");
+    }
+
+    @Test
+    void the_anonymous_id_is_the_user_without_a_user_id_and_a_number_is_its_text() throws Exception {
+        SegmentParser.Batch b = batch("{\"batch\":[{\"type\":\"identify\",\"anonymousId\":\"anon-7\"},"
+                + "{\"type\":\"identify\",\"userId\":42,\"anonymousId\":\"anon-8\"},"
+                + "{\"type\":\"identify\",\"userId\":null,\"anonymousId\":\"anon-9\"}]}");
+
+        assertThat(b.events()).extracting(Event::userId).containsExactly("anon-7", "42", "anon-9");
+    }
+
+    /** Expected ids computed outside Java: python3 hashlib.sha256 and base64.urlsafe_b64encode without padding. */
+    @Test
+    void a_message_id_outside_the_id_rule_becomes_its_hash_and_is_never_refused() throws Exception {
+        SegmentParser.Batch b = batch("{\"batch\":[{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"weird id/with spaces\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"" + "m".repeat(65) + "\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"注文-1\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"" + "m".repeat(64) + "\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":12345}]}");
+
+        assertThat(b.errors()).isEmpty();
+        assertThat(b.events()).extracting(Event::id).containsExactly(
+                "sha256:UlQjjgqYeenGhzStxQopmnxPN6sak-KAPcmIzXfQ1i0",
+                "sha256:Z2_CtTiQLdRqtPCT8c_Y0hjfqWJPw9U5ytPLpqPrB_U",
+                "sha256:HHGEARmZfKk6f5zhDdMgFOV_i_lS7fFTO44pay8cZkA",
+                "m".repeat(64), "12345");
+        assertThat(EventRules.tokenLengthFits(b.events().getFirst().id())).isTrue();
+    }
+
+    @Test
+    void a_message_without_a_message_id_gets_a_new_id_each_time() throws Exception {
+        String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"u\"}]}";
+
+        assertThat(batch(body).events().getFirst().id()).isNotEqualTo(batch(body).events().getFirst().id());
+    }
+
+    @Test
+    void the_batch_gives_every_message_its_sent_at_context_and_integrations_where_the_message_lacks_them()
+            throws Exception {
+        SegmentParser.Batch b = batch("{\"sentAt\":\"2024-05-01T12:00:01Z\",\"batch\":["
+                + "{\"type\":\"identify\",\"userId\":\"u\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"sentAt\":\"own\",\"context\":{\"ip\":\"1.1.1.1\"},"
+                + "\"integrations\":{\"All\":false}},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"context\":{ }}],"
+                + "\"writeKey\":\"ignored\",\"context\":{\"ip\":\"9.9.9.9\",\"library\":{\"name\":\"x\"}},"
+                + "\"integrations\":{\"All\":true}}");
+
+        assertThat(data(b.events().get(0))).isEqualTo(JSON.readTree("{\"type\":\"identify\",\"userId\":\"u\","
+                + "\"sentAt\":\"2024-05-01T12:00:01Z\",\"context\":{\"ip\":\"9.9.9.9\",\"library\":{\"name\":\"x\"}},"
+                + "\"integrations\":{\"All\":true}}"));
+        assertThat(data(b.events().get(1))).as("the message's own members win").isEqualTo(JSON.readTree(
+                "{\"type\":\"identify\",\"userId\":\"u\",\"sentAt\":\"own\",\"context\":{\"ip\":\"1.1.1.1\","
+                        + "\"library\":{\"name\":\"x\"}},\"integrations\":{\"All\":false}}"));
+        assertThat(data(b.events().get(2))).isEqualTo(JSON.readTree("{\"type\":\"identify\",\"userId\":\"u\","
+                + "\"context\":{\"ip\":\"9.9.9.9\",\"library\":{\"name\":\"x\"}},"
+                + "\"sentAt\":\"2024-05-01T12:00:01Z\",\"integrations\":{\"All\":true}}"));
+    }
+
+    /**
+     * Each message that breaks a rule is refused alone, by index, kept as sent for the dead letter under its
+     * messageId's id; the valid ones around it are not touched.
+     */
+    @Test
+    void a_message_that_breaks_a_rule_is_kept_for_the_dead_letter_and_the_rest_pass() throws Exception {
+        List<String> bad = List.of(
+                "{\"userId\":\"u\",\"messageId\":\"m-0\"}",
+                "{\"type\":\"purchase\",\"userId\":\"u\"}",
+                "{\"type\":\"track\",\"userId\":\"u\"}",
+                "{\"type\":\"track\",\"event\":\"a\\tb\",\"userId\":\"u\"}",
+                "{\"type\":\"track\",\"event\":\"   \",\"userId\":\"u\"}",
+                "{\"type\":\"track\",\"event\":\"" + "e".repeat(256) + "\",\"userId\":\"u\"}",
+                "{\"type\":\"identify\"}",
+                "{\"type\":\"identify\",\"userId\":\"" + "u".repeat(129) + "\"}",
+                "{\"type\":\"identify\",\"userId\":true}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"timestamp\":\"yesterday\"}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"timestamp\":\"0999-12-31T23:59:59Z\"}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"a\":1,\"a\":2}}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":" + "[".repeat(31) + "]".repeat(31) + "}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"n\":1e400}}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"s\":\"\\ud800\"}}",
+                "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"s\":\"" + "x".repeat(33_000) + "\"}}",
+                "\"not an object\"",
+                "[1,2]");
+        StringBuilder body = new StringBuilder("{\"batch\":[{\"type\":\"identify\",\"userId\":\"first\"}");
+        for (String m : bad) {
+            body.append(',').append(m);
+        }
+        body.append(",{\"type\":\"identify\",\"userId\":\"last\"}]}");
+
+        SegmentParser.Batch b = batch(body.toString());
+
+        assertThat(b.valid()).isEqualTo(2);
+        assertThat(b.events()).hasSize(bad.size() + 2);
+        assertThat(b.events().getFirst().userId()).isEqualTo("first");
+        assertThat(b.events().getLast().userId()).isEqualTo("last");
+        assertThat(b.errors()).extracting(EventParser.IndexedError::index)
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, bad.size()).boxed().toList());
+        assertThat(b.errors()).extracting(EventParser.IndexedError::field).containsExactly(
+                "type", "type", "event", "event", "event", "event", "userId", "userId", "userId", "timestamp",
+                "timestamp", "", "", "", "", "", "", "");
+        for (int i = 0; i < bad.size(); i++) {
+            Event refused = b.events().get(i + 1);
+            EventParser.IndexedError error = b.errors().get(i);
+            assertThat(refused.refusal()).as(bad.get(i)).isNotNull()
+                    .endsWith(error.error()).startsWith(error.field().isEmpty() ? "" : error.field() + ": ");
+            assertThat(new String(refused.data(), UTF_8)).isEqualTo(bad.get(i));
+        }
+        assertThat(b.events().get(1).id()).as("the messageId still names it").isEqualTo("m-0");
+        assertThat(b.errors().get(11).error()).contains("twice");
+        assertThat(b.errors().get(12).error()).contains("31 levels");
+        assertThat(b.errors().get(15).error()).contains("over the limit of 32768 bytes");
+    }
+
+    @Test
+    void a_body_that_is_not_a_batch_is_refused_whole() {
+        assertThatThrownBy(() -> batch("{\"batch\":[")).isInstanceOf(MalformedBodyException.class);
+        assertThatThrownBy(() -> batch("[]")).hasMessageContaining("{\"batch\":[...]}");
+        assertThatThrownBy(() -> batch("{\"events\":[]}")).hasMessageContaining("\"batch\" is required");
+        assertThatThrownBy(() -> batch("{\"batch\":[]}")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> batch("{\"batch\":{}}")).hasMessageContaining("must be an array");
+        assertThatThrownBy(() -> batch("{\"batch\":[{}]} {}")).hasMessageContaining("more content");
+        assertThatThrownBy(() -> batch("{\"batch\":[" + "[".repeat(1000) + "]".repeat(1000) + "]}"))
+                .hasMessageContaining("1000");
+    }
+
+    @Test
+    void more_messages_than_the_limit_is_too_large() {
+        SegmentParser small = new SegmentParser(SegmentParser.MAX_MESSAGE_BYTES, 2);
+
+        assertThatThrownBy(() -> small.parseBatch("{\"batch\":[{},{},{}]}".getBytes(UTF_8)))
+                .isInstanceOfSatisfying(MalformedBodyException.class, e -> assertThat(e.tooLarge()).isTrue())
+                .hasMessageContaining("more than 2 messages");
+    }
+
+    @Test
+    void a_single_call_takes_its_type_from_the_route() throws Exception {
+        Event e = parser.parseSingle(" {\"event\":\"Signed Up\",\"userId\":\"u\"} ".getBytes(UTF_8),
+                SegmentParser.Call.TRACK);
+
+        assertThat(e.type()).isEqualTo("Signed Up");
+        assertThat(e.source()).isEqualTo("segment.track");
+        assertThat(new String(e.data(), UTF_8)).isEqualTo("{\"event\":\"Signed Up\",\"userId\":\"u\"}");
+    }
+
+    @Test
+    void a_single_call_that_breaks_a_rule_is_refused_with_the_field() {
+        assertThatThrownBy(() -> parser.parseSingle("{\"type\":\"identify\",\"userId\":\"u\"}".getBytes(UTF_8),
+                SegmentParser.Call.TRACK)).isInstanceOfSatisfying(InvalidEventException.class,
+                        e -> assertThat(e.fieldError().field()).isEqualTo("type"))
+                .hasMessageContaining("this route takes track messages");
+        assertThatThrownBy(() -> parser.parseSingle("{\"userId\":\"u\"}".getBytes(UTF_8), SegmentParser.Call.TRACK))
+                .isInstanceOfSatisfying(InvalidEventException.class,
+                        e -> assertThat(e.fieldError().field()).isEqualTo("event"));
+        assertThatThrownBy(() -> parser.parseSingle(("{\"userId\":\"u\",\"traits\":\"" + "x".repeat(40_000) + "\"}")
+                .getBytes(UTF_8), SegmentParser.Call.IDENTIFY))
+                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.tooLarge()).isTrue());
+        assertThatThrownBy(() -> parser.parseSingle("[]".getBytes(UTF_8), SegmentParser.Call.TRACK))
+                .isInstanceOf(MalformedBodyException.class);
+    }
+}
