@@ -68,8 +68,25 @@ final class SegmentEventFactory {
 
     /** {@code n} track calls as the body of POST /v1/batch, as the SDK sends them: no envelope context. */
     byte[] v1Batch(int n) {
+        return v1Batch(next.getAndAdd(n), System.currentTimeMillis(), n);
+    }
+
+    /** {@code n} other track calls, written as the events the Segment door would store: the body of /events/batch. */
+    byte[] eventsBatch(int n) {
+        return eventsBatch(next.getAndAdd(n), System.currentTimeMillis(), n);
+    }
+
+    /** The same {@code n} calls in both forms, for a test to hold one against the other. */
+    record SameCalls(byte[] v1Batch, byte[] eventsBatch) {
+    }
+
+    SameCalls sameCalls(int n) {
         long first = next.getAndAdd(n);
         long now = System.currentTimeMillis();
+        return new SameCalls(v1Batch(first, now, n), eventsBatch(first, now, n));
+    }
+
+    private byte[] v1Batch(long first, long now, int n) {
         String time = JS_ISO.format(Instant.ofEpochMilli(now));
         StringBuilder sb = new StringBuilder(16 + n * 800).append("{\"batch\":[");
         for (int i = 0; i < n; i++) {
@@ -82,10 +99,7 @@ final class SegmentEventFactory {
         return sb.append("],\"sentAt\":\"").append(time).append("\"}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code n} other track calls, written as the events the Segment door would store: the body of /events/batch. */
-    byte[] eventsBatch(int n) {
-        long first = next.getAndAdd(n);
-        long now = System.currentTimeMillis();
+    private byte[] eventsBatch(long first, long now, int n) {
         String time = JS_ISO.format(Instant.ofEpochMilli(now));
         StringBuilder sb = new StringBuilder(16 + n * 950).append("{\"events\":[");
         for (int i = 0; i < n; i++) {

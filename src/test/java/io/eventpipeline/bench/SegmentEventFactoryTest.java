@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.SegmentParser;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +77,30 @@ class SegmentEventFactoryTest {
             sent.remove("sentAt");
             JsonNode v1 = JSON.readTree(factory.v1Batch(1)).path("batch").get(0);
             assertThat(fieldNames(sent)).isEqualTo(fieldNames(v1));
+        }
+    }
+
+    @Test
+    void the_segment_door_and_our_batch_route_make_the_same_events_of_the_two_forms() throws Exception {
+        SegmentEventFactory.SameCalls calls = factory.sameCalls(100);
+
+        SegmentParser.Batch door = new SegmentParser(SegmentParser.MAX_MESSAGE_BYTES, 1000).parseBatch(
+                calls.v1Batch());
+        EventParser.Batch ours = new EventParser(64 << 10, 1000, 5 << 20).parseBatch(calls.eventsBatch());
+
+        assertThat(door.errors()).isEmpty();
+        assertThat(ours.errors()).isEmpty();
+        assertThat(door.events()).hasSize(100);
+        assertThat(ours.events()).hasSize(100);
+        for (int i = 0; i < 100; i++) {
+            Event d = door.events().get(i);
+            Event o = ours.events().get(i);
+            assertThat(d.refusal()).isNull();
+            assertThat(List.of(d.id(), d.type(), d.source(), d.userId(), d.timestamp()))
+                    .isEqualTo(List.of(o.id(), o.type(), o.source(), o.userId(), o.timestamp()));
+            // Byte for byte: both phases put the very same rows in the database.
+            assertThat(new String(d.data(), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(o.data(), StandardCharsets.UTF_8));
         }
     }
 
