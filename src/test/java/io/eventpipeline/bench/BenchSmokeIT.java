@@ -74,6 +74,7 @@ class BenchSmokeIT {
         }
         assertThat(sdk.at("/v1_over_events_batch/same_events_end_to_end").asDouble()).isPositive();
         assertThat(sdk.at("/v1_over_events_batch/small_events_end_to_end").asDouble()).isPositive();
+        assertThat(sdk.at("/v1_over_events_batch/same_events_server_cpu_per_event").asDouble()).isPositive();
         assertThat(sdk.path("v1_request_bytes").asInt()).isBetween(50_000, 100_000);
         assertThat(h2.at("/service/journal/service_metrics_at_end/rejected").asLong()).as("refused").isZero();
         assertThat(h2.at("/service/journal/service_metrics_at_end/failed").asLong()).as("dead-lettered").isZero();

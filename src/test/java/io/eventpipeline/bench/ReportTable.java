@@ -84,9 +84,10 @@ final class ReportTable {
         ingestRow(out, String.format("the same events to /events/batch, %s, %d conns",
                 kib(sdk.eventsRequestBytes()), sdk.eventsBatch().connections()), sdk.eventsBatch());
         Map<String, Double> r = sdk.v1OverEventsBatch();
-        out.printf("      /v1/batch over /events/batch, end-to-end: %s with the same events (accepted: %s),%n"
-                + "        %s over the batches of small events above (%s a request); peak RSS after these %.0f MiB%n",
-                ratio(r.get("same_events_end_to_end")), ratio(r.get("same_events_accepted")),
+        out.printf("      /v1/batch over /events/batch, end-to-end: %s with the same events (accepted: %s, server CPU "
+                + "per event: %s),%n        %s over the batches of small events above (%s a request); peak RSS "
+                + "after these %.0f MiB%n", ratio(r.get("same_events_end_to_end")),
+                ratio(r.get("same_events_accepted")), ratio(r.get("same_events_server_cpu_per_event")),
                 ratio(r.get("small_events_end_to_end")), kib(sdk.smallEventsRequestBytes()), sdk.peakRssMibAfter());
     }
 

@@ -65,10 +65,11 @@ record Results(
      * and a warm-up of their own: {@code v1Batch} is 100 Segment track calls a request as
      * {@code @segment/analytics-node} sends them to POST /v1/batch ({@link SegmentEventFactory}),
      * {@code eventsBatch} the very same events through our own POST /events/batch, both over the batch row's
-     * connections. {@code v1OverEventsBatch} holds the ratios: {@code same_events_end_to_end} and
-     * {@code same_events_accepted} over {@code eventsBatch}, {@code small_events_end_to_end} over the process's
-     * batch row (its ~150-byte events). Request sizes are of one body each, in bytes. {@code peakRssMibAfter} is
-     * VmHWM after these phases; the service's {@code peakRssMib} is read before them.
+     * connections. {@code v1OverEventsBatch} holds the ratios: {@code same_events_end_to_end},
+     * {@code same_events_accepted} and {@code same_events_server_cpu_per_event} (the server's CPU time while
+     * sending over the events accepted) over {@code eventsBatch}, {@code small_events_end_to_end} over the
+     * process's batch row (its ~150-byte events). Request sizes are of one body each, in bytes.
+     * {@code peakRssMibAfter} is VmHWM after these phases; the service's {@code peakRssMib} is read before them.
      */
     record SdkBatches(
             String library,

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class SegmentEventFactoryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** {@code node-next-<Date.now()>-<uuid v4>}, as @segment/analytics-node makes a messageId. */
-    private static final String SDK_MESSAGE_ID = "node-next-\\d{13}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}"
-            + "-[0-9a-f]{12}";
+    private static final String SDK_MESSAGE_ID = "node-next-\\d{13}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}"
+            + "-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
     /** What JavaScript's Date.toISOString() writes, which the SDK's JSON uses for every date. */
     private static final String JS_ISO = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 

@@ -126,8 +126,9 @@ final class ServiceBench {
     /**
      * SDK-shaped batches: after a warm-up of both routes (the Segment door's code is new to this process), 100
      * Segment track calls a request to POST /v1/batch, then the same events, as the door stores them, to our own
-     * POST /events/batch; both over the batch row's connections. The ratios divide the /v1/batch rates by the
-     * /events/batch ones of the same process: those with the same events, and the batch row's small events.
+     * POST /events/batch; both over the batch row's connections. The ratios divide the /v1/batch figures by the
+     * /events/batch ones of the same process: those with the same events (rates, and server CPU per event), and
+     * the batch row's small events.
      */
     private Results.SdkBatches sdkBatches(ChildJvm jvm, EventTable table, ServiceProcess.Running service,
             Results.Ingest smallEvents, String run) throws Exception {
@@ -149,10 +150,17 @@ final class ServiceBench {
         ratios.put("same_events_accepted", Bench.ratio(v1Batch.acceptedPerSecond(), eventsBatch.acceptedPerSecond()));
         ratios.put("small_events_end_to_end",
                 Bench.ratio(v1Batch.endToEndPerSecond(), smallEvents.endToEndPerSecond()));
+        // The server's CPU per accepted event: the least noisy of the three on a shared machine.
+        ratios.put("same_events_server_cpu_per_event",
+                Bench.ratio(cpuPerEvent(v1Batch), cpuPerEvent(eventsBatch)));
         return new Results.SdkBatches(SegmentEventFactory.LIBRARY + " " + SegmentEventFactory.LIBRARY_VERSION,
                 segment.v1Batch(BATCH_EVENTS).length, segment.eventsBatch(BATCH_EVENTS).length,
                 events.batch(BATCH_EVENTS).length, warm.seconds(), v1Batch, eventsBatch, ratios,
                 jvm.peakRssKib() / 1024.0);
+    }
+
+    private static Double cpuPerEvent(Results.Ingest i) {
+        return i.acceptedEvents() == 0 ? null : i.serverCpuSeconds() / i.acceptedEvents();
     }
 
     /**
