@@ -77,7 +77,8 @@ final class ReportTable {
 
     /** The SDK-shaped batches and their ratios, under the default-flags rows. */
     private static void sdkRows(PrintStream out, Results.SdkBatches sdk) {
-        out.printf("      SDK-shaped batches: %d Segment track calls a request as %s sends them (own warm-up %.0f s)%n",
+        out.printf("      SDK-shaped batches: %d Segment track calls a request as %s sends them (own warm-up %.0f s;%n"
+                + "      each route in two halves, in the order /v1/batch, /events/batch, /events/batch, /v1/batch)%n",
                 sdk.v1Batch().eventsPerRequest(), sdk.library(), sdk.warmupSeconds());
         ingestRow(out, String.format("POST /v1/batch, %s a request, %d connections", kib(sdk.v1RequestBytes()),
                 sdk.v1Batch().connections()), sdk.v1Batch());
