@@ -155,7 +155,7 @@ final class ServiceBench {
         ratios.put("same_events_accepted", Bench.ratio(v1Batch.acceptedPerSecond(), eventsBatch.acceptedPerSecond()));
         ratios.put("small_events_end_to_end",
                 Bench.ratio(v1Batch.endToEndPerSecond(), smallEvents.endToEndPerSecond()));
-        // The server's CPU per accepted event: the least noisy of the three on a shared machine.
+        // The server's CPU per accepted event: on a shared machine the least noisy of these.
         ratios.put("same_events_server_cpu_per_event",
                 Bench.ratio(cpuPerEvent(v1Batch), cpuPerEvent(eventsBatch)));
         return new Results.SdkBatches(SegmentEventFactory.LIBRARY + " " + SegmentEventFactory.LIBRARY_VERSION,
