@@ -232,7 +232,10 @@ class HostileInputIT {
         }
     }
 
-    /** A 202 means the event will be stored: none of the accepted ones may end up in the dead letter. */
+    /**
+     * A 202 means the event will be stored: none of the accepted ones may end up in the dead letter, but for the
+     * invalid messages of Segment batches, which intake puts there itself (with 0 attempts).
+     */
     private static void everyAcceptedEventIsStored() throws Exception {
         Metrics m = service.metrics();
         Eventually.await(Duration.ofSeconds(60), "every accepted event is stored, a duplicate or dead-lettered",
@@ -243,7 +246,8 @@ class HostileInputIT {
                 .isEqualTo(m.accepted.sum());
         List<String> refused = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(config.effectiveDbUrl());
-                ResultSet rs = c.createStatement().executeQuery("SELECT error FROM events_dead_letter")) {
+                ResultSet rs = c.createStatement().executeQuery(
+                        "SELECT error FROM events_dead_letter WHERE attempts > 0")) {
             while (rs.next()) {
                 refused.add(rs.getString(1));
             }

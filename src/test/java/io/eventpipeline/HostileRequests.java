@@ -18,7 +18,8 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Generators of hostile requests for POST /events and POST /events/batch, each drawn from a seeded Random so a
+ * Generators of hostile requests for POST /events and POST /events/batch, and for the Segment routes
+ * ({@code /v1/batch}, {@code /v1/track}, …), each drawn from a seeded Random so a
  * failing case can be replayed from its seed. A case says which statuses it may get; an empty set means "anything
  * but a 5xx" for the cases whose outcome depends on what the mutation hit.
  */
@@ -88,7 +89,12 @@ final class HostileRequests {
             new Gen("raw-huge-headers", 2, HostileRequests::hugeHeaders),
             new Gen("raw-bad-uri", 3, HostileRequests::badUri),
             new Gen("raw-bad-headers", 4, HostileRequests::badHeaders),
-            new Gen("raw-pipelined", 2, HostileRequests::pipelined));
+            new Gen("raw-pipelined", 2, HostileRequests::pipelined),
+            new Gen("segment-valid", 4, HostileRequests::segmentValid),
+            new Gen("segment-mutated", 10, HostileRequests::segmentMutated),
+            new Gen("segment-truncated", 3, HostileRequests::segmentTruncated),
+            new Gen("segment-bad-message", 6, HostileRequests::segmentBadMessage),
+            new Gen("segment-gzip", 2, HostileRequests::segmentGzip));
 
     private static final int TOTAL_WEIGHT = GENERATORS.stream().mapToInt(Gen::weight).sum();
 
@@ -512,6 +518,128 @@ final class HostileRequests {
     }
 
     // ---- building blocks -------------------------------------------------------------------------------------
+
+    // ---- the Segment routes ------------------------------------------------------------------------------------
+
+    private static final String[] SEGMENT_CALLS = {"track", "identify", "page", "screen", "group", "alias"};
+    private static final String[] SEGMENT_NAMES = {"Order Completed", "$pageview", "\u6ce8\u6587 \u5b8c\u4e86",
+            "\uD83D\uDC69\u200D\uD83D\uDCBB Signed Up", "a"};
+
+    /** A batch route or a single call's route, with a body of valid messages for it. */
+    private record SegmentRequest(String path, String body) {
+    }
+
+    private static SegmentRequest segmentRequest(Random r, String message) {
+        if (r.nextInt(4) == 0) {
+            String call = SEGMENT_CALLS[r.nextInt(SEGMENT_CALLS.length)];
+            return new SegmentRequest("/v1/" + call, message != null ? message : segmentMessage(r, call, false));
+        }
+        StringBuilder b = new StringBuilder("{\"batch\":[");
+        int before = r.nextInt(3);
+        for (int i = 0; i < before; i++) {
+            b.append(segmentMessage(r, SEGMENT_CALLS[r.nextInt(SEGMENT_CALLS.length)], true)).append(',');
+        }
+        b.append(message != null ? message : segmentMessage(r, SEGMENT_CALLS[r.nextInt(SEGMENT_CALLS.length)], true));
+        b.append("]");
+        if (r.nextBoolean()) {
+            b.append(",\"sentAt\":\"2024-05-01T12:00:00.000Z\",\"context\":").append(object(r, 2));
+        }
+        return new SegmentRequest(r.nextInt(4) == 0 ? "/v1/import" : "/v1/batch", b.append('}').toString());
+    }
+
+    /** A valid message of {@code call}, its members in a random order; with {@code typed}, it names its call. */
+    static String segmentMessage(Random r, String call, boolean typed) {
+        List<String> fields = new ArrayList<>();
+        if (typed) {
+            fields.add("\"type\":\"" + call + "\"");
+        }
+        if (call.equals("track")) {
+            fields.add("\"event\":" + jsonString(r, SEGMENT_NAMES[r.nextInt(SEGMENT_NAMES.length)]));
+        }
+        boolean user = r.nextBoolean();
+        if (user || r.nextBoolean()) {
+            fields.add("\"userId\":" + jsonString(r, text(r, 1, 100)));
+        }
+        if (!user || r.nextBoolean()) {
+            fields.add("\"anonymousId\":\"" + token(r, 1, 64) + "\"");
+        }
+        if (r.nextInt(4) > 0) {
+            fields.add("\"messageId\":" + (r.nextBoolean() ? "\"" + token(r, 1, 64) + "\""
+                    : jsonString(r, text(r, 1, 200))));
+        }
+        if (r.nextBoolean()) {
+            fields.add("\"timestamp\":\"" + Instant.ofEpochMilli(r.nextLong(0, 4_102_444_800_000L)) + "\"");
+        }
+        fields.add("\"" + (call.equals("identify") || call.equals("group") ? "traits" : "properties") + "\":"
+                + object(r, 3));
+        java.util.Collections.shuffle(fields, r);
+        return "{" + String.join(",", fields) + "}";
+    }
+
+    private static Case segmentValid(Random r) {
+        SegmentRequest q = segmentRequest(r, null);
+        return http("segment-valid", q.path(), contentType(r), null, utf8(q.body()), 200);
+    }
+
+    private static Case segmentMutated(Random r) {
+        SegmentRequest q = segmentRequest(r, null);
+        byte[] b = utf8(q.body());
+        int n = 1 + r.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            b = mutate(r, b);
+        }
+        return http("segment-mutated", q.path(), JSON, null, b);
+    }
+
+    private static Case segmentTruncated(Random r) {
+        SegmentRequest q = segmentRequest(r, null);
+        byte[] b = utf8(q.body());
+        return http("segment-truncated", q.path(), JSON, null, Arrays.copyOf(b, r.nextInt(b.length)), 400);
+    }
+
+    /**
+     * A message that breaks a rule: in a batch it goes to the dead letter and the batch is a 200; alone on a
+     * call's route it is a 400 (or a 413 over the size limit). A body nested deeper than the batch parser goes is
+     * a 400 whole.
+     */
+    private static Case segmentBadMessage(Random r) {
+        String call = SEGMENT_CALLS[r.nextInt(SEGMENT_CALLS.length)];
+        String[] bad = {
+            "{\"type\":\"" + call + "\"}",
+            "{\"type\":\"" + token(r, 1, 20) + "x\",\"userId\":\"u\"}",
+            "{\"type\":\"track\",\"userId\":\"u\",\"event\":" + jsonString(r, "a\u0001b") + "}",
+            "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"" + "e".repeat(256) + "\"}",
+            "{\"type\":\"" + call + "\",\"userId\":\"" + "u".repeat(129 + r.nextInt(1000)) + "\",\"event\":\"e\"}",
+            "{\"type\":\"" + call + "\",\"userId\":{},\"event\":\"e\"}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"timestamp\":\"" + text(r, 0, 30)
+                    .replace("\\", "").replace("\"", "") + "!\"}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"properties\":"
+                    + "[".repeat(32 + r.nextInt(900)) + "]".repeat(0) + "}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"s\":\""
+                    + "x".repeat(33_000 + r.nextInt(100_000)) + "\"}}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"s\":\"\\udc00\"}}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"n\":1e999}}",
+            "{\"type\":\"" + call + "\",\"userId\":\"u\",\"event\":\"e\",\"userId\":\"v\"}",
+            jsonString(r, text(r, 0, 20)), "[]", "null", "17",
+        };
+        int pick = r.nextInt(bad.length);
+        String message = bad[pick];
+        if (pick == 7) { // close the arrays the text opened
+            int open = (int) message.chars().filter(c -> c == '[').count();
+            message = message.substring(0, message.length() - 1) + "]".repeat(open) + "}";
+        }
+        SegmentRequest q = segmentRequest(r, message);
+        boolean batch = q.path().equals("/v1/batch") || q.path().equals("/v1/import");
+        if (!batch) {
+            return http("segment-bad-message", q.path(), JSON, null, utf8(q.body()), 400, 413);
+        }
+        return http("segment-bad-message", q.path(), JSON, null, utf8(q.body()), 200, 400);
+    }
+
+    private static Case segmentGzip(Random r) {
+        SegmentRequest q = segmentRequest(r, null);
+        return http("segment-gzip", q.path(), JSON, "gzip", gzip(utf8(q.body())), 200);
+    }
 
     private static Http http(String generator, String path, String type, String encoding, byte[] body,
             Integer... allowed) {

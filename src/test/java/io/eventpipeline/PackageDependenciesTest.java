@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layering of the main sources, read from their text: the root package is the top layer (the command line and
- * the composition root), so nothing below it may name one of its classes; {@code errors} is the bottom layer; and
- * the pipeline stores events through {@code EventRepository} alone, so that it does not depend on how they are
- * stored.
+ * the composition root), so nothing below it may name one of its classes; {@code errors} is the bottom layer; the
+ * pipeline stores events through {@code EventRepository} alone, so that it does not depend on how they are
+ * stored; and each source ({@code source/*}) only turns its protocol into events.
  */
 class PackageDependenciesTest {
     private static final Path MAIN = Path.of("src", "main", "java", "io", "eventpipeline");
@@ -49,6 +49,21 @@ class PackageDependenciesTest {
                 .filter(n -> !n.endsWith(": io.eventpipeline.storage.EventRepository")).toList();
 
         assertThat(offenders).as("storage names used in pipeline/").isEmpty();
+    }
+
+    /**
+     * A source turns its protocol into events and nothing more: it names the event and errors packages and its
+     * own, never the HTTP routes, the pipeline or the storage, so that every door feeds the same intake.
+     */
+    @Test
+    void a_source_package_depends_only_on_the_event_and_errors_packages() {
+        List<String> offenders = sources(MAIN.resolve("source"))
+                .flatMap(f -> names(f, PROJECT_NAME))
+                .filter(n -> !n.matches(".*: io\\.eventpipeline\\.(event|errors|source)(\\..*)?")).toList();
+
+        assertThat(names(MAIN.resolve("source/segment/SegmentParser.java"), PROJECT_NAME).toList())
+                .anyMatch(n -> n.endsWith("io.eventpipeline.event.Event"));
+        assertThat(offenders).as("project names used in source/").isEmpty();
     }
 
     @Test

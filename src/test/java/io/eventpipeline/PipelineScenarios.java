@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * subclass per database overrides only where the database is.
  */
 abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios, JsonStorageScenarios,
-        EventNameScenarios {
+        EventNameScenarios, SegmentScenarios {
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension

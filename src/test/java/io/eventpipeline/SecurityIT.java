@@ -123,6 +123,9 @@ class SecurityIT {
         assertThat(send("GET", "/metrics", null).status()).isEqualTo(401);
         assertThat(send("GET", "/metrics", WRITER.secret()).status()).isEqualTo(403);
         assertThat(send("GET", "/metrics", READER.secret()).status()).isEqualTo(200);
+        // The router ignores a trailing slash: so must the key check.
+        assertThat(send("GET", "/metrics/", null).status()).isEqualTo(401);
+        assertThat(send("GET", "/metrics/", READER.secret()).status()).isEqualTo(200);
         assertThat(send("GET", "/health", null).status()).isEqualTo(200);
     }
 

@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A TCP proxy between the service and the database, to take the database away and give it back without touching
  * the database itself. {@link #cut()} closes every open connection and closes each new one as soon as it is
  * accepted, as a dead network or a restarting server looks to the driver; {@link #restore()} forwards again.
+ * In front of the service instead, {@link #swallowReplies} loses its answers to HTTP clients that were handled.
  * Each connection is two virtual threads pumping bytes; at most {@link #MAX_CONNECTIONS} are open at once.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -28,21 +29,22 @@ final class TcpProxy implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private final Thread acceptor;
     private volatile boolean cut;
+    private volatile boolean swallowReplies;
     private volatile boolean closed;
 
     /** Listens on a free loopback port and forwards to {@code upstreamHost:upstreamPort}. */
-    TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
+    public TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = Thread.ofVirtual().name("proxy-accept-" + server.getLocalPort()).start(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Closes every open connection; new ones are closed as soon as they are accepted, until {@link #restore}. */
-    void cut() {
+    public void cut() {
         cut = true;
         for (Link link : links) {
             link.close();
@@ -50,12 +52,20 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Forwards new connections again. */
-    void restore() {
+    public void restore() {
         cut = false;
     }
 
+    /**
+     * While on, what the upstream sends is read and dropped, on open connections and new ones; what clients send
+     * still goes through. To an HTTP client in front of a service, its request is handled but its answer is lost.
+     */
+    public void swallowReplies(boolean on) {
+        swallowReplies = on;
+    }
+
     /** Connections closed on arrival because the proxy was cut or full. */
-    int refused() {
+    public int refused() {
         return refused.get();
     }
 
@@ -91,16 +101,18 @@ final class TcpProxy implements AutoCloseable {
             link.close();
             return;
         }
-        Thread.ofVirtual().name("proxy-up").start(() -> pump(link, client, db));
-        Thread.ofVirtual().name("proxy-down").start(() -> pump(link, db, client));
+        Thread.ofVirtual().name("proxy-up").start(() -> pump(link, client, db, false));
+        Thread.ofVirtual().name("proxy-down").start(() -> pump(link, db, client, true));
     }
 
-    private static void pump(Link link, Socket from, Socket to) {
+    private void pump(Link link, Socket from, Socket to, boolean replies) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
+                if (!(replies && swallowReplies)) {
+                    out.write(buffer, 0, n);
+                }
             }
         } catch (IOException e) {
             // closed by cut() or by either end

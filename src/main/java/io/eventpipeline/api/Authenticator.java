@@ -11,7 +11,9 @@ import java.util.Optional;
 /**
  * Checks the key of every request to a protected route: {@code Authorization: Bearer <key>}, or HTTP Basic with
  * the key as the user name (RFC 7617), which is how the Segment and RudderStack SDKs send their write key (with an
- * empty password; a key sent as the password with an empty user name is taken too). A missing or unknown key
+ * empty password; a key sent as the password with an empty user name is taken too). On the Segment routes a
+ * request without an Authorization header may carry the key in its body instead, as {@code writeKey} (Segment's
+ * Java library sends it only there): the route reads the body and calls {@link #checkBodyKey}. A missing or unknown key
  * is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never
  * logged. Failures are counted like every answer, by route and status ({@code http_requests}). Without
  * configured keys every route is open (the service then listens on loopback only, see {@code Access}).
@@ -20,6 +22,8 @@ final class Authenticator {
     static final String KEY_ATTRIBUTE = "pipeline.apiKey";
     /** The protected route template a request asked for, set before the key is checked. */
     static final String ROUTE_ATTRIBUTE = "pipeline.protectedRoute";
+    /** Set when the key is to be read from the body by the route: see {@link #checkBodyKey}. */
+    private static final String BODY_KEY_ATTRIBUTE = "pipeline.keyInBody";
 
     private final ApiKeys keys;
     private final boolean metricsNeedKey;
@@ -50,23 +54,52 @@ final class Authenticator {
         if (keys.isEmpty()) {
             return;
         }
-        Optional<Scope> scope = required(ctx.method().name(), ctx.path());
+        String path = routedPath(ctx.path());
+        Optional<Scope> scope = required(ctx.method().name(), path);
         if (scope.isEmpty()) {
             return;
         }
-        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(ctx.path()));
-        boolean segment = ctx.path().startsWith(SegmentRoutes.PREFIX);
-        String secret = secret(ctx.header("Authorization"), segment);
+        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(path));
+        boolean segment = path.startsWith(SegmentRoutes.PREFIX);
+        if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(path)) {
+            ctx.attribute(BODY_KEY_ATTRIBUTE, Boolean.TRUE);
+            return;
+        }
+        admit(ctx, secret(ctx.header("Authorization"), segment), scope.get(), segment);
+    }
+
+    /**
+     * The key check of a Segment route whose request had no Authorization header, once the route has read the
+     * body: {@code writeKey} from the body (null when it has none) must be a key with the write scope. Does
+     * nothing when the request was checked by its header, or when there are no keys.
+     *
+     * @throws ApiError 401 for no key or an unknown one, 403 for a key without the write scope
+     */
+    void checkBodyKey(Context ctx, String writeKey) {
+        if (keys.isEmpty() || ctx.attribute(BODY_KEY_ATTRIBUTE) == null) {
+            return;
+        }
+        if (writeKey == null || writeKey.isEmpty()) {
+            throw unauthorized(SEGMENT_KEY_REQUIRED, true);
+        }
+        admit(ctx, writeKey, Scope.WRITE, true);
+    }
+
+    private void admit(Context ctx, String secret, Scope scope, boolean segment) {
         Optional<ApiKey> key = keys.find(secret);
         if (key.isEmpty()) {
             throw unauthorized("the API key is not valid", segment);
         }
-        if (!key.get().allows(scope.get())) {
-            throw new ApiError(403, "this API key may not " + (scope.get() == Scope.WRITE ? "write" : "read")
+        if (!key.get().allows(scope)) {
+            throw new ApiError(403, "this API key may not " + (scope == Scope.WRITE ? "write" : "read")
                     + " events");
         }
         ctx.attribute(KEY_ATTRIBUTE, key.get());
     }
+
+    private static final String SEGMENT_KEY_REQUIRED = "a write key is required: send it as the user name of HTTP "
+            + "Basic authentication (the SDKs' writeKey does), as Authorization: Bearer <key>, or as \"writeKey\" "
+            + "in the body";
 
     /**
      * The key in an Authorization header: a Bearer token, or the user name of Basic credentials (the password when
@@ -94,10 +127,21 @@ final class Authenticator {
                 return secret;
             }
         }
-        throw unauthorized(segment
-                ? "a write key is required: send it as the user name of HTTP Basic authentication (the SDKs' "
-                        + "writeKey does), or as Authorization: Bearer <key>"
-                : "an API key is required: send Authorization: Bearer <key>", segment);
+        throw unauthorized(segment ? SEGMENT_KEY_REQUIRED : "an API key is required: send Authorization: Bearer <key>",
+                segment);
+    }
+
+    /**
+     * The path as the router matches it: Javalin ignores a trailing slash ({@code /metrics/} is {@code /metrics},
+     * and Segment's Java library posts to {@code /v1/import/}), so the key check must too, or such a path would
+     * skip the check meant for its route and be counted as unmatched.
+     */
+    static String routedPath(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
     }
 
     /** The route template of a protected path: the set of metric labels stays bounded. */

@@ -5,7 +5,7 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.JsonFactories;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
@@ -127,13 +127,13 @@ public final class HttpApi {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
                 p.rateLimiter());
-        SegmentRoutes segment = new SegmentRoutes(ingestRoutes, JSON, config.maxBodyBytes(), config.maxEventBytes(),
-                config.maxBatchEvents());
         StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
                 config.workers(), p.durability());
         QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
         RequestLog requests = new RequestLog(p.metrics());
         Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());
+        SegmentRoutes segment = new SegmentRoutes(ingestRoutes, auth, JSON, config.maxBodyBytes(),
+                config.maxEventBytes(), config.maxBatchEvents());
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;

@@ -6,7 +6,7 @@ import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.InvalidEventException;
 import io.eventpipeline.event.MalformedBodyException;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.ByteArrayOutputStream;
@@ -36,6 +36,7 @@ final class SegmentRoutes {
     }
 
     private final IngestRoutes intake;
+    private final Authenticator auth;
     private final SegmentParser parser;
     private final ObjectMapper json;
     private final long maxBatchBytes;
@@ -45,9 +46,10 @@ final class SegmentRoutes {
      * @param maxBodyBytes  the service's body limit: a batch may hold the lesser of it and the spec's 500 KB
      * @param maxEventBytes the service's event limit: a message may hold the lesser of it and the spec's 32 KB
      */
-    SegmentRoutes(IngestRoutes intake, ObjectMapper json, long maxBodyBytes, long maxEventBytes,
+    SegmentRoutes(IngestRoutes intake, Authenticator auth, ObjectMapper json, long maxBodyBytes, long maxEventBytes,
             int maxBatchEvents) {
         this.intake = intake;
+        this.auth = auth;
         this.json = json;
         this.maxBatchBytes = Math.min(SegmentParser.MAX_BATCH_BYTES, maxBodyBytes);
         this.maxMessageBytes = Math.min(SegmentParser.MAX_MESSAGE_BYTES, maxEventBytes);
@@ -73,7 +75,10 @@ final class SegmentRoutes {
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }
-        tally.parsed(batch.valid(), batch.errors().size());
+        auth.checkBodyKey(ctx, batch.writeKey());
+        // Every message is taken, the invalid ones for the dead letter: accepted now, counted as failed when their
+        // dead letter row is written, so that accepted + replayed = processed + duplicates + failed still holds.
+        tally.parsed(batch.events().size(), 0);
         intake.accept(ctx, batch.events());
         ctx.status(200).contentType("application/json").result(success(batch));
     }
@@ -82,12 +87,16 @@ final class SegmentRoutes {
         intake.refuseEarlyWhenDraining();
         byte[] body = intake.readBody(ctx, maxMessageBytes, limitName(maxMessageBytes,
                 SegmentParser.MAX_MESSAGE_BYTES, "--max-event-bytes", "32 KB for a message"));
-        Event event;
+        SegmentParser.Single single;
         try {
-            event = parser.parseSingle(body, call);
+            single = parser.parseSingle(body, call);
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
-        } catch (InvalidEventException e) {
+        }
+        auth.checkBodyKey(ctx, single.writeKey());
+        Event event = single.event();
+        if (single.error() != null) {
+            InvalidEventException e = single.error();
             String field = e.fieldError().field();
             ApiError error = new ApiError(e.tooLarge() ? 413 : 400,
                     field.isEmpty() ? e.fieldError().error() : e.getMessage());

@@ -10,12 +10,12 @@ package io.eventpipeline.event;
  * UTF-8 (U+0000 must be escaped inside a string and is allowed nowhere else). So a body that passes this check is
  * read as UTF-8 whatever its first bytes look like.
  */
-final class BodyEncoding {
+public final class BodyEncoding {
     private BodyEncoding() {
     }
 
     /** Throws unless {@code body} is strict UTF-8 without a zero byte; a leading UTF-8 byte order mark is allowed. */
-    static void requireUtf8(byte[] body) throws MalformedBodyException {
+    public static void requireUtf8(byte[] body) throws MalformedBodyException {
         int bad = Utf8.firstInvalid(body, 0, body.length);
         if (bad >= 0) {
             throw new MalformedBodyException("the body is not valid UTF-8 (first bad byte at offset " + bad + ")"

@@ -87,12 +87,8 @@ public final class EventParser {
             Event event = readEvent(in, body, receivedAt);
             expectEnd(p);
             return event;
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
     }
 

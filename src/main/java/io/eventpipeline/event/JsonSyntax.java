@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * single quotes...), which a client of this service cannot do. Its message is only used to tell the kinds of
  * fault apart; none of its text reaches the client.
  */
-final class JsonSyntax {
+public final class JsonSyntax {
     private static final Pattern ELEMENT = Pattern.compile("/events/(\\d+)");
     private static final String VALUES =
             "a string in double quotes, a number, an object, an array, true, false or null";
@@ -30,7 +30,7 @@ final class JsonSyntax {
      * @param shift what to add to the parser's byte offsets to make them offsets in {@code body}
      * @param indexShift what to add to the parser's index in a batch's "events" to make it the body's
      */
-    static String describe(JsonProcessingException e, byte[] body, long shift, int indexShift) {
+    public static String describe(JsonProcessingException e, byte[] body, long shift, int indexShift) {
         JsonLocation at = e.getLocation();
         long offset = at == null || at.getByteOffset() < 0 ? -1 : at.getByteOffset() + shift;
         offset = tokenStart(String.valueOf(e.getOriginalMessage()), body, offset);
@@ -38,8 +38,22 @@ final class JsonSyntax {
                 + what(e, body, offset);
     }
 
+    /**
+     * What a body that the parser gave up on is told, whole: a limit it is over, where its syntax breaks, or that it
+     * could not be read.
+     *
+     * @param maxDepth the nesting limit of the parser that read it
+     */
+    public static MalformedBodyException malformedBody(java.io.IOException e, byte[] body, int maxDepth) {
+        return switch (e) {
+            case StreamConstraintsException c -> new MalformedBodyException("the body " + limit(c, maxDepth));
+            case JsonProcessingException j -> new MalformedBodyException(describe(j, body, 0, 0));
+            default -> new MalformedBodyException("the body could not be read");
+        };
+    }
+
     /** The message for a parser safety limit (Jackson's stream constraints): the nesting depth in practice. */
-    static String limit(StreamConstraintsException e, int maxDepth) {
+    public static String limit(StreamConstraintsException e, int maxDepth) {
         String m = String.valueOf(e.getOriginalMessage());
         if (m.contains("nesting depth")) {
             return "is nested more than " + maxDepth + " levels deep (the body's outer object is level 1)";

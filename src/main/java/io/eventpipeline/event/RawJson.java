@@ -4,12 +4,12 @@ package io.eventpipeline.event;
  * Finds where a JSON value ends by counting brackets outside strings, with no parser and no memory per level: the
  * way past a value too deep for the parser. It does not check the value, which is refused anyway.
  */
-final class RawJson {
+public final class RawJson {
     private RawJson() {
     }
 
     /** The offset just past the value starting at {@code from}, or -1 when the body ends before the value does. */
-    static int endOfValue(byte[] b, int from) {
+    public static int endOfValue(byte[] b, int from) {
         int depth = 0;
         boolean inString = false;
         for (int i = from; i < b.length; i++) {

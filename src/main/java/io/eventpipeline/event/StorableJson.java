@@ -26,9 +26,9 @@ import java.util.Set;
  * Strings need no rule here: all three keep any valid escape, {@code \u0000} included (lone surrogates are refused
  * by {@link Surrogates}).
  */
-final class StorableJson {
+public final class StorableJson {
     /** The deepest {@code data} may nest, counting its own object as level 1. */
-    static final int MAX_DEPTH = 31;
+    public static final int MAX_DEPTH = 31;
     static final int MAX_NAME_BYTES = 65_535;
 
     private StorableJson() {
@@ -39,7 +39,7 @@ final class StorableJson {
      *
      * @param stoppedInside true when the walk stopped at the depth limit without reading the rest of the value
      */
-    record Violation(String error, boolean stoppedInside) {
+    public record Violation(String error, boolean stoppedInside) {
     }
 
     /**
@@ -47,7 +47,7 @@ final class StorableJson {
      * first rule it breaks, or null. At the depth limit it stops at once (the parser inside the value), so that no
      * parser goes deeper than the limit on behalf of a value that is refused anyway.
      */
-    static Violation skipChecking(JsonParser p) throws IOException {
+    public static Violation skipChecking(JsonParser p) throws IOException {
         // Where data is (its parent's pointer, ".../data") is worked out only for a message.
         JsonStreamContext base = p.getParsingContext().getParent();
         List<Set<String>> names = new ArrayList<>();

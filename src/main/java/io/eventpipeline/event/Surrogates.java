@@ -5,12 +5,12 @@ package io.eventpipeline.event;
  * store can hold: MySQL and H2 refuse such a JSON document, and a VARCHAR gets a '?' in its place. An event that
  * carries one must be refused at the door, not accepted and then dead-lettered.
  */
-final class Surrogates {
+public final class Surrogates {
     private Surrogates() {
     }
 
     /** The index of the first unpaired surrogate in {@code s}, or -1. */
-    static int firstUnpaired(String s) {
+    public static int firstUnpaired(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
@@ -27,7 +27,7 @@ final class Surrogates {
      * parsed (so every backslash starts an escape inside a string), or -1. Raw surrogates cannot occur: the
      * body is checked to be strict UTF-8 first.
      */
-    static int firstUnpairedEscape(byte[] json, int from, int to) {
+    public static int firstUnpairedEscape(byte[] json, int from, int to) {
         int i = from;
         while (i < to) {
             if (json[i] != '\\') {

@@ -19,7 +19,8 @@ public final class Metrics {
             "Events in ingest requests, valid or not; a request refused before its events could be counted "
                     + "counts as one.");
     public final Counter accepted = counter("accepted", "pipeline_events_accepted_total", EVENTS,
-            "Events acknowledged with a 202: they will be stored.");
+            "Events acknowledged (202; 200 on the Segment routes): they will be stored, or, for an invalid "
+                    + "message inside a Segment batch, put in events_dead_letter.");
     public final Counter rejected = counter("rejected", "pipeline_events_rejected_total", EVENTS,
             "Events refused as the client's fault (400/413/415): invalid, in a malformed body, or in a batch "
                     + "larger than --rate-limit ever admits at once.");
@@ -33,7 +34,8 @@ public final class Metrics {
     public final Counter duplicates = counter("duplicates", "pipeline_events_duplicates_total", EVENTS,
             "Events whose id was already stored: no new row.");
     public final Counter failed = counter("failed", "pipeline_events_failed_total", EVENTS,
-            "Events the database refused for good, put in events_dead_letter.");
+            "Events put in events_dead_letter: refused for good by the database, or invalid messages inside a "
+                    + "Segment batch.");
     public final Counter retries = counter("retries", "pipeline_store_retries_total", "attempts",
             "Failed attempts to store a batch that were tried again.");
     public final Counter replayed = counter("replayed", "pipeline_events_replayed_total", EVENTS,

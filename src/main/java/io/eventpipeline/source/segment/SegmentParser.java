@@ -1,12 +1,23 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.BodyEncoding;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.JsonFactories;
+import io.eventpipeline.event.JsonSyntax;
+import io.eventpipeline.event.MalformedBodyException;
+import io.eventpipeline.event.RawJson;
+import io.eventpipeline.event.StorableJson;
+import io.eventpipeline.event.Surrogates;
+import io.eventpipeline.event.Timestamps;
+import io.eventpipeline.event.Uuid7;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -78,10 +89,11 @@ public final class SegmentParser {
     private static final String CALLS = "track, identify, page, screen, group, alias";
 
     /**
-     * A batch read: {@code events} in message order, refused messages included ({@link Event#refusal()} set), and
-     * why each refused one was refused.
+     * A batch read: {@code events} in message order, refused messages included ({@link Event#refusal()} set), why
+     * each refused one was refused, and the envelope's {@code writeKey} (null when it has none), which Segment's
+     * libraries send in the body rather than as credentials.
      */
-    public record Batch(List<Event> events, List<EventParser.IndexedError> errors) {
+    public record Batch(List<Event> events, List<EventParser.IndexedError> errors, String writeKey) {
         /** Messages to store: those not refused. */
         public int valid() {
             return events.size() - errors.size();
@@ -133,6 +145,7 @@ public final class SegmentParser {
         RawMember sentAt = null;
         RawMember context = null;
         RawMember integrations = null;
+        String writeKey = null;
         boolean sawBatch = false;
         List<RawMember> contextMembers = List.of();
         try (JsonParser p = factory.createParser(body)) {
@@ -156,14 +169,14 @@ public final class SegmentParser {
                     readElements(p, body, elements);
                     continue;
                 }
-                p.skipChildren();
-                int valueEnd = RawJson.endOfValue(body, valueStart);
+                int valueEnd = endOfValue(p, body, valueStart);
                 RawMember member = new RawMember(name, Arrays.copyOfRange(body, memberStart, valueEnd),
                         Arrays.copyOfRange(body, valueStart, valueEnd));
                 switch (name) {
                     case "sentAt" -> sentAt = member;
                     case "context" -> context = value == JsonToken.START_OBJECT ? member : null;
                     case "integrations" -> integrations = member;
+                    case "writeKey" -> writeKey = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     default -> {
                     }
                 }
@@ -177,12 +190,8 @@ public final class SegmentParser {
             if (context != null) {
                 contextMembers = members(context.value());
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         if (!sawBatch) {
             throw new MalformedBodyException("\"batch\" is required: send {\"batch\":[...]}");
@@ -202,17 +211,22 @@ public final class SegmentParser {
                         read.error().fieldError().error()));
             }
         }
-        return new Batch(events, errors);
+        return new Batch(events, errors, writeKey);
+    }
+
+    /**
+     * One message read: its event, or the rule it breaks ({@code error}: the field is named; a size rule is
+     * {@link InvalidEventException#tooLarge()}); and its {@code writeKey}, or null.
+     */
+    public record Single(Event event, InvalidEventException error, String writeKey) {
     }
 
     /**
      * One message, the body of {@code /v1/track} and its siblings: the route gives the call.
      *
      * @throws MalformedBodyException the body is not UTF-8 JSON or not one object
-     * @throws InvalidEventException  the message breaks a rule (the field is named; a size rule is
-     *                                {@link InvalidEventException#tooLarge()})
      */
-    public Event parseSingle(byte[] body, Call call) throws MalformedBodyException, InvalidEventException {
+    public Single parseSingle(byte[] body, Call call) throws MalformedBodyException {
         BodyEncoding.requireUtf8(body);
         int start;
         int end;
@@ -230,23 +244,16 @@ public final class SegmentParser {
             if (p.nextToken() != null) {
                 throw new MalformedBodyException("the body has more content after its JSON object");
             }
-        } catch (StreamConstraintsException e) {
-            throw new MalformedBodyException("the body " + JsonSyntax.limit(e, MAX_NESTING_DEPTH));
-        } catch (JsonProcessingException e) {
-            throw new MalformedBodyException(JsonSyntax.describe(e, body, 0, 0));
         } catch (IOException e) {
-            throw new MalformedBodyException("the body could not be read");
+            throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         byte[] message = start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
         Read read = read(message, call, Envelope.NONE, now());
-        if (read.error() != null) {
-            throw read.error();
-        }
-        return read.event();
+        return new Single(read.error() == null ? read.event() : null, read.error(), read.writeKey());
     }
 
     /** The event of a message; with {@code error} set, the event is the refused message. */
-    private record Read(Event event, InvalidEventException error) {
+    private record Read(Event event, InvalidEventException error, String writeKey) {
     }
 
     /** The top-level fields of a message the mapping reads, and the first rule it breaks. */
@@ -258,6 +265,10 @@ public final class SegmentParser {
         String event;
         String timestamp;
         String timestampField;
+        /** A writeKey member: a secret, never stored; where it is, to cut it out. */
+        String writeKey;
+        int writeKeyStart = -1;
+        int writeKeyEnd = -1;
         /** Where the message's own context object is, or null. */
         int contextStart = -1;
         int contextEnd = -1;
@@ -279,6 +290,13 @@ public final class SegmentParser {
         Fields f = new Fields();
         try {
             readFields(message, f);
+            while (f.writeKeyStart >= 0) { // a loop: a second writeKey member must go too
+                String writeKey = f.writeKey;
+                message = without(message, f.writeKeyStart, f.writeKeyEnd);
+                f = new Fields();
+                readFields(message, f);
+                f.writeKey = writeKey;
+            }
         } catch (IOException e) {
             // The envelope pass read the same bytes as JSON: only a limit can fail here.
             f.fail("", "could not be read: " + Messages.rootMessage(e));
@@ -311,7 +329,7 @@ public final class SegmentParser {
             requireStorable(data);
             String id = f.messageId != null ? MessageIds.eventId(f.messageId) : Uuid7.next();
             return new Read(new Event(id, type, SOURCE_PREFIX + call.wireName(), userId, timestamp, data, receivedAt,
-                    null), null);
+                    null), null, f.writeKey);
         } catch (InvalidEventException e) {
             return refused(message, f, call, receivedAt, e);
         } catch (IOException e) {
@@ -325,7 +343,7 @@ public final class SegmentParser {
         String field = e.fieldError().field();
         String reason = (field.isEmpty() ? "" : field + ": ") + e.fieldError().error();
         return new Read(Event.refused(id, call == null ? UNKNOWN_CALL : call.wireName(), "segment", message,
-                receivedAt, reason), e);
+                receivedAt, reason), e, f == null ? null : f.writeKey);
     }
 
     /** Reads the top-level members the mapping needs, skipping the rest; records the first rule broken. */
@@ -334,6 +352,7 @@ public final class SegmentParser {
             p.nextToken();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                int memberStart = (int) p.currentTokenLocation().getByteOffset();
                 JsonToken v = p.nextToken();
                 if (!f.names.add(name)) {
                     f.fail(name, "appears twice in the message");
@@ -351,6 +370,13 @@ public final class SegmentParser {
                             f.timestampField = name;
                         }
                     }
+                    case "writeKey" -> {
+                        f.writeKey = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        f.writeKeyStart = memberStart;
+                        int valueStart = (int) p.currentTokenLocation().getByteOffset();
+                        p.skipChildren();
+                        f.writeKeyEnd = RawJson.endOfValue(message, valueStart);
+                    }
                     case "context" -> {
                         if (v == JsonToken.START_OBJECT) {
                             f.contextStart = (int) p.currentTokenLocation().getByteOffset();
@@ -364,6 +390,36 @@ public final class SegmentParser {
                 p.skipChildren();
             }
         }
+    }
+
+    /**
+     * The message without the member from {@code start} (its name) to {@code end} (just past its value), and
+     * without the comma that separated it from the next member or, for the last one, the previous.
+     */
+    private static byte[] without(byte[] message, int start, int end) {
+        int after = end;
+        while (after < message.length && isSpace(message[after])) {
+            after++;
+        }
+        if (message[after] == ',') {
+            end = after + 1;
+        } else {
+            int before = start - 1;
+            while (before > 0 && isSpace(message[before])) {
+                before--;
+            }
+            if (message[before] == ',') {
+                start = before;
+            }
+        }
+        byte[] out = new byte[message.length - (end - start)];
+        System.arraycopy(message, 0, out, 0, start);
+        System.arraycopy(message, end, out, start, message.length - end);
+        return out;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 
     /** A string member, or null for null; anything else is a rule broken. */
@@ -505,7 +561,7 @@ public final class SegmentParser {
     /** Whether the object from {@code open} (its brace) to {@code close} (its closing brace) has a member. */
     private static boolean hasMembers(byte[] b, int open, int close) {
         for (int i = open + 1; i < close; i++) {
-            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') {
+            if (!isSpace(b[i])) {
                 return true;
             }
         }
@@ -560,9 +616,22 @@ public final class SegmentParser {
                         + " messages (--max-batch-events): send smaller batches (the SDKs' flushAt)", true);
             }
             int start = (int) p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
-            elements.add(new int[] {start, RawJson.endOfValue(body, start)});
+            elements.add(new int[] {start, endOfValue(p, body, start)});
         }
+    }
+
+    /**
+     * Moves the parser past the value starting at {@code start}, reading it whole (a string's text is read lazily
+     * otherwise, so its end would not be checked), and gives the offset just after it.
+     */
+    private static int endOfValue(JsonParser p, byte[] body, int start) throws IOException, MalformedBodyException {
+        p.skipChildren();
+        p.finishToken();
+        int end = RawJson.endOfValue(body, start);
+        if (end < 0) {
+            throw new MalformedBodyException("the body ends inside a value: it is not complete JSON");
+        }
+        return end;
     }
 
     private static Instant now() {

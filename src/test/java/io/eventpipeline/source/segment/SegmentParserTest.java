@@ -1,4 +1,4 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
+import io.eventpipeline.event.EventRules;
+import io.eventpipeline.event.InvalidEventException;
+import io.eventpipeline.event.MalformedBodyException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -182,6 +187,13 @@ class SegmentParserTest {
         assertThatThrownBy(() -> batch("{\"batch\":[]}")).hasMessageContaining("empty");
         assertThatThrownBy(() -> batch("{\"batch\":{}}")).hasMessageContaining("must be an array");
         assertThatThrownBy(() -> batch("{\"batch\":[{}]} {}")).hasMessageContaining("more content");
+        // Cut inside a string, a value the parser reads lazily: every prefix of a batch is a malformed body.
+        String whole = "{\"sentAt\":\"2024-05-01T12:00:00Z\",\"batch\":[\"just a string\",{\"type\":\"identify\","
+                + "\"userId\":\"u\"},17]}";
+        for (int cut = 0; cut < whole.length(); cut++) {
+            String prefix = whole.substring(0, cut);
+            assertThatThrownBy(() -> batch(prefix)).as(prefix).isInstanceOf(MalformedBodyException.class);
+        }
         assertThatThrownBy(() -> batch("{\"batch\":[" + "[".repeat(1000) + "]".repeat(1000) + "]}"))
                 .hasMessageContaining("1000");
     }
@@ -197,27 +209,60 @@ class SegmentParserTest {
 
     @Test
     void a_single_call_takes_its_type_from_the_route() throws Exception {
-        Event e = parser.parseSingle(" {\"event\":\"Signed Up\",\"userId\":\"u\"} ".getBytes(UTF_8),
-                SegmentParser.Call.TRACK);
+        SegmentParser.Single single = parser.parseSingle(" {\"event\":\"Signed Up\",\"userId\":\"u\"} "
+                .getBytes(UTF_8), SegmentParser.Call.TRACK);
 
+        assertThat(single.error()).isNull();
+        assertThat(single.writeKey()).isNull();
+        Event e = single.event();
         assertThat(e.type()).isEqualTo("Signed Up");
         assertThat(e.source()).isEqualTo("segment.track");
         assertThat(new String(e.data(), UTF_8)).isEqualTo("{\"event\":\"Signed Up\",\"userId\":\"u\"}");
     }
 
     @Test
-    void a_single_call_that_breaks_a_rule_is_refused_with_the_field() {
-        assertThatThrownBy(() -> parser.parseSingle("{\"type\":\"identify\",\"userId\":\"u\"}".getBytes(UTF_8),
-                SegmentParser.Call.TRACK)).isInstanceOfSatisfying(InvalidEventException.class,
-                        e -> assertThat(e.fieldError().field()).isEqualTo("type"))
+    void a_single_call_that_breaks_a_rule_says_which_field() throws Exception {
+        assertThat(single("{\"type\":\"identify\",\"userId\":\"u\"}", SegmentParser.Call.TRACK))
+                .satisfies(e -> assertThat(e.fieldError().field()).isEqualTo("type"))
                 .hasMessageContaining("this route takes track messages");
-        assertThatThrownBy(() -> parser.parseSingle("{\"userId\":\"u\"}".getBytes(UTF_8), SegmentParser.Call.TRACK))
-                .isInstanceOfSatisfying(InvalidEventException.class,
-                        e -> assertThat(e.fieldError().field()).isEqualTo("event"));
-        assertThatThrownBy(() -> parser.parseSingle(("{\"userId\":\"u\",\"traits\":\"" + "x".repeat(40_000) + "\"}")
-                .getBytes(UTF_8), SegmentParser.Call.IDENTIFY))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.tooLarge()).isTrue());
+        assertThat(single("{\"userId\":\"u\"}", SegmentParser.Call.TRACK))
+                .satisfies(e -> assertThat(e.fieldError().field()).isEqualTo("event"));
+        assertThat(single("{\"userId\":\"u\",\"traits\":\"" + "x".repeat(40_000) + "\"}",
+                SegmentParser.Call.IDENTIFY)).satisfies(e -> assertThat(e.tooLarge()).isTrue());
         assertThatThrownBy(() -> parser.parseSingle("[]".getBytes(UTF_8), SegmentParser.Call.TRACK))
                 .isInstanceOf(MalformedBodyException.class);
+    }
+
+    private InvalidEventException single(String body, SegmentParser.Call call) throws Exception {
+        SegmentParser.Single single = parser.parseSingle(body.getBytes(UTF_8), call);
+        assertThat(single.event()).isNull();
+        return single.error();
+    }
+
+    /**
+     * A write key in the body (Segment's libraries send it there) is handed to the route for the key check and
+     * never stored: not in the envelope's messages, not in a message that carries it, not in the dead letter.
+     */
+    @Test
+    void a_write_key_in_the_body_is_read_and_never_kept() throws Exception {
+        SegmentParser.Batch b = batch("{\"writeKey\":\"ep_secret\",\"batch\":["
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"writeKey\":\"ep_other\"},"
+                + "{\"writeKey\" : \"ep_other\" , \"type\":\"identify\",\"userId\":\"u\"},"
+                + "{\"type\":\"identify\",\"writeKey\":\"ep_other\",\"userId\":\"u\",\"writeKey\":\"ep_3\"},"
+                + "{\"writeKey\":\"ep_other\"},"
+                + "{\"type\":\"track\",\"userId\":\"u\",\"writeKey\":\"ep_other\"}]}");
+
+        assertThat(b.writeKey()).isEqualTo("ep_secret");
+        assertThat(b.events()).hasSize(5);
+        for (Event e : b.events()) {
+            assertThat(new String(e.data(), UTF_8)).doesNotContain("ep_").doesNotContain("writeKey");
+        }
+        assertThat(data(b.events().get(0))).isEqualTo(JSON.readTree("{\"type\":\"identify\",\"userId\":\"u\"}"));
+        assertThat(b.errors()).extracting(EventParser.IndexedError::index).containsExactly(3, 4);
+
+        SegmentParser.Single single = parser.parseSingle("{\"userId\":\"u\",\"writeKey\":\"ep_k\"}".getBytes(UTF_8),
+                SegmentParser.Call.IDENTIFY);
+        assertThat(single.writeKey()).isEqualTo("ep_k");
+        assertThat(new String(single.event().data(), UTF_8)).isEqualTo("{\"userId\":\"u\"}");
     }
 }

@@ -1,5 +1,6 @@
-package io.eventpipeline.event;
+package io.eventpipeline.source.segment;
 
+import io.eventpipeline.event.EventRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
