@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.EventRules;
-import io.eventpipeline.event.SegmentParser;
+import io.eventpipeline.source.segment.SegmentParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
