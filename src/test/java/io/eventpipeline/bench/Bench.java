@@ -82,7 +82,7 @@ public final class Bench {
         Results.HttpCeiling http;
         try (LoadGenerator load = new LoadGenerator()) {
             http = httpCeiling(load, events);
-            ServiceBench service = new ServiceBench(options, load, events, progress);
+            ServiceBench service = new ServiceBench(options, load, events, new SegmentEventFactory(), progress);
             for (String name : targetNames) {
                 try (BenchTarget target = open(name)) {
                     targets.put(name, measure(target, http, events, service));
@@ -155,7 +155,8 @@ public final class Bench {
         return m;
     }
 
-    private static Double ratio(Double a, Double b) {
+    /** {@code a / b}; null when either is unknown (events that never all arrived) or {@code b} is 0. */
+    static Double ratio(Double a, Double b) {
         return a == null || b == null || b == 0 ? null : a / b;
     }
 

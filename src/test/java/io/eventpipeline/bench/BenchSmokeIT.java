@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bench still runs end to end: one second per phase on the embedded H2 only (no MariaDB needed), real child
- * processes, and a results.json that a tool could read. It checks shape and sanity, not speed. The table and the
+ * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch) stored in
+ * full. It checks shape and sanity, not speed. The table and the
  * progress lines are kept, not printed: a one-second run misses goals by design, and its table of MISS lines
  * belongs to {@code make bench}, not to a green build; they are shown when the run fails.
  */
@@ -36,7 +37,8 @@ class BenchSmokeIT {
                 "--seconds", "1", "--targets", "h2", "--out", out.toString(), "--jar", jar);
 
         assertThat(exit).as("bench exit code; its output:%n%s%n%s", progress, table).isZero();
-        assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service");
+        assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service")
+                .contains("POST /v1/batch").contains("/v1/batch over /events/batch");
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
         assertThat(r.at("/machine/cores").asInt()).isPositive();
@@ -59,6 +61,25 @@ class BenchSmokeIT {
             assertThat(s.path("startup_ms").asLong()).isPositive();
             assertThat(s.path("peak_rss_mib").asDouble()).isPositive();
         }
+        // The SDK-shaped row, with default flags only: every Segment message stored, and the ratio measured.
+        JsonNode sdk = h2.at("/service/journal/sdk_batches");
+        assertThat(sdk.path("library").asText()).startsWith("@segment/analytics-node ");
+        for (String phase : new String[] {"v1_batch", "events_batch"}) {
+            JsonNode p = sdk.path(phase);
+            assertThat(p.path("events_per_request").asInt()).as(phase).isEqualTo(ServiceBench.BATCH_EVENTS);
+            assertThat(p.path("failed").asLong()).as(phase + " requests not answered 2xx or 503").isZero();
+            assertThat(p.path("accepted_events").asLong()).as(phase).isPositive();
+            assertThat(p.path("stored_events").asLong()).as(phase).isEqualTo(p.path("accepted_events").asLong());
+            assertThat(p.path("end_to_end_per_second").asDouble()).as(phase).isPositive();
+        }
+        assertThat(sdk.at("/v1_over_events_batch/same_events_end_to_end").asDouble()).isPositive();
+        assertThat(sdk.at("/v1_over_events_batch/small_events_end_to_end").asDouble()).isPositive();
+        assertThat(sdk.at("/v1_over_events_batch/same_events_server_cpu_per_event").asDouble()).isPositive();
+        assertThat(sdk.path("v1_request_bytes").asInt()).isBetween(50_000, 100_000);
+        assertThat(h2.at("/service/journal/service_metrics_at_end/rejected").asLong()).as("refused").isZero();
+        assertThat(h2.at("/service/journal/service_metrics_at_end/failed").asLong()).as("dead-lettered").isZero();
+        assertThat(h2.at("/service/memory/sdk_batches").isNull()).isTrue();
+
         boolean aot = Runtime.version().feature() >= 25; // the bench's children run on this JVM's java
         assertThat(h2.at("/service/journal/startup_aot_cache_ms").isNumber()).isEqualTo(aot);
         if (aot) {

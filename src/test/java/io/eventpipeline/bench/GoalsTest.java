@@ -19,7 +19,7 @@ class GoalsTest {
             Long aotStartMs) {
         return new Results.Service("(default)", "journal", startMs, aotStartMs, rss, 1, ingest(singleE2e),
                 ingest(batchE2e),
-                new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99, 1), Map.of());
+                new Results.Latency(1, 1, 1, 1, 0, 0, 1, p99, p99, p99, 1), null, Map.of());
     }
 
     @Test

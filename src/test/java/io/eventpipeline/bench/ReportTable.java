@@ -55,6 +55,9 @@ final class ReportTable {
             out.printf("      start %,d ms%s, peak RSS %.0f MiB, warm-up %.0f s%n", s.startupMs(),
                     s.startupAotCacheMs() == null ? "" : String.format(" (%,d ms from an AOT cache)",
                             s.startupAotCacheMs()), s.peakRssMib(), s.warmupSeconds());
+            if (s.sdkBatches() != null) {
+                sdkRows(out, s.sdkBatches());
+            }
         }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
                 "ratio", "need");
@@ -70,6 +73,31 @@ final class ReportTable {
         t.journalOverMemory().forEach((k, v) -> jm.append(' ').append(k).append(' ')
                 .append(v == null ? "-" : String.format("%.2f", v)).append(','));
         out.println(jm.substring(0, jm.length() - 1));
+    }
+
+    /** The SDK-shaped batches and their ratios, under the default-flags rows. */
+    private static void sdkRows(PrintStream out, Results.SdkBatches sdk) {
+        out.printf("      SDK-shaped batches: %d Segment track calls a request as %s sends them (own warm-up %.0f s;%n"
+                + "      each route in two halves, in the order /v1/batch, /events/batch, /events/batch, /v1/batch)%n",
+                sdk.v1Batch().eventsPerRequest(), sdk.library(), sdk.warmupSeconds());
+        ingestRow(out, String.format("POST /v1/batch, %s a request, %d connections", kib(sdk.v1RequestBytes()),
+                sdk.v1Batch().connections()), sdk.v1Batch());
+        ingestRow(out, String.format("the same events to /events/batch, %s, %d conns",
+                kib(sdk.eventsRequestBytes()), sdk.eventsBatch().connections()), sdk.eventsBatch());
+        Map<String, Double> r = sdk.v1OverEventsBatch();
+        out.printf("      /v1/batch over /events/batch, end-to-end: %s with the same events (accepted: %s, server CPU "
+                + "per event: %s),%n        %s over the batches of small events above (%s a request); peak RSS "
+                + "after these %.0f MiB%n", ratio(r.get("same_events_end_to_end")),
+                ratio(r.get("same_events_accepted")), ratio(r.get("same_events_server_cpu_per_event")),
+                ratio(r.get("small_events_end_to_end")), kib(sdk.smallEventsRequestBytes()), sdk.peakRssMibAfter());
+    }
+
+    private static String kib(int bytes) {
+        return String.format("%.0f KiB", bytes / 1024.0);
+    }
+
+    private static String ratio(Double v) {
+        return v == null ? "-" : String.format("%.2f", v);
     }
 
     private static void ingestRow(PrintStream out, String label, Results.Ingest i) {

@@ -42,8 +42,9 @@ record Results(
     }
 
     /**
-     * (d) in one process: start-up, the two ingest phases and the latency phase; {@code startupAotCacheMs} is the
-     * start-up of a second process from an AOT cache (default flags only, JDK 25+; else null).
+     * (d) in one process: start-up, the two ingest phases and the latency phase, then with default flags the
+     * SDK-shaped batches; {@code startupAotCacheMs} is the start-up of a second process from an AOT cache (default
+     * flags only, JDK 25+; else null).
      */
     record Service(
             String durabilityFlag,
@@ -55,7 +56,32 @@ record Results(
             Ingest single,
             Ingest batch,
             Latency latency,
+            SdkBatches sdkBatches,
             Map<String, Object> serviceMetricsAtEnd) {
+    }
+
+    /**
+     * SDK-shaped batches, measured in the default-flags process only (null in the other), after its other phases
+     * and a warm-up of their own: {@code v1Batch} is 100 Segment track calls a request as
+     * {@code @segment/analytics-node} sends them to POST /v1/batch ({@link SegmentEventFactory}),
+     * {@code eventsBatch} the very same events through our own POST /events/batch, both over the batch row's
+     * connections, each the sum of two half phases run in the order v1, events, events, v1.
+     * {@code v1OverEventsBatch} holds the ratios: {@code same_events_end_to_end}, {@code same_events_accepted}
+     * and {@code same_events_server_cpu_per_event} (the server's CPU time while sending over the events
+     * accepted) over {@code eventsBatch}, {@code small_events_end_to_end} over the process's batch row (its
+     * ~150-byte events). Request sizes are of one body each, in bytes.
+     * {@code peakRssMibAfter} is VmHWM after these phases; the service's {@code peakRssMib} is read before them.
+     */
+    record SdkBatches(
+            String library,
+            int v1RequestBytes,
+            int eventsRequestBytes,
+            int smallEventsRequestBytes,
+            double warmupSeconds,
+            Ingest v1Batch,
+            Ingest eventsBatch,
+            Map<String, Double> v1OverEventsBatch,
+            double peakRssMibAfter) {
     }
 
     /**
@@ -79,6 +105,24 @@ record Results(
             double serverCpuSeconds,
             double loadGeneratorCpuSeconds,
             double machineBusyCores) {
+
+        /**
+         * Two runs of one phase as one: counts, times and CPU summed, rates over the summed times, busy cores
+         * weighted by sending time. End-to-end is unknown when either run's events did not all arrive.
+         */
+        Ingest plus(Ingest o) {
+            long accepted = acceptedEvents + o.acceptedEvents;
+            double send = sendSeconds + o.sendSeconds;
+            Long stored = storedEvents == null || o.storedEvents == null ? null : storedEvents + o.storedEvents;
+            Double e2e = endToEndSeconds == null || o.endToEndSeconds == null ? null
+                    : endToEndSeconds + o.endToEndSeconds;
+            boolean complete = endToEndPerSecond != null && o.endToEndPerSecond != null;
+            return new Ingest(connections, eventsPerRequest, requests + o.requests, accepted, refused + o.refused,
+                    failed + o.failed, send, send > 0 ? accepted / send : 0, stored, e2e,
+                    complete && e2e > 0 ? accepted / e2e : null, serverCpuSeconds + o.serverCpuSeconds,
+                    loadGeneratorCpuSeconds + o.loadGeneratorCpuSeconds,
+                    send > 0 ? (machineBusyCores * sendSeconds + o.machineBusyCores * o.sendSeconds) / send : -1);
+        }
     }
 
     /** The open-loop phase, latencies measured from each request's scheduled send time; refused = 503s. */

@@ -7,13 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The service (d) in one child process: start-up time, single-event ingest, batch ingest (each with its end-to-end
- * rate) and open-loop latency at half the single-event rate it just reached, then its peak RSS.
+ * rate) and open-loop latency at half the single-event rate it just reached, then its peak RSS; with default flags,
+ * then the SDK-shaped batches (Segment's POST /v1/batch beside our /events/batch with the same events).
  */
 final class ServiceBench {
     static final int SINGLE_CONNECTIONS = 64;
@@ -24,12 +26,19 @@ final class ServiceBench {
     private final BenchOptions options;
     private final LoadGenerator load;
     private final EventFactory events;
+    private final SegmentEventFactory segment;
     private final Progress progress;
 
-    ServiceBench(BenchOptions options, LoadGenerator load, EventFactory events, Progress progress) {
+    /** One closed-loop load: where, over how many connections, which bodies, and the events in each. */
+    private record Load(URI uri, int connections, Supplier<byte[]> body, int eventsPerRequest) {
+    }
+
+    ServiceBench(BenchOptions options, LoadGenerator load, EventFactory events, SegmentEventFactory segment,
+            Progress progress) {
         this.options = options;
         this.load = load;
         this.events = events;
+        this.segment = segment;
         this.progress = progress;
     }
 
@@ -46,7 +55,9 @@ final class ServiceBench {
             progress.say("(d) %s on %s: up in %d ms, durability %s", run, target.name(), startup.toMillis(),
                     reported);
             try (EventTable table = new EventTable(dbUrl)) {
-                WarmUp.Done warm = warmUp(service, table);
+                WarmUp.Done warm = warmUp(options.serverWarmUp(), table,
+                        new Load(service.events(), SINGLE_CONNECTIONS, events::single, 1),
+                        new Load(service.batch(), BATCH_CONNECTIONS, () -> events.batch(BATCH_EVENTS), BATCH_EVENTS));
                 progress.say("(d) %s: warmed up in %.1f s (%d rounds)", run, warm.seconds(), warm.rounds());
                 progress.say("(d) %s: single events, %d connections", run, SINGLE_CONNECTIONS);
                 Results.Ingest single = ingest(jvm, table, service.events(), SINGLE_CONNECTIONS, 1, events::single);
@@ -56,12 +67,15 @@ final class ServiceBench {
                 double rate = Math.max(1, single.acceptedPerSecond() / 2);
                 progress.say("(d) %s: open-loop latency at %.0f requests/s", run, rate);
                 Results.Latency latency = latency(table, service.events(), rate);
-                Map<String, Object> metrics = json(service.metrics());
+                // Before the SDK phases, so that the RSS goal judges what it always judged.
                 double peakRssMib = jvm.peakRssKib() / 1024.0;
+                Results.SdkBatches sdk = durability == null ? sdkBatches(jvm, table, service, batch, run) : null;
+                Map<String, Object> metrics = json(service.metrics());
                 jvm.close(); // before the next process starts
                 Long aotStartup = durability == null ? startupWithAotCache(target, run) : null;
                 return new Results.Service(durability == null ? "(default)" : durability, reported,
-                        startup.toMillis(), aotStartup, peakRssMib, warm.seconds(), single, batch, latency, metrics);
+                        startup.toMillis(), aotStartup, peakRssMib, warm.seconds(), single, batch, latency, sdk,
+                        metrics);
             }
         } finally {
             TempDirs.delete(dataDir);
@@ -110,36 +124,90 @@ final class ServiceBench {
     }
 
     /**
-     * From an empty table, runs both routes, half a round each, until their rates settle (the geometric mean, so
+     * SDK-shaped batches: after a warm-up of both routes (the Segment door's code is new to this process), 100
+     * Segment track calls a request to POST /v1/batch, and the same events, as the door stores them, to our own
+     * POST /events/batch; both over the batch row's connections, each for two half phases (in the order
+     * v1, events, events, v1), its two halves summed. The ratios divide the /v1/batch figures by the
+     * /events/batch ones of the same process: those with the same events (rates, and server CPU per event), and
+     * the batch row's small events.
+     */
+    private Results.SdkBatches sdkBatches(ChildJvm jvm, EventTable table, ServiceProcess.Running service,
+            Results.Ingest smallEvents, String run) throws Exception {
+        Load v1 = new Load(service.segmentBatch(), BATCH_CONNECTIONS, () -> segment.v1Batch(BATCH_EVENTS),
+                BATCH_EVENTS);
+        Load same = new Load(service.batch(), BATCH_CONNECTIONS, () -> segment.eventsBatch(BATCH_EVENTS),
+                BATCH_EVENTS);
+        WarmUp.Done warm = warmUp(options.routeWarmUp(), table, v1, same);
+        progress.say("(d) %s: /v1/batch and /events/batch with the same events warmed up in %.1f s (%d rounds)",
+                run, warm.seconds(), warm.rounds());
+        // Two halves each, in the order v1, events, events, v1: whichever runs second after a phase (the
+        // database still writing back the rows just truncated) or drift in what else the machine runs would
+        // otherwise weigh on one route only.
+        Duration half = options.phase().dividedBy(2);
+        progress.say("(d) %s: Segment batches of %d to /v1/batch, then the same events to /events/batch, %d "
+                + "connections, %.1f s each, then again in the other order", run, BATCH_EVENTS, BATCH_CONNECTIONS,
+                half.toMillis() / 1000.0);
+        Results.Ingest v1First = ingest(jvm, table, v1, half);
+        Results.Ingest eventsBatch = ingest(jvm, table, same, half).plus(ingest(jvm, table, same, half));
+        Results.Ingest v1Batch = v1First.plus(ingest(jvm, table, v1, half));
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        ratios.put("same_events_end_to_end", Bench.ratio(v1Batch.endToEndPerSecond(), eventsBatch.endToEndPerSecond()));
+        ratios.put("same_events_accepted", Bench.ratio(v1Batch.acceptedPerSecond(), eventsBatch.acceptedPerSecond()));
+        ratios.put("small_events_end_to_end",
+                Bench.ratio(v1Batch.endToEndPerSecond(), smallEvents.endToEndPerSecond()));
+        // The server's CPU per accepted event: on a shared machine the least noisy of these.
+        ratios.put("same_events_server_cpu_per_event",
+                Bench.ratio(cpuPerEvent(v1Batch), cpuPerEvent(eventsBatch)));
+        return new Results.SdkBatches(SegmentEventFactory.LIBRARY + " " + SegmentEventFactory.LIBRARY_VERSION,
+                segment.v1Batch(BATCH_EVENTS).length, segment.eventsBatch(BATCH_EVENTS).length,
+                events.batch(BATCH_EVENTS).length, warm.seconds(), v1Batch, eventsBatch, ratios,
+                jvm.peakRssKib() / 1024.0);
+    }
+
+    private static Double cpuPerEvent(Results.Ingest i) {
+        return i.acceptedEvents() == 0 ? null : i.serverCpuSeconds() / i.acceptedEvents();
+    }
+
+    /**
+     * From an empty table, runs both loads, half a round each, until their rates settle (the geometric mean, so
      * that either route still speeding up keeps the warm-up going); then waits for the events to be stored and
      * empties the table.
      */
-    private WarmUp.Done warmUp(ServiceProcess.Running service, EventTable table) throws Exception {
+    private WarmUp.Done warmUp(WarmUp.Plan plan, EventTable table, Load first, Load second) throws Exception {
         // Rows an earlier phase left (the naive design's, the other service's) would let the wait below end while
         // warm-up events are still queued, to land in the first measured phase.
         table.truncate();
         long[] accepted = {0};
-        WarmUp.Done done = WarmUp.run(options.serverWarmUp(), round -> {
+        WarmUp.Done done = WarmUp.run(plan, round -> {
             Duration half = round.dividedBy(2);
-            LoadGenerator.ClosedLoop single = load.closedLoop(service.events(), SINGLE_CONNECTIONS, half,
-                    events::single, 1);
-            LoadGenerator.ClosedLoop batch = load.closedLoop(service.batch(), BATCH_CONNECTIONS, half,
-                    () -> events.batch(BATCH_EVENTS), BATCH_EVENTS);
-            accepted[0] += single.acceptedEvents() + batch.acceptedEvents();
-            return Math.sqrt(single.acceptedPerSecond() * batch.acceptedPerSecond());
+            LoadGenerator.ClosedLoop a = load.closedLoop(first.uri(), first.connections(), half, first.body(),
+                    first.eventsPerRequest());
+            LoadGenerator.ClosedLoop b = load.closedLoop(second.uri(), second.connections(), half, second.body(),
+                    second.eventsPerRequest());
+            accepted[0] += a.acceptedEvents() + b.acceptedEvents();
+            return Math.sqrt(a.acceptedPerSecond() * b.acceptedPerSecond());
         });
         table.awaitCount(accepted[0], options.drainTimeout());
         table.truncate();
         return done;
     }
 
+    private Results.Ingest ingest(ChildJvm jvm, EventTable table, Load l, Duration length) throws Exception {
+        return ingest(jvm, table, l.uri(), l.connections(), l.eventsPerRequest(), l.body(), length);
+    }
+
     private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
             Supplier<byte[]> body) throws Exception {
+        return ingest(jvm, table, uri, connections, eventsPerRequest, body, options.phase());
+    }
+
+    private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
+            Supplier<byte[]> body, Duration length) throws Exception {
         table.truncate();
         Duration serverCpu = jvm.cpuTime();
         long benchCpu = benchCpuNanos();
         MachineCpu machine = MachineCpu.start();
-        LoadGenerator.ClosedLoop r = load.closedLoop(uri, connections, options.phase(), body, eventsPerRequest);
+        LoadGenerator.ClosedLoop r = load.closedLoop(uri, connections, length, body, eventsPerRequest);
         double loadCpu = (benchCpuNanos() - benchCpu) / 1e9;
         double busyCores = machine.busyCores();
         double serverCpuSeconds = jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0;

@@ -24,6 +24,11 @@ final class ServiceProcess {
             return base.resolve("/events/batch");
         }
 
+        /** The Segment door's batch route, where {@code @segment/analytics-node} posts. */
+        URI segmentBatch() {
+            return base.resolve("/v1/batch");
+        }
+
         URI health() {
             return base.resolve("/health");
         }

@@ -35,6 +35,13 @@ final class Svg {
                         e.getValue().single().endToEndPerSecond(), color));
                 rows.add(new Bar("(d) " + which + ": batches of 100, end-to-end",
                         e.getValue().batch().endToEndPerSecond(), color));
+                Results.SdkBatches sdk = e.getValue().sdkBatches();
+                if (sdk != null) {
+                    rows.add(new Bar("(d) " + which + ": Segment /v1/batch, end-to-end",
+                            sdk.v1Batch().endToEndPerSecond(), "#e7298a"));
+                    rows.add(new Bar("(d) " + which + ": same events via /events/batch",
+                            sdk.eventsBatch().endToEndPerSecond(), color));
+                }
             }
         }
         double max = rows.stream().filter(Bar.class::isInstance).map(Bar.class::cast)
