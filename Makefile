@@ -18,9 +18,11 @@ ARGS ?=
 # Heap flags for `make run` and `make bench`, measured with `make bench` on 2 cores: a bounded heap, so that peak
 # RSS stays under 300 MiB whatever the machine's memory (the JVM's default heap is a quarter of it); G1 named,
 # since the JVM picks the serial collector on a machine it thinks small (the parallel collector measured the same
-# throughput here but 3-4x G1's p99 latency, from its full collections); and on JDK 25+ compact object headers
-# (8-byte headers, so less heap per queued event).
-HEAP_FLAGS := -Xms64m -Xmx160m -XX:+UseG1GC $(if $(shell [ "0$(JAVA_MAJOR)" -ge 25 ] && echo y),-XX:+UseCompactObjectHeaders)
+# throughput here but 3-4x G1's p99 latency, from its full collections); exit on an OutOfMemoryError, which can
+# leave a thread such as Jetty's selector dead and the process up but deaf, so that a supervisor restarts it (the
+# journal replays what was accepted); and on JDK 25+ compact object headers (8-byte headers, so less heap per
+# queued event).
+HEAP_FLAGS := -Xms64m -Xmx160m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError $(if $(shell [ "0$(JAVA_MAJOR)" -ge 25 ] && echo y),-XX:+UseCompactObjectHeaders)
 # Start-up flags for `make run`. On JDK 25+, an AOT cache (JEP 483/514): the first run after a build records the
 # classes it loads and writes target/event-pipeline.aot when it exits; the next runs start from it (0.5 s instead
 # of 1.1 s to the first answered /health, measured). A new jar makes a new cache, since the JVM refuses one

@@ -173,12 +173,20 @@ final class IngestRoutes {
      * the pipeline refuses are not charged.
      */
     void accept(Context ctx, List<Event> events) throws InterruptedException {
+        accept(ctx, events, events.size());
+    }
+
+    /**
+     * As {@link #accept(Context, List)}, charging {@code charged} events: the valid ones, when the list also holds
+     * messages refused at intake ({@link Event#refusal()}), which the rate limit does not count.
+     */
+    void accept(Context ctx, List<Event> events, int charged) throws InterruptedException {
         ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
         if (key == null) {
             hand(ctx, events);
             return;
         }
-        rateLimits.charge(key.name(), events.size());
+        rateLimits.charge(key.name(), charged);
         boolean admitted = false;
         try {
             List<Event> tagged = new ArrayList<>(events.size());
@@ -189,7 +197,7 @@ final class IngestRoutes {
             admitted = true;
         } finally {
             if (!admitted) {
-                rateLimits.refund(key.name(), events.size());
+                rateLimits.refund(key.name(), charged);
             }
         }
     }

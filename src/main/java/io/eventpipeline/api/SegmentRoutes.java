@@ -69,17 +69,19 @@ final class SegmentRoutes {
         intake.refuseEarlyWhenDraining();
         byte[] body = intake.readBody(ctx, maxBatchBytes, limitName(maxBatchBytes, SegmentParser.MAX_BATCH_BYTES,
                 "--max-body-bytes", "500 KB for a batch"));
-        SegmentParser.Batch batch;
+        SegmentParser.Envelope envelope;
         try {
-            batch = parser.parseBatch(body);
+            envelope = parser.readEnvelope(body);
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }
-        auth.checkBodyKey(ctx, batch.writeKey());
+        auth.checkBodyKey(ctx, envelope.writeKey()); // before the messages are read: that is the costly part
+        SegmentParser.Batch batch = parser.messages(envelope);
         // Every message is taken, the invalid ones for the dead letter: accepted now, counted as failed when their
         // dead letter row is written, so that accepted + replayed = processed + duplicates + failed still holds.
+        // The rate limit counts the valid ones, as on /events/batch.
         tally.parsed(batch.events().size(), 0);
-        intake.accept(ctx, batch.events());
+        intake.accept(ctx, batch.events(), batch.valid());
         ctx.status(200).contentType("application/json").result(success(batch));
     }
 

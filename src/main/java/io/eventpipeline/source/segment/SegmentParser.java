@@ -87,13 +87,22 @@ public final class SegmentParser {
     }
 
     private static final String CALLS = "track, identify, page, screen, group, alias";
+    /** {@code "type":"track"} and so on: what a single call's route adds to a message that does not say its call. */
+    private static final java.util.Map<Call, RawMember> TYPE_MEMBERS = new java.util.EnumMap<>(Call.class);
+
+    static {
+        for (Call c : Call.values()) {
+            byte[] value = ("\"" + c.wireName() + "\"").getBytes(StandardCharsets.US_ASCII);
+            TYPE_MEMBERS.put(c, new RawMember("type", ("\"type\":\"" + c.wireName() + "\"")
+                    .getBytes(StandardCharsets.US_ASCII), value));
+        }
+    }
 
     /**
-     * A batch read: {@code events} in message order, refused messages included ({@link Event#refusal()} set), why
-     * each refused one was refused, and the envelope's {@code writeKey} (null when it has none), which Segment's
-     * libraries send in the body rather than as credentials.
+     * A batch read: {@code events} in message order, refused messages included ({@link Event#refusal()} set), and
+     * why each refused one was refused.
      */
-    public record Batch(List<Event> events, List<EventParser.IndexedError> errors, String writeKey) {
+    public record Batch(List<Event> events, List<EventParser.IndexedError> errors) {
         /** Messages to store: those not refused. */
         public int valid() {
             return events.size() - errors.size();
@@ -105,7 +114,8 @@ public final class SegmentParser {
     private final int maxBatchMessages;
 
     /**
-     * @param maxMessageBytes  the largest message, in bytes (the spec's {@link #MAX_MESSAGE_BYTES} or less)
+     * @param maxMessageBytes  the largest message, in bytes (the spec's {@link #MAX_MESSAGE_BYTES} or less), with
+     *                         what the batch's envelope adds to it
      * @param maxBatchMessages the most messages a batch may hold
      */
     public SegmentParser(int maxMessageBytes, int maxBatchMessages) {
@@ -126,19 +136,62 @@ public final class SegmentParser {
     }
 
     /** What the envelope gives every message: the raw members {@code sentAt}, {@code context}, {@code integrations}. */
-    private record Envelope(RawMember sentAt, RawMember context, List<RawMember> contextMembers,
+    private record Shared(RawMember sentAt, RawMember context, List<RawMember> contextMembers,
             RawMember integrations) {
-        static final Envelope NONE = new Envelope(null, null, List.of(), null);
+        static final Shared NONE = new Shared(null, null, List.of(), null);
+
+        /** The most bytes these add to one message. */
+        int bytes() {
+            int n = 0;
+            for (RawMember m : new RawMember[] {sentAt, context, integrations}) {
+                n += m == null ? 0 : m.member().length + 1;
+            }
+            return n;
+        }
     }
 
     /**
-     * The messages of a body {@code {"batch":[…], "sentAt":…, "context":{…}, "integrations":{…}}}; other envelope
-     * members ({@code writeKey}, …) are ignored.
-     *
-     * @throws MalformedBodyException the body is not UTF-8 JSON, not such an envelope, holds no message or more
-     *                                than the limit ({@link MalformedBodyException#tooLarge()})
+     * A batch body read as far as its envelope: where its messages are, what the envelope gives them, and its
+     * {@code writeKey} (null when it has none), which Segment's libraries send in the body rather than as
+     * credentials. Reading the messages ({@link #messages}) is the costly part, left until the key is checked.
      */
-    public Batch parseBatch(byte[] body) throws MalformedBodyException {
+    public static final class Envelope {
+        private final byte[] body;
+        private final List<int[]> elements;
+        private final Shared shared;
+        private final String writeKey;
+        private final Instant receivedAt;
+
+        private Envelope(byte[] body, List<int[]> elements, Shared shared, String writeKey, Instant receivedAt) {
+            this.body = body;
+            this.elements = elements;
+            this.shared = shared;
+            this.writeKey = writeKey;
+            this.receivedAt = receivedAt;
+        }
+
+        public String writeKey() {
+            return writeKey;
+        }
+
+        /** How many messages the batch holds. */
+        public int messages() {
+            return elements.size();
+        }
+    }
+
+    /**
+     * The envelope of a body {@code {"batch":[…], "sentAt":…, "context":{…}, "integrations":{…}, "writeKey":…}}:
+     * the whole body is checked to be JSON, each member of the envelope at most once, the messages located;
+     * other envelope members ({@code sequence}, …) are ignored.
+     *
+     * @throws MalformedBodyException the body is not UTF-8 JSON, not such an envelope, its {@code context} is not
+     *                                a storable object, it holds no message, or more than the limits
+     *                                ({@link MalformedBodyException#tooLarge()}): too many messages, or an
+     *                                envelope that, repeated in each message, would make the batch more than
+     *                                twice {@link #MAX_BATCH_BYTES}
+     */
+    public Envelope readEnvelope(byte[] body) throws MalformedBodyException {
         BodyEncoding.requireUtf8(body);
         Instant receivedAt = now();
         List<int[]> elements = new ArrayList<>();
@@ -146,7 +199,7 @@ public final class SegmentParser {
         RawMember context = null;
         RawMember integrations = null;
         String writeKey = null;
-        boolean sawBatch = false;
+        Set<String> seen = new HashSet<>();
         List<RawMember> contextMembers = List.of();
         try (JsonParser p = factory.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -158,16 +211,20 @@ public final class SegmentParser {
                 int memberStart = (int) p.currentTokenLocation().getByteOffset();
                 JsonToken value = p.nextToken();
                 int valueStart = (int) p.currentTokenLocation().getByteOffset();
+                if (!seen.add(name)) {
+                    throw new MalformedBodyException("\"" + Messages.abbreviate(name, 100)
+                            + "\" appears twice in the body's envelope");
+                }
                 if (name.equals("batch")) {
-                    if (sawBatch) {
-                        throw new MalformedBodyException("\"batch\" appears twice in the body");
-                    }
-                    sawBatch = true;
                     if (value != JsonToken.START_ARRAY) {
                         throw new MalformedBodyException("\"batch\" must be an array of messages");
                     }
                     readElements(p, body, elements);
                     continue;
+                }
+                if (name.equals("context") && value != JsonToken.START_OBJECT && value != JsonToken.VALUE_NULL) {
+                    throw new MalformedBodyException("\"context\" in the envelope must be an object: it is merged "
+                            + "into each message's context");
                 }
                 int valueEnd = endOfValue(p, body, valueStart);
                 RawMember member = new RawMember(name, Arrays.copyOfRange(body, memberStart, valueEnd),
@@ -188,30 +245,55 @@ public final class SegmentParser {
                 throw new MalformedBodyException("the body has more content after its JSON object");
             }
             if (context != null) {
+                String problem = storableProblem(context.value());
+                if (problem != null) {
+                    throw new MalformedBodyException("\"context\" in the envelope " + problem);
+                }
                 contextMembers = members(context.value());
             }
         } catch (IOException e) {
             throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
-        if (!sawBatch) {
+        if (!seen.contains("batch")) {
             throw new MalformedBodyException("\"batch\" is required: send {\"batch\":[...]}");
         }
         if (elements.isEmpty()) {
             throw new MalformedBodyException("\"batch\" is empty: send at least one message");
         }
-        Envelope envelope = new Envelope(sentAt, context, contextMembers, integrations);
-        List<Event> events = new ArrayList<>(elements.size());
+        Shared shared = new Shared(sentAt, context, contextMembers, integrations);
+        long added = (long) shared.bytes() * elements.size();
+        if (added > MAX_BATCH_BYTES) {
+            throw new MalformedBodyException("the envelope's sentAt, context and integrations, " + shared.bytes()
+                    + " bytes, would be added to each of the " + elements.size() + " messages: " + added
+                    + " bytes, over the limit of " + MAX_BATCH_BYTES + " bytes for what an envelope adds to a batch; "
+                    + "send less context or fewer messages a batch", true);
+        }
+        return new Envelope(body, elements, shared, writeKey, receivedAt);
+    }
+
+    /**
+     * The messages of a batch whose envelope was read, as events: each that breaks a rule as a refused event, its
+     * reason in {@code errors} by index.
+     */
+    public Batch messages(Envelope envelope) {
+        List<Event> events = new ArrayList<>(envelope.elements.size());
         List<EventParser.IndexedError> errors = new ArrayList<>();
-        for (int i = 0; i < elements.size(); i++) {
-            byte[] message = Arrays.copyOfRange(body, elements.get(i)[0], elements.get(i)[1]);
-            Read read = read(message, null, envelope, receivedAt);
+        for (int i = 0; i < envelope.elements.size(); i++) {
+            int[] at = envelope.elements.get(i);
+            byte[] message = Arrays.copyOfRange(envelope.body, at[0], at[1]);
+            Read read = read(message, null, envelope.shared, envelope.receivedAt);
             events.add(read.event());
             if (read.error() != null) {
                 errors.add(new EventParser.IndexedError(i, read.error().fieldError().field(),
                         read.error().fieldError().error()));
             }
         }
-        return new Batch(events, errors, writeKey);
+        return new Batch(events, errors);
+    }
+
+    /** The envelope and the messages of a batch body at once: {@link #readEnvelope}, then {@link #messages}. */
+    public Batch parseBatch(byte[] body) throws MalformedBodyException {
+        return messages(readEnvelope(body));
     }
 
     /**
@@ -248,7 +330,7 @@ public final class SegmentParser {
             throw JsonSyntax.malformedBody(e, body, MAX_NESTING_DEPTH);
         }
         byte[] message = start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
-        Read read = read(message, call, Envelope.NONE, now());
+        Read read = read(message, call, Shared.NONE, now());
         return new Single(read.error() == null ? read.event() : null, read.error(), read.writeKey());
     }
 
@@ -265,6 +347,8 @@ public final class SegmentParser {
         String event;
         String timestamp;
         String timestampField;
+        String originalTimestamp;
+        JsonToken originalTimestampToken;
         /** A writeKey member: a secret, never stored; where it is, to cut it out. */
         String writeKey;
         int writeKeyStart = -1;
@@ -282,7 +366,7 @@ public final class SegmentParser {
         }
     }
 
-    private Read read(byte[] message, Call routeCall, Envelope envelope, Instant receivedAt) {
+    private Read read(byte[] message, Call routeCall, Shared envelope, Instant receivedAt) {
         if (message.length == 0 || message[0] != '{') {
             return refused(message, null, null, receivedAt,
                     new InvalidEventException("", "each message must be a JSON object"));
@@ -300,6 +384,13 @@ public final class SegmentParser {
         } catch (IOException e) {
             // The envelope pass read the same bytes as JSON: only a limit can fail here.
             f.fail("", "could not be read: " + Messages.rootMessage(e));
+        }
+        if (f.timestamp == null && f.originalTimestampToken != null) {
+            f.timestamp = f.originalTimestamp;
+            f.timestampField = "originalTimestamp";
+            if (f.originalTimestampToken != JsonToken.VALUE_STRING && f.originalTimestampToken != JsonToken.VALUE_NULL) {
+                f.fail("originalTimestamp", "must be a string");
+            }
         }
         Call call = routeCall;
         if (routeCall == null) {
@@ -325,7 +416,12 @@ public final class SegmentParser {
             String type = call == Call.TRACK ? trackName(f.event) : call.wireName();
             String userId = userId(f);
             Instant timestamp = f.timestamp == null ? null : timestamp(f.timestampField, f.timestamp);
-            byte[] data = data(message, f, envelope);
+            byte[] data = data(message, f, routeCall, envelope);
+            if (data.length > maxMessageBytes) {
+                throw new InvalidEventException("", "the message, with the batch's sentAt, context and integrations "
+                        + "added, is " + data.length + " bytes, over the limit of " + maxMessageBytes
+                        + " bytes (the Segment spec's 32 KB)", true);
+            }
             requireStorable(data);
             String id = f.messageId != null ? MessageIds.eventId(f.messageId) : Uuid7.next();
             return new Read(new Event(id, type, SOURCE_PREFIX + call.wireName(), userId, timestamp, data, receivedAt,
@@ -363,12 +459,14 @@ public final class SegmentParser {
                     case "userId" -> f.userId = idText(p, v, f, name);
                     case "anonymousId" -> f.anonymousId = idText(p, v, f, name);
                     case "event" -> f.event = string(p, v, f, name);
-                    case "timestamp", "originalTimestamp" -> {
-                        String s = string(p, v, f, name);
-                        if (s != null && (f.timestamp == null || name.equals("timestamp"))) {
-                            f.timestamp = s;
-                            f.timestampField = name;
-                        }
+                    case "timestamp" -> {
+                        f.timestamp = string(p, v, f, name);
+                        f.timestampField = name;
+                    }
+                    case "originalTimestamp" -> {
+                        // RudderStack's name, used only without a timestamp: its rules apply only then.
+                        f.originalTimestamp = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                        f.originalTimestampToken = v;
                     }
                     case "writeKey" -> {
                         f.writeKey = v == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -470,10 +568,14 @@ public final class SegmentParser {
         return event;
     }
 
-    /** userId, else anonymousId, checked as user_id: the spec requires one of them. */
+    /**
+     * userId, else anonymousId, checked as user_id: the spec requires one of them. An empty string is no id, as
+     * the SDKs send {@code ""} for a user not known yet.
+     */
     private static String userId(Fields f) throws InvalidEventException {
-        String field = f.userId != null ? "userId" : "anonymousId";
-        String value = f.userId != null ? f.userId : f.anonymousId;
+        boolean user = f.userId != null && !f.userId.isEmpty();
+        String field = user ? "userId" : "anonymousId";
+        String value = user ? f.userId : f.anonymousId == null || f.anonymousId.isEmpty() ? null : f.anonymousId;
         if (value == null) {
             throw new InvalidEventException("userId", "a message needs a userId or an anonymousId (the Segment "
                     + "spec requires one)");
@@ -510,9 +612,10 @@ public final class SegmentParser {
      * envelope's context members the message's context lacks appended to that context. Raw bytes throughout: the
      * message's own text is never re-serialized.
      */
-    private byte[] data(byte[] message, Fields f, Envelope envelope) throws IOException {
-        List<RawMember> add = new ArrayList<>(3);
-        for (RawMember m : new RawMember[] {envelope.sentAt(), envelope.context(), envelope.integrations()}) {
+    private byte[] data(byte[] message, Fields f, Call routeCall, Shared envelope) throws IOException {
+        List<RawMember> add = new ArrayList<>(4);
+        RawMember type = routeCall == null ? null : TYPE_MEMBERS.get(routeCall);
+        for (RawMember m : new RawMember[] {type, envelope.sentAt(), envelope.context(), envelope.integrations()}) {
             if (m != null && !f.names.contains(m.name())) {
                 add.add(m);
             }
@@ -589,18 +692,24 @@ public final class SegmentParser {
 
     /** What data must be for every database to store it: see {@link StorableJson} and {@link Surrogates}. */
     private void requireStorable(byte[] data) throws IOException, InvalidEventException {
-        try (JsonParser p = factory.createParser(data)) {
+        String problem = storableProblem(data);
+        if (problem != null) {
+            throw new InvalidEventException("", "the message " + problem);
+        }
+    }
+
+    /** What keeps a JSON object from being stored by every database, after its subject ("has …"), or null. */
+    private String storableProblem(byte[] object) throws IOException {
+        try (JsonParser p = factory.createParser(object)) {
             p.nextToken();
             StorableJson.Violation v = StorableJson.skipChecking(p);
             if (v != null) {
-                throw new InvalidEventException("", "the message " + v.error());
+                return v.error();
             }
         }
-        int lone = Surrogates.firstUnpairedEscape(data, 0, data.length);
-        if (lone >= 0) {
-            throw new InvalidEventException("", "the message has an unpaired surrogate escape ("
-                    + new String(data, lone, 6, StandardCharsets.US_ASCII) + " at byte " + lone + ")");
-        }
+        int lone = Surrogates.firstUnpairedEscape(object, 0, object.length);
+        return lone < 0 ? null : "has an unpaired surrogate escape ("
+                + new String(object, lone, 6, StandardCharsets.US_ASCII) + " at byte " + lone + ")";
     }
 
     /** Collects the start and end of each element of the "batch" array, the parser at its start. */

@@ -217,7 +217,8 @@ class SegmentParserTest {
         Event e = single.event();
         assertThat(e.type()).isEqualTo("Signed Up");
         assertThat(e.source()).isEqualTo("segment.track");
-        assertThat(new String(e.data(), UTF_8)).isEqualTo("{\"event\":\"Signed Up\",\"userId\":\"u\"}");
+        assertThat(new String(e.data(), UTF_8)).as("the call added, as a batch's messages say it")
+                .isEqualTo("{\"event\":\"Signed Up\",\"userId\":\"u\",\"type\":\"track\"}");
     }
 
     @Test
@@ -245,14 +246,15 @@ class SegmentParserTest {
      */
     @Test
     void a_write_key_in_the_body_is_read_and_never_kept() throws Exception {
-        SegmentParser.Batch b = batch("{\"writeKey\":\"ep_secret\",\"batch\":["
+        String body = "{\"writeKey\":\"ep_secret\",\"batch\":["
                 + "{\"type\":\"identify\",\"userId\":\"u\",\"writeKey\":\"ep_other\"},"
                 + "{\"writeKey\" : \"ep_other\" , \"type\":\"identify\",\"userId\":\"u\"},"
                 + "{\"type\":\"identify\",\"writeKey\":\"ep_other\",\"userId\":\"u\",\"writeKey\":\"ep_3\"},"
                 + "{\"writeKey\":\"ep_other\"},"
-                + "{\"type\":\"track\",\"userId\":\"u\",\"writeKey\":\"ep_other\"}]}");
+                + "{\"type\":\"track\",\"userId\":\"u\",\"writeKey\":\"ep_other\"}]}";
+        SegmentParser.Batch b = batch(body);
 
-        assertThat(b.writeKey()).isEqualTo("ep_secret");
+        assertThat(parser.readEnvelope(body.getBytes(UTF_8)).writeKey()).isEqualTo("ep_secret");
         assertThat(b.events()).hasSize(5);
         for (Event e : b.events()) {
             assertThat(new String(e.data(), UTF_8)).doesNotContain("ep_").doesNotContain("writeKey");
@@ -263,6 +265,56 @@ class SegmentParserTest {
         SegmentParser.Single single = parser.parseSingle("{\"userId\":\"u\",\"writeKey\":\"ep_k\"}".getBytes(UTF_8),
                 SegmentParser.Call.IDENTIFY);
         assertThat(single.writeKey()).isEqualTo("ep_k");
-        assertThat(new String(single.event().data(), UTF_8)).isEqualTo("{\"userId\":\"u\"}");
+        assertThat(new String(single.event().data(), UTF_8)).isEqualTo("{\"userId\":\"u\",\"type\":\"identify\"}");
+    }
+
+    /**
+     * What the envelope adds to each message counts toward the message's 32 KB, and the envelope's share of the
+     * whole batch is bounded: a large context repeated in a thousand messages must not turn a 500 KB request into
+     * hundreds of megabytes in memory, the journal and the database.
+     */
+    @Test
+    void what_the_envelope_adds_is_bounded_per_message_and_per_batch() throws Exception {
+        String small = "{\"type\":\"identify\",\"userId\":\"u\"}";
+        String context = "\"context\":{\"pad\":\"" + "x".repeat(33_000) + "\"}";
+        SegmentParser.Batch b = batch("{\"batch\":[" + small + "]," + context + "}");
+        assertThat(b.errors()).singleElement().satisfies(e -> assertThat(e.error()).contains("with the batch's"));
+
+        String many = ("," + small).repeat(999);
+        assertThatThrownBy(() -> batch("{\"batch\":[" + small + many + "],\"context\":{\"pad\":\""
+                + "x".repeat(600) + "\"}}"))
+                .isInstanceOfSatisfying(MalformedBodyException.class, e -> assertThat(e.tooLarge()).isTrue())
+                .hasMessageContaining("would be added to each of the 1000 messages");
+        assertThat(batch("{\"batch\":[" + small + many + "],\"context\":{\"pad\":\"" + "x".repeat(400) + "\"}}")
+                .valid()).isEqualTo(1000);
+    }
+
+    @Test
+    void the_envelope_is_read_strictly() {
+        assertThatThrownBy(() -> batch("{\"sentAt\":\"a\",\"batch\":[{}],\"sentAt\":\"b\"}"))
+                .hasMessageContaining("\"sentAt\" appears twice");
+        assertThatThrownBy(() -> batch("{\"batch\":[{}],\"batch\":[{}]}")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> batch("{\"batch\":[{}],\"context\":\"web\"}"))
+                .hasMessageContaining("must be an object");
+        assertThatThrownBy(() -> batch("{\"batch\":[{}],\"context\":{\"a\":1,\"a\":2}}"))
+                .hasMessageContaining("\"context\" in the envelope has the member name 'a' twice");
+    }
+
+    @Test
+    void an_empty_user_id_is_no_id_and_original_timestamp_counts_only_without_a_timestamp() throws Exception {
+        SegmentParser.Batch b = batch("{\"batch\":["
+                + "{\"type\":\"identify\",\"userId\":\"\",\"anonymousId\":\"anon-1\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"timestamp\":\"2024-05-01T12:00:00Z\","
+                + "\"originalTimestamp\":17},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"originalTimestamp\":\"2024-05-01T13:00:00Z\"},"
+                + "{\"type\":\"identify\",\"userId\":\"u\",\"originalTimestamp\":17},"
+                + "{\"type\":\"identify\",\"userId\":\"\"}]}");
+
+        assertThat(b.events().get(0).userId()).isEqualTo("anon-1");
+        assertThat(b.events().get(1).timestamp()).isEqualTo(Instant.parse("2024-05-01T12:00:00Z"));
+        assertThat(b.events().get(2).timestamp()).isEqualTo(Instant.parse("2024-05-01T13:00:00Z"));
+        assertThat(b.errors()).extracting(EventParser.IndexedError::index, EventParser.IndexedError::field)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(3, "originalTimestamp"),
+                        org.assertj.core.groups.Tuple.tuple(4, "userId"));
     }
 }
