@@ -52,7 +52,26 @@ final class BodyReader {
     }
 
     static byte[] readJson(Context ctx, long limit, String limitFlag) {
-        requireJson(ctx.header("Content-Type"));
+        return readJson(ctx, limit, limitFlag, false);
+    }
+
+    /**
+     * The body, read as JSON.
+     *
+     * @param anyType read it as JSON whatever its Content-Type names (a {@code charset} other than UTF-8 is still
+     *                refused): the Segment routes do, as Segment's and RudderStack's servers do, since clients of
+     *                that API send JSON under other types (RudderStack's Node SDK: a gzipped JSON body as
+     *                {@code application/x-www-form-urlencoded}, which its HTTP client sets for a byte buffer)
+     */
+    static byte[] readJson(Context ctx, long limit, String limitFlag, boolean anyType) {
+        if (anyType) {
+            String contentType = ctx.header("Content-Type");
+            if (contentType != null) {
+                requireUtf8Charset(contentType);
+            }
+        } else {
+            requireJson(ctx.header("Content-Type"));
+        }
         boolean gzip = encoding(ctx.header("Content-Encoding"));
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {

@@ -151,8 +151,13 @@ final class IngestRoutes {
      * @param limitName what sets the limit, for the 413's message: a flag, or the spec it comes from
      */
     byte[] readBody(Context ctx, long limit, String limitName) {
+        return readBody(ctx, limit, limitName, false);
+    }
+
+    /** As {@link #readBody(Context, long, String)}; with {@code anyType}, whatever its Content-Type names. */
+    byte[] readBody(Context ctx, long limit, String limitName, boolean anyType) {
         try {
-            return BodyReader.readJson(ctx, limit, limitName);
+            return BodyReader.readJson(ctx, limit, limitName, anyType);
         } catch (ApiError e) {
             if (e.status() == 408 && ingest.closed()) {
                 throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);

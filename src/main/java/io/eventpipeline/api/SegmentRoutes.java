@@ -20,7 +20,8 @@ import java.util.Locale;
  * server-side SDKs of Segment and RudderStack pointed at this service. Answers are those the SDKs act on: 200
  * {@code {"success":true,…}} once every message is durable (stored, or kept for the dead letter), a 5xx or 429
  * (with Retry-After) for them to retry, any other 4xx for a request no retry can fix. The messages take the same
- * path as {@code /events/batch}: rate limits, journal, queue, workers, metrics.
+ * path as {@code /events/batch}: rate limits, journal, queue, workers, metrics. A body is read as JSON whatever its
+ * Content-Type names ({@link BodyReader#readJson(Context, long, String, boolean)}).
  */
 final class SegmentRoutes {
     /** Where the routes are: {@code /v1/batch}, {@code /v1/track}, … */
@@ -68,7 +69,7 @@ final class SegmentRoutes {
     private void takeBatch(Context ctx, IngestTally tally) throws Exception {
         intake.refuseEarlyWhenDraining();
         byte[] body = intake.readBody(ctx, maxBatchBytes, limitName(maxBatchBytes, SegmentParser.MAX_BATCH_BYTES,
-                "--max-body-bytes", "500 KB for a batch"));
+                "--max-body-bytes", "500 KB for a batch"), true);
         SegmentParser.Envelope envelope;
         try {
             envelope = parser.readEnvelope(body);
@@ -88,7 +89,7 @@ final class SegmentRoutes {
     private void takeCall(Context ctx, SegmentParser.Call call) throws Exception {
         intake.refuseEarlyWhenDraining();
         byte[] body = intake.readBody(ctx, maxMessageBytes, limitName(maxMessageBytes,
-                SegmentParser.MAX_MESSAGE_BYTES, "--max-event-bytes", "32 KB for a message"));
+                SegmentParser.MAX_MESSAGE_BYTES, "--max-event-bytes", "32 KB for a message"), true);
         SegmentParser.Single single;
         try {
             single = parser.parseSingle(body, call);

@@ -193,6 +193,35 @@ class SegmentRoutesTest {
         assertThat(queued()).hasSize(3);
     }
 
+    /**
+     * RudderStack's Node SDK sends its gzipped JSON as application/x-www-form-urlencoded (what its HTTP client sets
+     * for a byte buffer): the Segment routes read JSON whatever the type says, but not in another charset.
+     */
+    @Test
+    void the_body_is_json_whatever_its_content_type_says_but_not_in_another_charset() throws Exception {
+        start(1000, null);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+            gz.write(batchOf(2).getBytes(UTF_8));
+        }
+        for (String type : new String[] {"application/x-www-form-urlencoded", "text/plain", null}) {
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port()
+                    + "/v1/batch")).header("Content-Encoding", "gzip")
+                    .header("Authorization", basic(WRITER.secret(), ""))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes.toByteArray()));
+            if (type != null) {
+                r.header("Content-Type", type);
+            }
+            assertThat(api.http().send(r).status()).as(String.valueOf(type)).isEqualTo(200);
+        }
+        var latin1 = api.http().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port()
+                + "/v1/track")).header("Content-Type", "text/plain; charset=ISO-8859-1")
+                .header("Authorization", basic(WRITER.secret(), ""))
+                .POST(HttpRequest.BodyPublishers.ofString(TRACK.formatted(1))));
+        assertThat(latin1.status()).isEqualTo(415);
+        assertThat(queued()).hasSize(6);
+    }
+
     /** What the SDKs retry: a full queue is a 503 with Retry-After, a rate limit a 429 with Retry-After. */
     @Test
     void a_full_queue_and_a_rate_limit_are_answered_with_statuses_the_sdks_retry() throws Exception {
