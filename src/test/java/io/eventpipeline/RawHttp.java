@@ -181,4 +181,22 @@ public final class RawHttp {
         out.flush();
         return s;
     }
+
+    /**
+     * The head of the next response on {@code in}: its bytes up to the blank line that ends its headers, read one at
+     * a time so that nothing after it is taken (an interim 100 Continue is followed by the final response).
+     *
+     * @throws IOException the connection ends first, or the socket's read timeout passes
+     */
+    public static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.append((char) b);
+            if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                return head.toString();
+            }
+        }
+        throw new java.io.EOFException("the connection ended after " + head.length() + " bytes of a response head");
+    }
 }

@@ -48,21 +48,32 @@ class ShutdownBudgetIT extends FaultInjectionSupport {
 
         Duration exit;
         int code;
+        long t0 = System.nanoTime();
+        first.terminate();
+        Eventually.await(Duration.ofSeconds(30), "the drain has begun", () -> first.output()
+                .contains("event=stopping"));
         try (Socket slow = new Socket("127.0.0.1", first.port())) {
-            // Half a body: the request stays in flight until HTTP's stop gives up on it.
+            // A request during the drain (HTTP stays open for it) is refused at once, and the server then reads
+            // what is left of its body so that the answer arrives (BodyReader.discardUnread): half a body keeps that
+            // read, and the request, in flight when HTTP stops. Sent once the drain has begun, not before the
+            // SIGTERM, so that it is refused at once whatever the timing (a request already reading its body when
+            // the drain begins is answered the same 503, later).
+            slow.setSoTimeout(30_000);
             OutputStream out = slow.getOutputStream();
             out.write(("POST /events/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 10000\r\n\r\n{\"events\":[").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            long t0 = System.nanoTime();
-            first.terminate();
+            assertThat(RawHttp.readHead(slow.getInputStream())).startsWith("HTTP/1.1 503")
+                    .contains("Retry-After: 5");
             code = first.awaitExit(BUDGET.plus(Duration.ofSeconds(60)));
             exit = Duration.ofNanos(System.nanoTime() - t0);
         }
         String log = first.output();
         assertThat(code).as(log).isZero();
-        assertThat(log).contains("event=drain_timeout", "event=http_requests_cut", "event=http_stopped",
-                "event=stop_step step=pipeline-db ", "event=stop_step step=data-dir-lock ");
+        // Whether HTTP's graceful wait ends by the request's end or by its cut (event=http_requests_cut) is Jetty's
+        // to decide (its stop may fail the pending read at once): the budget holds either way.
+        assertThat(log).contains("event=drain_timeout", "event=http_stopped", "event=stop_step step=pipeline-db ",
+                "event=stop_step step=data-dir-lock ");
         Matcher stopped = STOP_MS.matcher(log);
         assertThat(stopped.find()).as(log).isTrue();
         Duration stop = Duration.ofMillis(Long.parseLong(stopped.group(1)));
