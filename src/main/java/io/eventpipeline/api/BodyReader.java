@@ -51,10 +51,6 @@ final class BodyReader {
         }
     }
 
-    static byte[] readJson(Context ctx, long limit, String limitFlag) {
-        return readJson(ctx, limit, limitFlag, false);
-    }
-
     /**
      * The body, read as JSON.
      *

@@ -75,6 +75,14 @@ class SegmentRoutesTest {
         return b.append("],\"sentAt\":\"2024-05-01T12:00:00.000Z\"}").toString();
     }
 
+    private static byte[] gzip(String body) throws java.io.IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+            gz.write(body.getBytes(UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
     private List<Envelope> queued() {
         List<Envelope> all = new ArrayList<>();
         queue.drainTo(all, Integer.MAX_VALUE);
@@ -180,14 +188,11 @@ class SegmentRoutesTest {
     @Test
     void a_gzip_body_is_read_as_the_sdks_may_send_it() throws Exception {
         start(1000, null);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            gz.write(batchOf(3).getBytes(UTF_8));
-        }
+        byte[] gzipped = gzip(batchOf(3));
         var r = api.http().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port()
                 + "/v1/batch")).header("Content-Type", "application/json").header("Content-Encoding", "gzip")
                 .header("Authorization", basic(WRITER.secret(), ""))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes.toByteArray())));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped)));
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(queued()).hasSize(3);
@@ -200,15 +205,12 @@ class SegmentRoutesTest {
     @Test
     void the_body_is_json_whatever_its_content_type_says_but_not_in_another_charset() throws Exception {
         start(1000, null);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            gz.write(batchOf(2).getBytes(UTF_8));
-        }
+        byte[] gzipped = gzip(batchOf(2));
         for (String type : new String[] {"application/x-www-form-urlencoded", "text/plain", null}) {
             HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.app().port()
                     + "/v1/batch")).header("Content-Encoding", "gzip")
                     .header("Authorization", basic(WRITER.secret(), ""))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes.toByteArray()));
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped));
             if (type != null) {
                 r.header("Content-Type", type);
             }

@@ -173,11 +173,6 @@ public final class SegmentParser {
         public String writeKey() {
             return writeKey;
         }
-
-        /** How many messages the batch holds. */
-        public int messages() {
-            return elements.size();
-        }
     }
 
     /**
