@@ -1,7 +1,6 @@
 package io.eventpipeline;
 
 import io.eventpipeline.config.Config;
-import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.Units;
 import java.time.Duration;
 import java.util.Arrays;
@@ -69,8 +68,8 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
         if (value instanceof Duration d) {
             return Units.formatDuration(d);
         }
-        if (value instanceof Durability d) {
-            return d.name().toLowerCase(Locale.ROOT);
+        if (value instanceof Enum<?> e) {
+            return e.name().toLowerCase(Locale.ROOT);
         }
         if (value instanceof Long bytes && isSize(option)) {
             return Units.formatSize(bytes);

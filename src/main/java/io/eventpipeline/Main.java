@@ -2,6 +2,8 @@ package io.eventpipeline;
 
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.Durability;
+import io.eventpipeline.config.QueueMode;
+import io.eventpipeline.config.Role;
 import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
@@ -121,10 +123,51 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--durability",
             converter = DurabilityConverter.class,
-            description = "journal: a 202 means the event is on local disk (survives kill -9); memory: a 202 means "
-                    + "it is queued in memory (faster, lost on a crash) (env PIPELINE_DURABILITY). "
-                    + "Default: ${DEFAULT-VALUE}")
+            description = "With --queue local: journal, a 202 means the event is on local disk (survives kill -9); "
+                    + "memory, a 202 means it is queued in memory (faster, lost on a crash) (env PIPELINE_DURABILITY). "
+                    + "Refused with --queue kafka, where the broker's acknowledgement is the promise. Default: journal")
     Durability durability;
+
+    @Option(names = "--queue",
+            converter = QueueModeConverter.class,
+            description = "local: this instance's journal and in-memory queue, one process ingests and stores; "
+                    + "kafka: a Kafka topic between ingest nodes and writer nodes (env PIPELINE_QUEUE). "
+                    + "Default: ${DEFAULT-VALUE}")
+    QueueMode queue;
+
+    @Option(names = "--role",
+            converter = RoleConverter.class,
+            description = "With --queue kafka: ingest (accepts events, produces them to the topic), writer (consumes "
+                    + "and stores them) or both (env PIPELINE_ROLE). Default: ${DEFAULT-VALUE}")
+    Role role;
+
+    @Option(names = "--kafka-bootstrap",
+            description = "Kafka brokers to start from, host:port[,host:port...]; wins over bootstrap.servers in "
+                    + "--kafka-config (env PIPELINE_KAFKA_BOOTSTRAP)")
+    String kafkaBootstrap;
+
+    @Option(names = "--kafka-topic",
+            description = "The topic events go through; created with --kafka-partitions partitions if missing "
+                    + "(env PIPELINE_KAFKA_TOPIC). Default: ${DEFAULT-VALUE}")
+    String kafkaTopic;
+
+    @Option(names = "--kafka-config",
+            description = "A Kafka client properties file for everything else (security.protocol, sasl.*, ssl.*, "
+                    + "group.id, ...), read by the producer, the consumers and the admin client; it overrides the "
+                    + "service's defaults, the flags above override it, and the settings the guarantees rest on "
+                    + "(acks, idempotence, offset commits) are refused if it changes them (env PIPELINE_KAFKA_CONFIG)")
+    Path kafkaConfig;
+
+    @Option(names = "--kafka-ack-timeout",
+            converter = DurationConverter.class,
+            description = "How long an ingest request waits for the broker to acknowledge its events before a 503 "
+                    + "with Retry-After (env PIPELINE_KAFKA_ACK_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration kafkaAckTimeout;
+
+    @Option(names = "--kafka-partitions",
+            description = "Partitions of the topic when the service creates it; an existing topic is left as it is "
+                    + "(env PIPELINE_KAFKA_PARTITIONS). Default: ${DEFAULT-VALUE}")
+    int kafkaPartitions;
 
     @Option(names = "--data-dir",
             description = "Directory for the journal and the embedded database (env PIPELINE_DATA_DIR). "
@@ -198,6 +241,10 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
+        // Kafka's clients log each client's every setting at info when it is created: their warnings and errors
+        // show at info, the rest with debug or trace.
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka",
+                logLevel.equals("info") ? "warn" : logLevel);
         Service service = build(config());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
@@ -224,6 +271,8 @@ public final class Main implements Callable<Integer> {
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(env.get("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
                 .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
+                .queue(queue).role(role).kafkaBootstrap(kafkaBootstrap).kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig)
+                .kafkaAckTimeout(kafkaAckTimeout).kafkaPartitions(kafkaPartitions)
                 .build();
     }
 
@@ -262,6 +311,31 @@ public final class Main implements Callable<Integer> {
                 case "memory" -> Durability.MEMORY;
                 default -> throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a durability: use journal or memory");
+            };
+        }
+    }
+
+    static final class QueueModeConverter implements CommandLine.ITypeConverter<QueueMode> {
+        @Override
+        public QueueMode convert(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "local" -> QueueMode.LOCAL;
+                case "kafka" -> QueueMode.KAFKA;
+                default -> throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a queue: use local or kafka");
+            };
+        }
+    }
+
+    static final class RoleConverter implements CommandLine.ITypeConverter<Role> {
+        @Override
+        public Role convert(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "ingest" -> Role.INGEST;
+                case "writer" -> Role.WRITER;
+                case "both" -> Role.BOTH;
+                default -> throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a role: use ingest, writer or both");
             };
         }
     }

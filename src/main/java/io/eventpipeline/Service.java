@@ -3,10 +3,16 @@ package io.eventpipeline;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.config.QueueMode;
+import io.eventpipeline.config.Role;
 import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.IoReason;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
+import io.eventpipeline.kafka.KafkaIngest;
+import io.eventpipeline.kafka.KafkaSettings;
+import io.eventpipeline.kafka.KafkaTopic;
+import io.eventpipeline.kafka.KafkaWriters;
 import io.eventpipeline.lifecycle.Budget;
 import io.eventpipeline.lifecycle.Resources;
 import io.eventpipeline.metrics.Metrics;
@@ -16,6 +22,7 @@ import io.eventpipeline.pipeline.BatchWriter;
 import io.eventpipeline.pipeline.Envelope;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.WorkerPool;
 import io.eventpipeline.security.Access;
 import io.eventpipeline.storage.Database;
@@ -36,6 +43,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -103,72 +111,124 @@ public final class Service {
     }
 
     /**
-     * Every check that can refuse the start (keys, data directory, port, database, schema) comes before anything
-     * is logged or started, so that a refused start prints its one error line and nothing else.
+     * Every check that can refuse the start (keys, data directory, port, database, schema, Kafka topic) comes before
+     * anything is logged or started, so that a refused start prints its one error line and nothing else.
      */
     private void startComponents() throws StartupException {
         long t0 = System.nanoTime();
         Access access = Access.decide(config);
-        Path dataDir = config.dataDir();
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath()
-                    + " (--data-dir): " + IoReason.of(e));
+        boolean kafka = config.queue() == QueueMode.KAFKA;
+        Role role = config.role();
+        // A node has a database when it stores, or serves the query API from the --db-url it was given.
+        boolean hasDatabase = role.writes() || config.dbUrl() != null;
+        // The data directory holds the journal (--queue local) and the embedded database.
+        if (!kafka || (hasDatabase && config.dbUrl() == null)) {
+            openDataDir(config.dataDir());
         }
-        lockDataDir(dataDir);
         ServerSocketChannel listener = bind(access.host());
         resources.push("listener", allowed -> listener.close()); // Jetty closes it too once started
 
         String url = config.effectiveDbUrl();
-        FirstConnection.await(config, START_DB_WAIT);
-        HikariDataSource pool = pushPool(Database.pool(config, "pipeline-db", config.dbPoolSize(),
-                Duration.ofSeconds(5)));
         Dialect dialect = Dialect.of(url);
-        try {
-            Database.applySchema(pool, dialect);
-        } catch (StartupException e) {
-            throw new StartupException(e.getMessage() + " (" + FirstConnection.describe(config) + ")");
+        HikariDataSource pool = null;
+        if (hasDatabase) {
+            FirstConnection.await(config, START_DB_WAIT);
+            pool = pushPool(Database.pool(config, "pipeline-db", role.writes() ? config.dbPoolSize() : 1,
+                    Duration.ofSeconds(5)));
+            try {
+                Database.applySchema(pool, dialect);
+            } catch (StartupException e) {
+                throw new StartupException(e.getMessage() + " (" + FirstConnection.describe(config) + ")");
+            }
+        }
+        KafkaSettings kafkaSettings = null;
+        int partitions = 0;
+        if (kafka) {
+            kafkaSettings = KafkaSettings.of(config);
+            partitions = KafkaTopic.ensure(kafkaSettings, config.kafkaTopic(), config.kafkaPartitions(),
+                    START_DB_WAIT);
         }
 
-        Path journalDir = dataDir.resolve("journal");
-        AcceptLog acceptLog;
-        try {
-            acceptLog = acceptLogFactory.open(journalDir);
-        } catch (IOException e) {
-            throw new StartupException(e.getMessage()); // already names the directory and the cause
+        AcceptLog acceptLog = null;
+        if (!kafka) {
+            try {
+                acceptLog = acceptLogFactory.open(config.dataDir().resolve("journal"));
+            } catch (IOException e) {
+                throw new StartupException(e.getMessage()); // already names the directory and the cause
+            }
+            resources.push("journal", acceptLog::close);
         }
-        resources.push("journal", acceptLog::close);
         access.logDecision(config);
-        log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
-                dialect.name().toLowerCase(java.util.Locale.ROOT));
+        if (hasDatabase) {
+            log.info("event=database_ready db={} dialect={}", Config.redactUrl(url),
+                    dialect.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (kafka) {
+            log.info("event=kafka_ready bootstrap={} topic={} partitions={} role={} group={}",
+                    kafkaSettings.bootstrap(), config.kafkaTopic(), partitions, role.name().toLowerCase(
+                            java.util.Locale.ROOT), role.writes() ? kafkaSettings.group() : "-");
+        }
 
-        HealthProbe health = new HealthProbe(pushPool(Database.pool(config, "pipeline-health", 1,
-                Duration.ofSeconds(2))), Duration.ofSeconds(1));
-        health.start();
-        resources.push("health-probe", health::close);
+        HealthProbe health = null;
+        if (hasDatabase) {
+            health = new HealthProbe(pushPool(Database.pool(config, "pipeline-health", 1, Duration.ofSeconds(2))),
+                    Duration.ofSeconds(1));
+            health.start();
+            resources.push("health-probe", health::close);
+        }
 
-        BatchWriter writer = new BatchWriter(new JdbcEventRepository(pool, dialect), acceptLog, metrics,
-                config.maxRetries(), new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
-                new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1)));
-        WorkerPool workers = new WorkerPool(queue, writer, config.workers(), config.batchSize(), config.batchLinger());
-        workers.start();
-        // After a drain this finds them stopped; after a failed start it stops them at once, as what they hold
-        // was replayed from the journal and is still there.
-        resources.push("workers", workers::stop);
-        log.info("event=workers_started workers={} batch_size={} batch_linger={}", config.workers(), config.batchSize(),
-                Units.formatDuration(config.batchLinger()));
-        replay(acceptLog);
+        WorkerPool workers = null;
+        KafkaWriters kafkaWriters = null;
+        Ingest ingest;
+        String mode;
+        if (!kafka) {
+            BatchWriter writer = new BatchWriter(new JdbcEventRepository(pool, dialect), acceptLog, metrics,
+                    config.maxRetries(), transientBackoff(), permanentBackoff());
+            workers = new WorkerPool(queue, writer, config.workers(), config.batchSize(), config.batchLinger());
+            workers.start();
+            // After a drain this finds them stopped; after a failed start it stops them at once, as what they hold
+            // was replayed from the journal and is still there.
+            resources.push("workers", workers::stop);
+            log.info("event=workers_started workers={} batch_size={} batch_linger={}", config.workers(),
+                    config.batchSize(), Units.formatDuration(config.batchLinger()));
+            replay(acceptLog);
+            ingest = new LocalIngest(queue, acceptLog);
+            mode = acceptLog.describe();
+        } else {
+            KafkaSettings settings = kafkaSettings;
+            if (role.ingests()) {
+                KafkaProducer<byte[], byte[]> producer = kafkaClient("producer",
+                        () -> new KafkaProducer<>(settings.producer()));
+                resources.push("kafka-producer", producer::close);
+                ingest = new KafkaIngest(producer, config.kafkaTopic(), config.kafkaAckTimeout(), metrics);
+            } else {
+                ingest = new Ingest.Closed();
+            }
+            if (role.writes()) {
+                JdbcEventRepository repository = new JdbcEventRepository(pool, dialect);
+                kafkaWriters = kafkaClient("consumer", () -> new KafkaWriters(settings, config.kafkaTopic(),
+                        config.workers(), metrics, wait -> new BatchWriter(repository, (segment, n) -> { },
+                                metrics, config.maxRetries(), transientBackoff(), permanentBackoff(), wait)));
+                kafkaWriters.start();
+                resources.push("kafka-writers", kafkaWriters::stop);
+                log.info("event=kafka_writers_started consumers={} batch_size={}", config.workers(),
+                        config.batchSize());
+            }
+            mode = "kafka";
+        }
 
         // Reads get a small pool of their own: however many GET requests arrive, they queue for these
         // connections and never take one a worker is waiting for.
-        HikariDataSource readPool = pushPool(Database.pool(config, "pipeline-read", READ_POOL_SIZE,
-                Duration.ofSeconds(5)));
-        EventReader reader = new EventReader(readPool, dialect);
+        EventReader reader = null;
+        if (hasDatabase) {
+            HikariDataSource readPool = pushPool(Database.pool(config, "pipeline-read", READ_POOL_SIZE,
+                    Duration.ofSeconds(5)));
+            reader = new EventReader(readPool, dialect);
+        }
 
-        Ingest ingest = new Ingest(queue, acceptLog);
-        Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, queue, metrics,
-                health, reader, acceptLog.describe(), access.keys(), access.rateLimiter()));
+        Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, role.ingests(),
+                queue, metrics, health, reader, mode, access.keys(), access.rateLimiter(),
+                kafka ? kafkaState(ingest, partitions) : null));
         try {
             app.start();
         } catch (RuntimeException e) {
@@ -176,24 +236,76 @@ public final class Service {
                     + Messages.rootMessage(e));
         }
         http = app;
-        pushStopSteps(app, ingest, workers, acceptLog);
-        log.info("event=started host={} port={} db={} durability={} workers={} queue_capacity={} start_ms={}",
-                access.host(), app.port(), Config.redactUrl(url), acceptLog.describe(), config.workers(),
-                config.queueCapacity(), (System.nanoTime() - t0) / 1_000_000);
+        pushStopSteps(app, ingest, workers, kafkaWriters, acceptLog);
+        log.info("event=started host={} port={} db={} queue={} role={} durability={} workers={} start_ms={}",
+                access.host(), app.port(), hasDatabase ? Config.redactUrl(url) : "none",
+                config.queue().name().toLowerCase(java.util.Locale.ROOT), role.name().toLowerCase(java.util.Locale.ROOT),
+                mode, config.workers(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static Backoff transientBackoff() {
+        return new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    }
+
+    private static Backoff permanentBackoff() {
+        return new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+    }
+
+    /** What /health and /metrics show of the queue in Kafka mode, read when asked. */
+    private java.util.function.Supplier<java.util.Map<String, Object>> kafkaState(Ingest ingest, int partitions) {
+        return () -> {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("kind", "kafka");
+            m.put("topic", config.kafkaTopic());
+            m.put("partitions", partitions);
+            if (ingest instanceof KafkaIngest k) {
+                m.put("awaiting_ack", k.inFlight());
+            }
+            return m;
+        };
+    }
+
+    /** A Kafka client, or the start refused with the setting that the client refused. */
+    private static <T> T kafkaClient(String what, java.util.function.Supplier<T> create) throws StartupException {
+        try {
+            return create.get();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw StartupException.badValue("cannot create the Kafka " + what + " (--kafka-config): "
+                    + Messages.rootMessage(e));
+        }
+    }
+
+    private void openDataDir(Path dataDir) throws StartupException {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new StartupException("cannot create the data directory " + dataDir.toAbsolutePath()
+                    + " (--data-dir): " + IoReason.of(e));
+        }
+        lockDataDir(dataDir);
     }
 
     /**
      * The steps a stop takes first, pushed last: HTTP stays open through the drain, so that ingest answers 503 with
      * Retry-After and /health/ready 503 and a load balancer takes the instance out by its health check instead of
-     * meeting a refused connection. Popped in the order intake, drain, http.
+     * meeting a refused connection. Popped in the order intake, drain, http. In Kafka mode the drain is the
+     * writers' stop: each finishes and commits its batch, or leaves it uncommitted for the next owner.
      */
-    private void pushStopSteps(Javalin app, Ingest ingest, WorkerPool workers, AcceptLog acceptLog) {
+    private void pushStopSteps(Javalin app, Ingest ingest, WorkerPool workers, KafkaWriters kafkaWriters,
+            AcceptLog acceptLog) {
         Duration afterDrain = afterDrain(config.shutdownTimeout());
         resources.push("http", allowed -> {
             HttpApi.stop(app, allowed);
             log.info("event=http_stopped ms={}", msSinceStop());
         });
-        resources.pushUncut("drain", afterDrain, allowed -> drainAndKeep(workers, acceptLog, allowed));
+        if (workers != null) {
+            resources.pushUncut("drain", afterDrain, allowed -> drainAndKeep(workers, acceptLog, allowed));
+        } else if (kafkaWriters != null) {
+            resources.pushLeaving("drain", afterDrain, allowed -> {
+                kafkaWriters.stop(allowed);
+                log.info("event=kafka_writers_stopped ms={}", msSinceStop());
+            });
+        }
         resources.pushLeaving("intake", afterDrain, allowed -> {
             ingest.close(allowed);
             log.info("event=intake_closed ms={}", msSinceStop());

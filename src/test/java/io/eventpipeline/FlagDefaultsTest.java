@@ -28,7 +28,10 @@ class FlagDefaultsTest {
             Map.entry("--max-event-bytes", "16KiB"), Map.entry("--durability", "memory"),
             Map.entry("--data-dir", "/var/lib/pipeline"), Map.entry("--log-level", "debug"),
             Map.entry("--api-keys-file", "/etc/pipeline/keys"), Map.entry("--insecure-no-auth", "true"),
-            Map.entry("--rate-limit", "2.5"), Map.entry("--metrics-need-key", "true"));
+            Map.entry("--rate-limit", "2.5"), Map.entry("--metrics-need-key", "true"), Map.entry("--queue", "kafka"),
+            Map.entry("--role", "ingest"), Map.entry("--kafka-bootstrap", "broker:9092"),
+            Map.entry("--kafka-topic", "clicks"), Map.entry("--kafka-config", "/etc/pipeline/kafka.properties"),
+            Map.entry("--kafka-ack-timeout", "2s"), Map.entry("--kafka-partitions", "24"));
 
     private static CommandLine parse(Map<String, String> env, String... args) {
         CommandLine cli = Main.commandLine(env);
@@ -78,9 +81,10 @@ class FlagDefaultsTest {
     void help_writes_the_defaults_the_way_the_flags_take_them() {
         CommandLine cli = Main.commandLine(Map.of());
 
-        assertThat(Stream.of("--queue-max-bytes", "--batch-linger", "--idle-timeout", "--durability", "--rate-limit",
-                "--data-dir", "--port").map(name -> cli.getCommandSpec().findOption(name).defaultValueString()))
-                .containsExactly("32MiB", "5ms", "75s", "journal", "0", "data", "8080");
+        assertThat(Stream.of("--queue-max-bytes", "--batch-linger", "--idle-timeout", "--queue", "--role",
+                "--rate-limit", "--data-dir", "--port", "--kafka-ack-timeout")
+                .map(name -> cli.getCommandSpec().findOption(name).defaultValueString()))
+                .containsExactly("32MiB", "5ms", "75s", "local", "both", "0", "data", "8080", "5s");
     }
 
     @Test
@@ -120,8 +124,14 @@ class FlagDefaultsTest {
                 .as(option.longestName() + " from " + FlagDefaults.envName(option))
                 .isEqualTo(valueOf(fromFlags, option))
                 .isNotEqualTo(valueOf(defaults, option)));
-        assertThat(main(fromEnv).config()).isEqualTo(main(fromFlags).config());
-        assertThat(main(fromEnv).config().apiKeys()).isEqualTo(env.get("PIPELINE_API_KEYS"));
+        // --durability memory was read from both, but is refused with --queue kafka: the same config without it.
+        env.remove("PIPELINE_DURABILITY");
+        args.remove("--durability=memory");
+        Main withoutDurabilityFromEnv = main(parse(env));
+        Main withoutDurabilityFromFlags = main(parse(Map.of("PIPELINE_API_KEYS", env.get("PIPELINE_API_KEYS")),
+                args.toArray(String[]::new)));
+        assertThat(withoutDurabilityFromEnv.config()).isEqualTo(withoutDurabilityFromFlags.config());
+        assertThat(withoutDurabilityFromEnv.config().apiKeys()).isEqualTo(env.get("PIPELINE_API_KEYS"));
     }
 
     @Test

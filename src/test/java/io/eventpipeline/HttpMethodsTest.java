@@ -11,6 +11,7 @@ import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.storage.Dialect;
@@ -53,7 +54,7 @@ class HttpMethodsTest {
 
     final Metrics metrics = new Metrics();
     final EventQueue queue = new EventQueue(100, 1 << 20);
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog());
+    final Ingest ingest = new LocalIngest(queue, new NoAcceptLog());
     HikariDataSource pool;
     ApiUnderTest api;
     Javalin app;

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -87,10 +88,23 @@ public final class HttpApi {
     /**
      * What the routes serve from.
      *
-     * @param rateLimiter null when there is no per-key rate limit
+     * @param ingest       where events go; on a node that takes none (a Kafka writer), only its closed flag is read
+     * @param acceptsEvents whether the routes that accept events are served (false on a Kafka writer node)
+     * @param health       the database's health, or null on a node without a database
+     * @param reader       the query API's reads, or null on a node without a database (no query routes)
+     * @param durability   what a 202 promises: journal, memory or kafka
+     * @param rateLimiter  null when there is no per-key rate limit
+     * @param queueState   what /health and /metrics show as "queue", or null for the local queue's depth and bounds
      */
-    public record Parts(Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health, EventReader reader,
-            String durability, ApiKeys keys, RateLimiter rateLimiter) {
+    public record Parts(Ingest ingest, boolean acceptsEvents, EventQueue queue, Metrics metrics, HealthProbe health,
+            EventReader reader, String durability, ApiKeys keys, RateLimiter rateLimiter,
+            Supplier<Map<String, Object>> queueState) {
+
+        /** A node that does everything with the local queue. */
+        public Parts(Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health, EventReader reader,
+                String durability, ApiKeys keys, RateLimiter rateLimiter) {
+            this(ingest, true, queue, metrics, health, reader, durability, keys, rateLimiter, null);
+        }
     }
 
     /** The unstarted app; Jetty binds {@code host} and the configured port when it starts. */
@@ -128,7 +142,7 @@ public final class HttpApi {
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
                 p.rateLimiter());
         StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
-                config.workers(), p.durability());
+                config.workers(), p.durability(), p.queueState());
         QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
         RequestLog requests = new RequestLog(p.metrics());
         Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());
@@ -167,16 +181,20 @@ public final class HttpApi {
             c.routes.before(auth::check);
             c.routes.after(requests::after);
             List<String> routes = new ArrayList<>();
-            post(c, routes, "/events", ingestRoutes::single);
-            post(c, routes, "/events/batch", ingestRoutes::batch);
-            for (String path : SegmentRoutes.BATCH_PATHS) {
-                post(c, routes, path, segment::batch);
+            if (p.acceptsEvents()) {
+                post(c, routes, "/events", ingestRoutes::single);
+                post(c, routes, "/events/batch", ingestRoutes::batch);
+                for (String path : SegmentRoutes.BATCH_PATHS) {
+                    post(c, routes, path, segment::batch);
+                }
+                for (SegmentParser.Call call : SegmentParser.Call.values()) {
+                    post(c, routes, "/v1/" + call.wireName(), segment.call(call));
+                }
             }
-            for (SegmentParser.Call call : SegmentParser.Call.values()) {
-                post(c, routes, "/v1/" + call.wireName(), segment.call(call));
+            if (p.reader() != null) {
+                getAndHead(c, routes, "/events", query::list);
+                getAndHead(c, routes, "/events/{id}", query::byId);
             }
-            getAndHead(c, routes, "/events", query::list);
-            getAndHead(c, routes, "/events/{id}", query::byId);
             getAndHead(c, routes, "/health", status::health);
             getAndHead(c, routes, "/health/live", status::live);
             getAndHead(c, routes, "/health/ready", status::ready);

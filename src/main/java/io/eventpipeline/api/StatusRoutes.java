@@ -13,6 +13,7 @@ import io.eventpipeline.storage.HealthProbe;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * GET /health (and its split for orchestrators: /health/live, /health/ready) and GET /metrics, as JSON or, for a
@@ -26,9 +27,15 @@ final class StatusRoutes {
     private final ObjectMapper json;
     private final int workers;
     private final String durability;
+    private final Supplier<Map<String, Object>> queueState;
 
+    /**
+     * @param database   null on a node without a database: /health then shows "database": "NONE", never down
+     * @param queueState what "queue" shows, or null for the local queue's depth and bounds
+     */
     StatusRoutes(HealthProbe database, Ingest ingest, EventQueue queue, Metrics metrics, ObjectMapper json,
-            int workers, String durability) {
+            int workers, String durability, Supplier<Map<String, Object>> queueState) {
+        this.queueState = queueState;
         this.database = database;
         this.ingest = ingest;
         this.queue = queue;
@@ -39,11 +46,11 @@ final class StatusRoutes {
     }
 
     void health(Context ctx) throws Exception {
-        boolean dbUp = database.up();
+        boolean dbUp = databaseUp();
         boolean draining = ingest.closed();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", dbUp && !draining ? "UP" : "DOWN");
-        body.put("database", dbUp ? "UP" : "DOWN");
+        body.put("database", databaseState());
         if (!dbUp) {
             body.put("database_error", database.lastError());
         }
@@ -67,7 +74,7 @@ final class StatusRoutes {
     void metrics(Context ctx) throws Exception {
         if (PrometheusFormat.requestedBy(ctx.header("Accept"))) {
             PrometheusFormat.Gauges gauges = new PrometheusFormat.Gauges(queue.depth(), queue.capacity(),
-                    queue.bytes(), queue.maxBytes(), workers, database.up(), ingest.closed(), metrics.uptimeSeconds());
+                    queue.bytes(), queue.maxBytes(), workers, databaseUp(), ingest.closed(), metrics.uptimeSeconds());
             ctx.contentType(PrometheusFormat.CONTENT_TYPE).result(PrometheusFormat.render(metrics, gauges));
             return;
         }
@@ -86,12 +93,23 @@ final class StatusRoutes {
         eps.put("processed_last_minute", round(metrics.processedRate.lastMinute()));
         body.put("eps", eps);
         body.put("http_requests", httpRequests());
-        body.put("database", database.up() ? "UP" : "DOWN");
+        body.put("database", databaseState());
         body.put("uptime_seconds", metrics.uptimeSeconds());
         ctx.contentType("application/json").result(json.writeValueAsBytes(body));
     }
 
+    private boolean databaseUp() {
+        return database == null || database.up();
+    }
+
+    private String databaseState() {
+        return database == null ? "NONE" : database.up() ? "UP" : "DOWN";
+    }
+
     private Map<String, Object> queueState() {
+        if (queueState != null) {
+            return queueState.get();
+        }
         Map<String, Object> q = new LinkedHashMap<>();
         q.put("depth", queue.depth());
         q.put("capacity", queue.capacity());

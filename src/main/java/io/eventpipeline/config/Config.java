@@ -13,6 +13,13 @@ import java.util.Objects;
  * @param apiKeysFile   a file of API key lines, or null
  * @param apiKeys       API key lines from the environment, or null
  * @param rateLimit     events per second per API key, or 0 for no limit
+ * @param durability    what a 202 promises with {@code --queue local}; null with {@code --queue kafka}, where the
+ *                      broker's acknowledgement (acks=all) is the promise
+ * @param kafkaBootstrap host:port[,host:port...] of Kafka brokers, or null to take bootstrap.servers from
+ *                      {@code kafkaConfig}; null in local mode
+ * @param kafkaConfig   a Kafka client properties file, or null
+ * @param kafkaAckTimeout the longest an ingest request waits for the broker's acknowledgement before its 503
+ * @param kafkaPartitions partitions of the topic when the service creates it (it never changes an existing one)
  */
 public record Config(
         String host,
@@ -38,12 +45,40 @@ public record Config(
         String apiKeys,
         boolean insecureNoAuth,
         double rateLimit,
-        boolean metricsNeedKey) {
+        boolean metricsNeedKey,
+        QueueMode queue,
+        Role role,
+        String kafkaBootstrap,
+        String kafkaTopic,
+        Path kafkaConfig,
+        Duration kafkaAckTimeout,
+        int kafkaPartitions) {
 
     static final int DEFAULT_PORT = 8080;
 
     public Config {
-        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(kafkaAckTimeout, "kafkaAckTimeout");
+        if (queue == QueueMode.KAFKA) {
+            require(durability == null, "--durability applies to --queue local only: with --queue kafka a 202 means "
+                    + "the broker acknowledged the events (acks=all), so leave --durability out");
+            require(kafkaTopic != null && kafkaTopic.matches("[a-zA-Z0-9._-]{1,249}"), "--kafka-topic must be 1 to 249 "
+                    + "letters, digits, '.', '_' or '-' (Kafka's rule), got '" + kafkaTopic + "'");
+            require(kafkaBootstrap != null || kafkaConfig != null, "--queue kafka needs --kafka-bootstrap (or "
+                    + "bootstrap.servers in --kafka-config)");
+            require(kafkaAckTimeout.compareTo(Duration.ofMillis(100)) >= 0
+                    && kafkaAckTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
+                    "--kafka-ack-timeout must be between 100ms and 1m, got " + Units.formatDuration(kafkaAckTimeout));
+            require(kafkaPartitions >= 1 && kafkaPartitions <= 10_000,
+                    "--kafka-partitions must be between 1 and 10000, got " + kafkaPartitions);
+        } else {
+            require(role == Role.BOTH, "--role " + role.name().toLowerCase(java.util.Locale.ROOT) + " needs --queue "
+                    + "kafka: with the local journal one process ingests and stores");
+            require(kafkaBootstrap == null && kafkaConfig == null, "--kafka-bootstrap and --kafka-config need "
+                    + "--queue kafka");
+            durability = durability == null ? Durability.JOURNAL : durability;
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(batchLinger, "batchLinger");
@@ -116,7 +151,9 @@ public record Config(
                 .shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout).maxBodyBytes(maxBodyBytes)
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
-                .metricsNeedKey(metricsNeedKey);
+                .metricsNeedKey(metricsNeedKey).queue(queue).role(role).kafkaBootstrap(kafkaBootstrap)
+                .kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig).kafkaAckTimeout(kafkaAckTimeout)
+                .kafkaPartitions(kafkaPartitions);
     }
 
     /**
@@ -141,13 +178,21 @@ public record Config(
         private long maxBodyBytes = 5L << 20;
         private int maxBatchEvents = 1000;
         private long maxEventBytes = 64L << 10;
-        private Durability durability = Durability.JOURNAL;
+        /** Null until set: JOURNAL with --queue local, refused with --queue kafka (see {@link Config}). */
+        private Durability durability;
         private Path dataDir = Path.of("data");
         private Path apiKeysFile;
         private String apiKeys;
         private boolean insecureNoAuth;
         private double rateLimit;
         private boolean metricsNeedKey;
+        private QueueMode queue = QueueMode.LOCAL;
+        private Role role = Role.BOTH;
+        private String kafkaBootstrap;
+        private String kafkaTopic = "events";
+        private Path kafkaConfig;
+        private Duration kafkaAckTimeout = Duration.ofSeconds(5);
+        private int kafkaPartitions = 12;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -174,6 +219,13 @@ public record Config(
         public Builder insecureNoAuth(boolean v) { insecureNoAuth = v; return this; }
         public Builder rateLimit(double v) { rateLimit = v; return this; }
         public Builder metricsNeedKey(boolean v) { metricsNeedKey = v; return this; }
+        public Builder queue(QueueMode v) { queue = v; return this; }
+        public Builder role(Role v) { role = v; return this; }
+        public Builder kafkaBootstrap(String v) { kafkaBootstrap = v; return this; }
+        public Builder kafkaTopic(String v) { kafkaTopic = v; return this; }
+        public Builder kafkaConfig(Path v) { kafkaConfig = v; return this; }
+        public Builder kafkaAckTimeout(Duration v) { kafkaAckTimeout = v; return this; }
+        public Builder kafkaPartitions(int v) { kafkaPartitions = v; return this; }
 
         /**
          * What this builder holds for the setting named like its record component ({@code "queueMaxBytes"}): on a
@@ -198,7 +250,10 @@ public record Config(
                     batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
                     idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir,
                     apiKeysFile == null || apiKeysFile.toString().isBlank() ? null : apiKeysFile,
-                    blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey);
+                    blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey, queue, role,
+                    blankToNull(kafkaBootstrap), kafkaTopic == null ? null : kafkaTopic.strip(),
+                    kafkaConfig == null || kafkaConfig.toString().isBlank() ? null : kafkaConfig, kafkaAckTimeout,
+                    kafkaPartitions);
         }
 
         private static String blankToNull(String s) {
@@ -217,6 +272,7 @@ public record Config(
                 + maxBodyBytes + ", maxBatchEvents=" + maxBatchEvents + ", maxEventBytes=" + maxEventBytes
                 + ", durability=" + durability + ", dataDir=" + dataDir + ", apiKeysFile=" + apiKeysFile
                 + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
-                + ", rateLimit=" + rateLimit + "]";
+                + ", rateLimit=" + rateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
+                + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + "]";
     }
 }

@@ -44,6 +44,27 @@ public final class Metrics {
     public final Counter journalCorruptions = counter("journal_corruptions", "pipeline_journal_corruptions_total",
             "ranges", "Damaged byte ranges found in journal segments at start; logged, the segment kept as "
                     + ".damaged.");
+    public final Counter kafkaProduced = counter("kafka_produced", "pipeline_kafka_events_produced_total", EVENTS,
+            "With --queue kafka: events produced to the topic and acknowledged by the broker (acks=all).");
+    public final Counter kafkaProduceFailed = counter("kafka_produce_failed",
+            "pipeline_kafka_events_produce_failed_total", EVENTS,
+            "With --queue kafka: events of requests refused with a 503 because the broker did not acknowledge them "
+                    + "within --kafka-ack-timeout or refused them; some may still have been written.");
+    public final Counter kafkaConsumed = counter("kafka_consumed", "pipeline_kafka_records_consumed_total", "records",
+            "With --queue kafka: records a writer read from the topic (a redelivered record counts again).");
+    public final Counter kafkaOffsetCommits = counter("kafka_offset_commits", "pipeline_kafka_offset_commits_total",
+            "commits", "With --queue kafka: offset commits after a batch was committed to the database.");
+    public final Counter kafkaOffsetCommitsFailed = counter("kafka_offset_commits_failed",
+            "pipeline_kafka_offset_commits_failed_total", "commits",
+            "With --queue kafka: offset commits the broker refused (a rebalance): those records are delivered again "
+                    + "and counted as duplicates.");
+    public final Counter kafkaPartitionsRevoked = counter("kafka_partitions_revoked",
+            "pipeline_kafka_partitions_revoked_total", "partitions",
+            "With --queue kafka: partitions a writer gave up in a rebalance (or lost, its membership expired).");
+    public final Counter kafkaBatchesAbandoned = counter("kafka_batches_abandoned",
+            "pipeline_kafka_batches_abandoned_total", "batches",
+            "With --queue kafka: batches a writer stopped storing because it gave up their partitions or was "
+                    + "stopping; uncommitted, they are delivered again to the partitions' next owner.");
 
     public final LatencyHistogram latency = new LatencyHistogram();
     /** Events per stored batch (new rows and duplicates). */

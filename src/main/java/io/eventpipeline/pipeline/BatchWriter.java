@@ -22,22 +22,47 @@ public final class BatchWriter {
     private static final long OUTAGE_LOG_INTERVAL_NANOS = 30_000_000_000L;
 
     private final EventRepository repository;
-    private final AcceptLog acceptLog;
+    private final Released released;
+    private final RetryWait retryWait;
     private final Metrics metrics;
     private final int maxRetries;
     private final Backoff transientBackoff;
     private final Backoff permanentBackoff;
     private final LongSupplier nanoClock;
 
+    /** Tells {@code acceptLog} of each stored run of events; waits between attempts by sleeping. */
     public BatchWriter(EventRepository repository, AcceptLog acceptLog, Metrics metrics, int maxRetries,
             Backoff transientBackoff, Backoff permanentBackoff) {
+        this(repository, acceptLog::stored, metrics, maxRetries, transientBackoff, permanentBackoff, Thread::sleep);
+    }
+
+    /**
+     * @param released  told of each run of events of one segment once they are stored or dead-lettered
+     * @param retryWait waits between attempts; it may end the store by throwing InterruptedException (a consumer
+     *                  that lost the batch's partitions), and the caller then keeps or abandons the batch
+     */
+    public BatchWriter(EventRepository repository, Released released, Metrics metrics, int maxRetries,
+            Backoff transientBackoff, Backoff permanentBackoff, RetryWait retryWait) {
         this.repository = repository;
-        this.acceptLog = acceptLog;
+        this.released = released;
+        this.retryWait = retryWait;
         this.metrics = metrics;
         this.maxRetries = maxRetries;
         this.transientBackoff = transientBackoff;
         this.permanentBackoff = permanentBackoff;
         this.nanoClock = System::nanoTime;
+    }
+
+    /** Where the events of a stored batch came from: {@code n} events of {@code segment} are stored now. */
+    @FunctionalInterface
+    public interface Released {
+        void stored(long segment, int n);
+    }
+
+    /** The pause between two attempts to store, of {@code millis} ms. */
+    @FunctionalInterface
+    public interface RetryWait {
+        void await(long millis) throws InterruptedException;
     }
 
     /**
@@ -92,13 +117,13 @@ public final class BatchWriter {
                                 + "(retrying with backoff until it is back; the events stay queued)",
                                 batch.size(), transientFailures, Messages.rootMessage(e));
                     }
-                    Thread.sleep(transientBackoff.delayMillis(transientFailures));
+                    retryWait.await(transientBackoff.delayMillis(transientFailures));
                     continue;
                 }
                 permanentFailures++;
                 if (permanentFailures <= permanentRetries) {
                     metrics.retries.increment();
-                    Thread.sleep(permanentBackoff.delayMillis(permanentFailures));
+                    retryWait.await(permanentBackoff.delayMillis(permanentFailures));
                     continue;
                 }
                 if (batch.size() == 1) {
@@ -146,7 +171,7 @@ public final class BatchWriter {
                     break;
                 }
                 metrics.retries.increment();
-                Thread.sleep(transientBackoff.delayMillis(++failures));
+                retryWait.await(transientBackoff.delayMillis(++failures));
             }
         }
         metrics.failed.increment();
@@ -168,7 +193,7 @@ public final class BatchWriter {
         }
     }
 
-    /** Tells the accept log, one call per run of events from the same segment. */
+    /** Tells {@link #released}, one call per run of events from the same segment. */
     private void release(List<Envelope> batch) {
         int i = 0;
         while (i < batch.size()) {
@@ -177,7 +202,7 @@ public final class BatchWriter {
             while (j < batch.size() && batch.get(j).segment() == segment) {
                 j++;
             }
-            acceptLog.stored(segment, j - i);
+            released.stored(segment, j - i);
             i = j;
         }
     }

@@ -10,6 +10,7 @@ import io.eventpipeline.metrics.PrometheusText;
 import io.eventpipeline.pipeline.Envelope;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.security.RateLimiter;
@@ -40,7 +41,7 @@ class RateLimitRoutesTest {
 
     void start(double rate, int queueCapacity) throws Exception {
         queue = new EventQueue(queueCapacity, 1 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog());
+        Ingest ingest = new LocalIngest(queue, new NoAcceptLog());
         ApiKeys keys = ApiKeys.load(null, WRITER.line() + "\n" + OTHER.line());
         api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("rate-limit-test", true),
                 probe -> new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", keys,

@@ -10,6 +10,7 @@ import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.Envelope;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.eventpipeline.security.RateLimiter;
@@ -41,7 +42,7 @@ class SegmentRoutesTest {
 
     void start(int queueCapacity, RateLimiter limiter) throws Exception {
         queue = new EventQueue(queueCapacity, 8 << 20);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog());
+        Ingest ingest = new LocalIngest(queue, new NoAcceptLog());
         ApiKeys keys = ApiKeys.load(null, WRITER.line() + "\n" + READER.line());
         api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("segment-test", true),
                 probe -> new HttpApi.Parts(ingest, queue, metrics, probe, null, "memory", keys, limiter));

@@ -7,6 +7,7 @@ import io.eventpipeline.config.Config;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import java.net.Socket;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** A body that arrives slowly is never answered as a bad request: the client must be told to send it again. */
 class SlowBodyTest {
     final EventQueue queue = new EventQueue(100, 1 << 20);
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog());
+    final Ingest ingest = new LocalIngest(queue, new NoAcceptLog());
     ApiUnderTest api;
 
     void start(Duration idleTimeout) {

@@ -11,6 +11,7 @@ import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
 import io.eventpipeline.pipeline.EventQueue;
 import io.eventpipeline.pipeline.Ingest;
+import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.NoAcceptLog;
 import io.eventpipeline.security.ApiKeys;
 import io.javalin.Javalin;
@@ -40,7 +41,7 @@ class StatusRoutesTest {
     final EventQueue queue = new EventQueue(100, 1 << 20);
     /** What every append to the accept log throws while set: a journal that cannot be written, or a fault. */
     final AtomicReference<Exception> appendFailure = new AtomicReference<>();
-    final Ingest ingest = new Ingest(queue, new NoAcceptLog() {
+    final Ingest ingest = new LocalIngest(queue, new NoAcceptLog() {
         @Override
         public long append(List<Event> events) throws IOException {
             switch (appendFailure.get()) {

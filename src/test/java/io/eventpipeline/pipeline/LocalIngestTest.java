@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Timeout;
 
 /** What a request meets at a full queue: a bounded wait for room, then a 503. */
 @Timeout(30)
-class IngestTest {
+class LocalIngestTest {
     private static final long EVENT_BYTES = 200;
 
     @Test
     void a_request_at_a_full_queue_is_accepted_once_a_worker_makes_room() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = filled(queue);
+        LocalIngest ingest = filled(queue);
 
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 2));
         awaitWaiting(ingest);
@@ -37,13 +37,13 @@ class IngestTest {
     @Test
     void a_full_queue_that_stays_full_refuses_after_the_wait() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = filled(queue);
+        LocalIngest ingest = filled(queue);
 
         long started = System.nanoTime();
         Ingest.Refusal refusal = acceptAsync(ingest, events("late-", 1)).get(10, TimeUnit.SECONDS);
 
         assertThat(refusal).isEqualTo(Ingest.Refusal.QUEUE_FULL);
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Ingest.ROOM_WAIT);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(LocalIngest.ROOM_WAIT);
         assertThat(queue.depth()).isEqualTo(4);
         assertThat(ingest.waitingBytes()).isZero();
     }
@@ -52,7 +52,7 @@ class IngestTest {
     void once_the_waiting_room_is_full_the_next_request_is_refused_at_once() throws Exception {
         // 4,000 bytes of queue: a waiting room of 1,000 bytes, so five 200-byte events may wait and no more.
         EventQueue queue = new EventQueue(1000, 20 * EVENT_BYTES);
-        Ingest ingest = new Ingest(queue, new NoAcceptLog());
+        LocalIngest ingest = new LocalIngest(queue, new NoAcceptLog());
         ingest.accept(events("full-", 20));
 
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("w-", 5));
@@ -61,14 +61,14 @@ class IngestTest {
         Ingest.Refusal refusal = acceptAsync(ingest, events("over-", 1)).get(10, TimeUnit.SECONDS);
 
         assertThat(refusal).isEqualTo(Ingest.Refusal.QUEUE_FULL);
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Ingest.ROOM_WAIT);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LocalIngest.ROOM_WAIT);
         assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(Ingest.Refusal.QUEUE_FULL);
     }
 
     @Test
     void closing_ends_the_wait_with_a_draining_refusal() throws Exception {
         EventQueue queue = new EventQueue(4, 1 << 20);
-        Ingest ingest = filled(queue);
+        LocalIngest ingest = filled(queue);
         CompletableFuture<Ingest.Refusal> waiting = acceptAsync(ingest, events("next-", 1));
         awaitWaiting(ingest);
 
@@ -78,14 +78,14 @@ class IngestTest {
         assertThat(queue.depth()).as("nothing queued by a refused request").isEqualTo(4);
     }
 
-    /** Ingest in front of {@code queue}, which it fills to its capacity in events. */
-    private Ingest filled(EventQueue queue) throws Exception {
-        Ingest ingest = new Ingest(queue, new NoAcceptLog());
+    /** LocalIngest in front of {@code queue}, which it fills to its capacity in events. */
+    private LocalIngest filled(EventQueue queue) throws Exception {
+        LocalIngest ingest = new LocalIngest(queue, new NoAcceptLog());
         ingest.accept(events("full-", queue.capacity()));
         return ingest;
     }
 
-    private static CompletableFuture<Ingest.Refusal> acceptAsync(Ingest ingest, List<Event> events) {
+    private static CompletableFuture<Ingest.Refusal> acceptAsync(LocalIngest ingest, List<Event> events) {
         CompletableFuture<Ingest.Refusal> result = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
@@ -100,7 +100,7 @@ class IngestTest {
         return result;
     }
 
-    private static void awaitWaiting(Ingest ingest) throws InterruptedException {
+    private static void awaitWaiting(LocalIngest ingest) throws InterruptedException {
         Eventually.await(Duration.ofSeconds(10), "a request waits for room", () -> ingest.waitingBytes() > 0);
         assertThat(ingest.waitingBytes()).as("a request is waiting for room").isPositive();
     }

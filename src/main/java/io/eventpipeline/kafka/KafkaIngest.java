@@ -1,0 +1,108 @@
+package io.eventpipeline.kafka;
+
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventCodec;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.pipeline.Door;
+import io.eventpipeline.pipeline.Ingest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+
+/**
+ * The door of the pipeline with {@code --queue kafka}: produces each event to the topic, keyed by its id (so one id
+ * always lands in one partition, and a retried id meets its first copy there), and returns only once the broker
+ * has acknowledged every one (acks=all, idempotent producer). A broker that does not acknowledge within
+ * {@code --kafka-ack-timeout} refuses the whole request: the client retries, and as a record may still be
+ * written after the refusal, it must retry with the same ids, which the writers store once.
+ */
+public final class KafkaIngest implements Ingest {
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final long ackTimeoutNanos;
+    private final Metrics metrics;
+    private final Door door = new Door();
+    private final AtomicLong inFlight = new AtomicLong();
+
+    /**
+     * @param producer   an idempotent producer with acks=all ({@link KafkaSettings#producer()}); closed by its owner
+     * @param ackTimeout the longest {@link #accept} waits for the broker, send and acknowledgement together
+     */
+    public KafkaIngest(Producer<byte[], byte[]> producer, String topic, Duration ackTimeout, Metrics metrics) {
+        this.producer = producer;
+        this.topic = topic;
+        this.ackTimeoutNanos = ackTimeout.toNanos();
+        this.metrics = metrics;
+    }
+
+    /** On return every event is in the topic, acknowledged by all in-sync replicas. */
+    @Override
+    public void accept(List<Event> events) throws RefusedException, InterruptedException {
+        if (!door.enter()) {
+            throw new RefusedException(Refusal.DRAINING);
+        }
+        inFlight.addAndGet(events.size());
+        try {
+            long deadline = System.nanoTime() + ackTimeoutNanos;
+            List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
+            try {
+                for (Event e : events) {
+                    acks.add(producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8),
+                            EventCodec.encode(e))));
+                }
+            } catch (KafkaException e) {
+                // The producer's buffer stayed full, or the topic's metadata did not come, for max.block.ms.
+                throw refused(events.size(), e);
+            }
+            for (Future<RecordMetadata> ack : acks) {
+                try {
+                    ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw refused(events.size(), new TimeoutException("no acknowledgement from the broker within "
+                            + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + " ms"));
+                } catch (ExecutionException e) {
+                    throw refused(events.size(), e.getCause());
+                }
+            }
+            metrics.kafkaProduced.add(events.size());
+        } finally {
+            inFlight.addAndGet(-events.size());
+            door.leave();
+        }
+    }
+
+    private RefusedException refused(int events, Throwable cause) {
+        metrics.kafkaProduceFailed.add(events);
+        return new RefusedException(Refusal.BROKER_UNAVAILABLE, cause);
+    }
+
+    /** Events of requests waiting for the broker's acknowledgement now. */
+    public long inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void close(Duration timeout) throws InterruptedException {
+        door.close(timeout);
+    }
+
+    @Override
+    public boolean closed() {
+        return door.closed();
+    }
+
+    /** The topic events are produced to. */
+    public String topic() {
+        return topic;
+    }
+}

@@ -1,0 +1,333 @@
+package io.eventpipeline.kafka;
+
+import io.eventpipeline.errors.Messages;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventCodec;
+import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.pipeline.BatchWriter;
+import io.eventpipeline.pipeline.Envelope;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writers of a node with {@code --queue kafka}: {@code consumers} members of one consumer group (KIP-848
+ * protocol), each on its own thread, each polling a batch of records from its partitions, storing it through
+ * {@link BatchWriter} (one idempotent multi-row INSERT; a database outage retried for as long as it lasts, a poison
+ * event dead-lettered once, by id, however often it is delivered) and only then committing the batch's offsets.
+ * A crash between the database commit and the offset commit delivers the batch again: its events are counted as
+ * duplicates and stored once.
+ *
+ * <p>While a batch is being stored its partitions are paused and the consumer keeps polling between attempts, so
+ * that a long outage does not cost it its membership. If a rebalance takes a partition of that batch away, the
+ * batch is abandoned before the partition is given up (between two attempts, never during one): two writers never
+ * store the same batch at once, and the partition's next owner starts from the last committed offset.
+ */
+public final class KafkaWriters {
+    private static final Logger log = LoggerFactory.getLogger(KafkaWriters.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    /** How long a commit of offsets may take before the batch is left to be delivered again. */
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final List<Member> members = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final Metrics metrics;
+    private volatile boolean stopping;
+    /** {@link System#nanoTime()} after which a batch being stored is abandoned; set by {@link #stop}. */
+    private volatile long abandonAfterNanos = Long.MAX_VALUE;
+
+    /**
+     * Creates the consumers (a bad setting fails here, at start, not in their threads).
+     *
+     * @param writerFor the batch writer of one consumer, given the wait between its attempts
+     * @throws KafkaException when a consumer cannot be created from {@code settings}
+     */
+    public KafkaWriters(KafkaSettings settings, String topic, int consumers, Metrics metrics,
+            Function<BatchWriter.RetryWait, BatchWriter> writerFor) {
+        this.metrics = metrics;
+        try {
+            for (int i = 0; i < consumers; i++) {
+                Properties p = settings.consumer();
+                p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + i);
+                Member m = new Member(i, new KafkaConsumer<>(p), topic);
+                m.writer = writerFor.apply(m::awaitPolling);
+                members.add(m);
+            }
+        } catch (RuntimeException e) {
+            members.forEach(m -> m.consumer.close(CloseOptions.timeout(Duration.ZERO)));
+            throw e;
+        }
+    }
+
+    public void start() {
+        for (Member m : members) {
+            threads.add(Thread.ofPlatform().name("kafka-writer-" + m.index).start(m::run));
+        }
+    }
+
+    /**
+     * Stops within about {@code timeout}: each consumer finishes its batch and commits it if it can by then, or
+     * abandons it uncommitted (its records go to the partitions' next owner, or to this node's next start), then
+     * leaves the group so that its partitions move at once.
+     */
+    public void stop(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // Three quarters for the batch, the rest to leave the group.
+        abandonAfterNanos = System.nanoTime() + timeout.toNanos() * 3 / 4;
+        stopping = true;
+        members.forEach(m -> m.consumer.wakeup());
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                t.join(Duration.ofNanos(left));
+            }
+        }
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                t.interrupt(); // a store still in a database call: abandoned uncommitted
+            }
+        }
+        for (Thread t : threads) {
+            t.join(Duration.ofMillis(500));
+            if (t.isAlive()) {
+                log.warn("event=kafka_writer_still_running thread={} note=\"its batch is uncommitted and is "
+                        + "delivered again\"", t.getName());
+            }
+        }
+    }
+
+    /** One consumer of the group and the batch it is storing. */
+    private final class Member implements ConsumerRebalanceListener {
+        final int index;
+        final Consumer<byte[], byte[]> consumer;
+        final String topic;
+        BatchWriter writer;
+        /** The partitions of the batch being stored, or null between batches. Only the member's thread uses it. */
+        Set<TopicPartition> inFlight;
+        boolean inFlightRevoked;
+
+        Member(int index, Consumer<byte[], byte[]> consumer, String topic) {
+            this.index = index;
+            this.consumer = consumer;
+            this.topic = topic;
+        }
+
+        void run() {
+            try {
+                consumer.subscribe(List.of(topic), this);
+                while (!stopping) {
+                    ConsumerRecords<byte[], byte[]> records;
+                    try {
+                        records = consumer.poll(POLL);
+                    } catch (WakeupException e) {
+                        continue; // the stop
+                    }
+                    if (!records.isEmpty()) {
+                        store(records);
+                    }
+                }
+            } catch (InterruptException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.error("event=kafka_writer_failed consumer={} note=\"its partitions go to the other writers\"",
+                        index, e);
+            } finally {
+                try {
+                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                } catch (RuntimeException e) {
+                    log.warn("event=kafka_consumer_close_failed consumer={} error=\"{}\"", index,
+                            Messages.rootMessage(e));
+                }
+            }
+        }
+
+        private void store(ConsumerRecords<byte[], byte[]> records) {
+            metrics.kafkaConsumed.add(records.count());
+            Map<TopicPartition, Long> first = new HashMap<>();
+            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            List<Envelope> batch = new ArrayList<>(records.count());
+            long nowNanos = System.nanoTime();
+            long nowMillis = System.currentTimeMillis();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                first.putIfAbsent(tp, r.offset());
+                next.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                // Accepted when the ingest node produced it: the record's timestamp, on that node's clock.
+                long ageNanos = Math.max(0, nowMillis - r.timestamp()) * 1_000_000L;
+                batch.add(new Envelope(decode(r), -1, nowNanos - ageNanos));
+            }
+            inFlight = new HashSet<>(first.keySet());
+            inFlightRevoked = false;
+            try {
+                writer.store(batch);
+            } catch (InterruptedException e) {
+                metrics.kafkaBatchesAbandoned.increment();
+                log.info("event=kafka_batch_abandoned consumer={} records={} reason={}", index, batch.size(),
+                        e.getMessage());
+                // Read again from the batch's first offsets, where this member still owns the partition.
+                Set<TopicPartition> owned = consumer.assignment();
+                first.forEach((tp, offset) -> {
+                    if (owned.contains(tp)) {
+                        consumer.seek(tp, offset);
+                    }
+                });
+                return;
+            } finally {
+                inFlight = null;
+                consumer.resume(consumer.paused());
+            }
+            commit(next);
+        }
+
+        /** Commits the offsets of the partitions still owned; a refusal leaves the records to be delivered again. */
+        private void commit(Map<TopicPartition, OffsetAndMetadata> next) {
+            next.keySet().retainAll(consumer.assignment());
+            if (next.isEmpty()) {
+                return;
+            }
+            try {
+                consumer.commitSync(next, COMMIT_TIMEOUT);
+                metrics.kafkaOffsetCommits.increment();
+            } catch (WakeupException e) {
+                commit(next); // the stop's wakeup: the batch is stored, so its offsets are worth the commit
+            } catch (KafkaException e) {
+                metrics.kafkaOffsetCommitsFailed.increment();
+                log.warn("event=kafka_commit_failed consumer={} partitions={} error=\"{}\" note=\"stored; the "
+                        + "records are delivered again and counted as duplicates\"", index, next.size(),
+                        Messages.rootMessage(e));
+            }
+        }
+
+        /**
+         * The wait between two attempts to store: the batch's partitions are paused and the consumer polls, which
+         * keeps its membership and runs the rebalance callbacks. Ends the store (InterruptedException) when a
+         * partition of the batch was revoked, or the stop's time for the batch is up.
+         */
+        void awaitPolling(long millis) throws InterruptedException {
+            long end = System.nanoTime() + millis * 1_000_000L;
+            consumer.pause(consumer.assignment());
+            while (true) {
+                checkAbandon();
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(Duration.ofNanos(Math.min(left, POLL.toNanos())));
+                } catch (WakeupException e) {
+                    continue; // the stop: checked above
+                } catch (InterruptException e) {
+                    throw new InterruptedException("interrupted while storing");
+                }
+                // Paused, it returns nothing, but for a partition assigned in that very poll: read it later.
+                for (TopicPartition tp : records.partitions()) {
+                    consumer.seek(tp, records.records(tp).getFirst().offset());
+                }
+            }
+        }
+
+        private void checkAbandon() throws InterruptedException {
+            if (inFlightRevoked) {
+                throw new InterruptedException("partitions_revoked");
+            }
+            if (stopping && System.nanoTime() - abandonAfterNanos > 0) {
+                throw new InterruptedException("stopping");
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted");
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            given(partitions, "revoked");
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            given(partitions, "lost");
+        }
+
+        private void given(Collection<TopicPartition> partitions, String how) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            metrics.kafkaPartitionsRevoked.add(partitions.size());
+            log.info("event=kafka_partitions_{} consumer={} partitions={}", how, index, names(partitions));
+            if (inFlight != null && !Collections.disjoint(inFlight, partitions)) {
+                inFlightRevoked = true; // abandoned before the poll that runs this callback returns
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            log.info("event=kafka_partitions_assigned consumer={} partitions={}", index, names(partitions));
+            if (inFlight != null) {
+                consumer.pause(partitions); // read once the batch in flight is done
+            }
+        }
+    }
+
+    private static String names(Collection<TopicPartition> partitions) {
+        List<String> out = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            out.add(tp.topic() + "-" + tp.partition());
+        }
+        Collections.sort(out);
+        return String.join(",", out);
+    }
+
+    /**
+     * The event a record holds, or, for a record this version cannot read (written by something else, or damaged),
+     * an event refused with that reason, whose id is the record's partition and offset: it goes to the dead letter
+     * once however often it is delivered, with the record's bytes in base64.
+     */
+    static Event decode(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() != null) {
+            try {
+                return EventCodec.decode(r.value());
+            } catch (IOException | RuntimeException e) {
+                return undecodable(r, "not an event record of this version: " + e.getMessage());
+            }
+        }
+        return undecodable(r, "a record without a value");
+    }
+
+    private static Event undecodable(ConsumerRecord<byte[], byte[]> r, String reason) {
+        String value = r.value() == null ? "null" : "\"" + Base64.getEncoder().encodeToString(r.value()) + "\"";
+        String data = "{\"topic\":\"" + r.topic() + "\",\"partition\":" + r.partition() + ",\"offset\":" + r.offset()
+                + ",\"value_base64\":" + value + "}";
+        return Event.refused("kafka-p" + r.partition() + "-o" + r.offset(), "kafka.undecodable", "kafka",
+                data.getBytes(StandardCharsets.UTF_8), Instant.now(), reason);
+    }
+}
