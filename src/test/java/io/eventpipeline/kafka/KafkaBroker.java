@@ -413,8 +413,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /**
      * The broker JVM's options: a 512 MiB heap; C1 only, which starts the broker about 0.5 s sooner and spares the
-     * two cores the C2 compilations; and, from JDK 19 and when the class path has jars only, a class-data-sharing
-     * archive of the broker's classes (about 1.5 s less a start): the first broker that stops cleanly writes it
+     * two cores the C2 compilations; and, when the class path has jars only, a dynamic class-data-sharing archive
+     * of the broker's classes (JDK 13+; about 1.5 s less a start): the first broker that stops cleanly writes it
      * under {@code target/kafka-broker/}, and every later start, in this test run or the next, reads it. Log lines
      * (slf4j-simple, from the test class path) have the time and the thread, and the configuration dumps (thousands
      * of lines a start) are left out.
@@ -426,7 +426,7 @@ public final class KafkaBroker implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common.config.AbstractConfig=warn"));
         boolean jarsOnly = Arrays.stream(classPath.split(File.pathSeparator)).allMatch(e -> e.endsWith(".jar"));
-        if (Runtime.version().feature() >= 19 && jarsOnly) {
+        if (jarsOnly) {
             // One archive per JDK and class path: an archive that does not match them is of no use to the JVM.
             String key = Integer.toHexString((System.getProperty("java.home") + Runtime.version() + classPath)
                     .hashCode());
