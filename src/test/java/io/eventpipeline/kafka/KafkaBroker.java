@@ -54,7 +54,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code acks=all}, and the group coordinator answers an offset fetch. Clients cannot connect before the broker has
  * reached its RUNNING state (it opens its client listener only once the controller has unfenced it), and the
  * produce and the offset fetch prove that partitions have a leader and that {@code __consumer_offsets} is loaded.
- * Readiness leaves one topic behind, {@value #READY_PROBE_TOPIC}, and one empty group of that name.
+ * Readiness leaves one topic behind, {@value #READY_PROBE_TOPIC}, with a record from every start (the offset fetch
+ * is for a group of that name, which it does not create).
  *
  * <p>The broker's output goes to {@code broker.log} in the given directory, every start appending to it; a start
  * that fails throws with the tail of that log. No broker outlives the test JVM: a shutdown hook kills every broker
@@ -66,7 +67,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@value #CONSUMER_GROUP_SESSION_TIMEOUT_MS} ms.
  */
 public final class KafkaBroker implements AutoCloseable {
-    /** The topic (and the consumer group) through which readiness is proved, left behind with one record each time. */
+    /** The topic through which readiness is proved (and the group whose offsets it fetches). */
     public static final String READY_PROBE_TOPIC = "ready-probe";
     /**
      * A consumer-group member's session in ms (KIP-848: the broker sets it): a member that stops heartbeating, such
