@@ -111,7 +111,7 @@ final class ServiceBench {
         try {
             List<String> training = new ArrayList<>(options.jvmFlags());
             training.add("-XX:AOTCacheOutput=" + cache);
-            ServiceProcess.Running trainer = ServiceProcess.start(options.jar(), training, dbUrl, null,
+            ServiceProcess.Running trainer = ServiceProcess.start(options.jar(), training, dbUrl, List.of(),
                     dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot-training.log"));
             try (ChildJvm jvm = trainer.jvm()) {
                 jvm.awaitHealthy(load.client(), trainer.health(), START_TIMEOUT);
@@ -126,7 +126,7 @@ final class ServiceBench {
             }
             List<String> flags = new ArrayList<>(options.jvmFlags());
             flags.add("-XX:AOTCache=" + cache);
-            ServiceProcess.Running cached = ServiceProcess.start(options.jar(), flags, dbUrl, null,
+            ServiceProcess.Running cached = ServiceProcess.start(options.jar(), flags, dbUrl, List.of(),
                     dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot.log"));
             try (ChildJvm jvm = cached.jvm()) {
                 long ms = jvm.awaitHealthy(load.client(), cached.health(), START_TIMEOUT).toMillis();
