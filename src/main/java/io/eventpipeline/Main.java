@@ -241,7 +241,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
-        // Kafka's clients, at warn in simplelogger.properties, follow a lower or higher level given here, but info.
+        // Kafka's clients stay at warn under info (simplelogger.properties) and follow any other --log-level.
         if (!logLevel.equals("info")) {
             System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", logLevel);
         }
