@@ -74,11 +74,21 @@ public final class KafkaIngest implements Ingest {
             List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
             try {
                 for (Event e : events) {
+                    // A send blocks (up to max.block.ms, at most the ack timeout) while the topic's metadata is
+                    // unknown or the buffer is full, and then fails its future: stop at the first such failure,
+                    // and at the deadline, rather than block once per event.
+                    if (!acks.isEmpty() && failed(acks.getLast()) || System.nanoTime() - deadline > 0) {
+                        throw refused(events.size(), acks.isEmpty() || !failed(acks.getLast())
+                                ? new TimeoutException("no room in the producer's buffer or no metadata within "
+                                        + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + " ms")
+                                : cause(acks.getLast()));
+                    }
                     acks.add(producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8),
                             EventCodec.encode(e))));
                 }
-            } catch (KafkaException e) {
-                // The producer's buffer stayed full, or the topic's metadata did not come, for max.block.ms.
+            } catch (KafkaException | IllegalStateException e) {
+                // Thrown rather than returned in a future: a fatal producer error, or a producer closed by a stop
+                // that cut this request.
                 throw refused(events.size(), e);
             }
             for (Future<RecordMetadata> ack : acks) {
@@ -96,6 +106,22 @@ public final class KafkaIngest implements Ingest {
             inFlight.addAndGet(-events.size());
             inFlightBytes.addAndGet(-bytes);
             door.leave();
+        }
+    }
+
+    private static boolean failed(Future<RecordMetadata> ack) {
+        return ack.isDone() && cause(ack) != null;
+    }
+
+    /** The failure of a completed send, or null when it succeeded. */
+    private static Throwable cause(Future<RecordMetadata> ack) {
+        try {
+            ack.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+            return e;
         }
     }
 
