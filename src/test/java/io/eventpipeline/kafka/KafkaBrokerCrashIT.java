@@ -80,10 +80,11 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
                     .isEqualTo((long) refusedPosts * BATCH);
             assertThat(ingest.process().isAlive()).isTrue();
             System.out.printf("kafka broker kill -9: %d acknowledged (%d at the kill), %d requests refused "
-                            + "(broker_unavailable; first %s after the kill), %d ids stored without a 202, %d never "
-                            + "stored; broker down %s; 202s again %s after the restart; writer duplicates=%d "
+                            + "(broker_unavailable; first %s after the kill; the slowest took %d ms), %d ids stored "
+                            + "without a 202, %d never stored; broker down %s; 202s again %s after the restart; writer duplicates=%d "
                             + "commits failed=%d; settled %s later; test %s%n",
                     load.acknowledged.size(), ackedAtKill, refusedPosts, ms(refusedAt - killed),
+                    load.slowestRefusalMillis.get(),
                     unacknowledged.size(), load.sent.size() - stored.size(), ms(restarted - killed),
                     ms(recovered - restarted), writer.metric("duplicates"),
                     writer.metric("kafka_offset_commits_failed"), ms(settledAt - recovered),

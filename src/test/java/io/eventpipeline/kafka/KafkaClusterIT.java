@@ -183,22 +183,23 @@ class KafkaClusterIT extends KafkaClusterSupport {
         Node w2 = startWriter("writer-2", 2, 50);
         awaitHealthy(ingest, w1, w2);
         try (Admin admin = admin();
-                KafkaLoad load = KafkaLoad.start("crash", List.of(ingest.http()), 2, 20, Duration.ofMillis(10), 80,
+                KafkaLoad load = KafkaLoad.start("crash", List.of(ingest.http()), 2, 10, Duration.ofMillis(50), 1000,
                         c -> true)) {
             awaitGroupMembers(admin, 4);
-            Eventually.await(SETTLE_TIMEOUT, "writer-1 has stored 400 events", () -> w1.metric("processed"),
-                    n -> n >= 400);
+            Eventually.await(SETTLE_TIMEOUT, "writer-1 has stored 200 events", () -> w1.metric("processed"),
+                    n -> n >= 200);
             long processedBeforeKill = w1.metric("processed");
             w1.process().kill();
             long killed = System.nanoTime();
             int ackedAtKill = load.acknowledged.size();
             Node w1b = startWriter("writer-1-restarted", 2, 50);
             awaitHealthy(w1b);
-            load.awaitDone(SETTLE_TIMEOUT);
+            int ackedAtRestart = load.acknowledged.size();
+            Eventually.await(SETTLE_TIMEOUT, "300 more events acknowledged after the restart",
+                    () -> load.acknowledged.size(), n -> n >= ackedAtRestart + 300);
             load.stop();
             assertThat(load.refusals).as("503s").isEmpty();
             assertThat(load.acknowledged).isEqualTo(load.sent);
-            assertThat(load.acknowledged.size()).as("the load went on after the kill").isGreaterThan(ackedAtKill);
 
             db.awaitStored(load.acknowledged, SETTLE_TIMEOUT);
             awaitNoLag(admin);
@@ -262,8 +263,8 @@ class KafkaClusterIT extends KafkaClusterSupport {
         Node w2 = startWriter("writer-2", 2, 50);
         awaitHealthy(ingest, w1, w2);
         try (Admin admin = admin();
-                KafkaLoad load = KafkaLoad.start("rebalance", List.of(ingest.http()), 2, 10, Duration.ofMillis(20),
-                        400, c -> true)) {
+                KafkaLoad load = KafkaLoad.start("rebalance", List.of(ingest.http()), 2, 10, Duration.ofMillis(50),
+                        1000, c -> true)) {
             awaitGroupMembers(admin, 4);
             Eventually.await(SETTLE_TIMEOUT, "300 events stored", () -> db.countEvents(), n -> n >= 300);
 

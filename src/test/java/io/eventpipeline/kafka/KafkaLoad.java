@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.function.IntPredicate;
 
 /**
@@ -39,6 +40,8 @@ final class KafkaLoad implements AutoCloseable {
     final Map<String, Integer> refusals = new ConcurrentHashMap<>();
     final Queue<String> unexpected = new ConcurrentLinkedQueue<>();
     final AtomicInteger acceptedPosts = new AtomicInteger();
+    /** The longest a request took until its 503, in ms: reported, never asserted. */
+    final LongAccumulator slowestRefusalMillis = new LongAccumulator(Math::max, 0);
     private final AtomicReference<Throwable> crashed = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stop;
@@ -87,6 +90,7 @@ final class KafkaLoad implements AutoCloseable {
     /** Posts one batch; true when it was acknowledged. */
     private boolean post(HttpTestClient http, List<String> ids) throws InterruptedException {
         HttpTestClient.Response r;
+        long t0 = System.nanoTime();
         try {
             r = http.post("/events/batch", body(ids));
         } catch (IOException e) {
@@ -101,6 +105,7 @@ final class KafkaLoad implements AutoCloseable {
             return true;
         }
         if (r.status() == 503) {
+            slowestRefusalMillis.accumulate((System.nanoTime() - t0) / 1_000_000);
             String reason = r.json().path("reason").asText("none");
             refusals.merge(reason, 1, Integer::sum);
             if (r.raw().headers().firstValue("Retry-After").isEmpty()) {
