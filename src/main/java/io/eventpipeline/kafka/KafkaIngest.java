@@ -57,6 +57,12 @@ public final class KafkaIngest implements Ingest {
             List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
             try {
                 for (Event e : events) {
+                    // Each send may block for up to max.block.ms (the ack timeout) while the topic's metadata is
+                    // missing (broker away): without this check a request of n events could wait n times as long.
+                    if (!acks.isEmpty() && deadline - System.nanoTime() <= 0) {
+                        throw refused(events.size(), new TimeoutException("the broker did not take the events "
+                                + "within " + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + " ms"));
+                    }
                     acks.add(producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8),
                             EventCodec.encode(e))));
                 }
