@@ -200,7 +200,8 @@ public final class Service {
                 KafkaProducer<byte[], byte[]> producer = kafkaClient("producer",
                         () -> new KafkaProducer<>(settings.producer()));
                 resources.push("kafka-producer", producer::close);
-                ingest = new KafkaIngest(producer, config.kafkaTopic(), config.kafkaAckTimeout(), metrics);
+                ingest = new KafkaIngest(producer, config.kafkaTopic(), config.kafkaAckTimeout(),
+                        config.queueMaxBytes(), metrics);
             } else {
                 ingest = new Ingest.Closed();
             }

@@ -33,13 +33,20 @@ public final class KafkaIngest implements Ingest {
     private final Metrics metrics;
     private final Door door = new Door();
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final long maxInFlightBytes;
 
     /**
      * @param producer   an idempotent producer with acks=all ({@link KafkaSettings#producer()}); closed by its owner
      * @param ackTimeout the longest {@link #accept} waits for the broker, send and acknowledgement together
+     * @param maxInFlightBytes the most bytes of events ({@link Event#sizeBytes()}) that requests waiting for the
+     *                   broker may hold together; a request beyond it is refused at once, so that the heap stays
+     *                   bounded however many clients wait on a slow broker (one request alone is always let in)
      */
-    public KafkaIngest(Producer<byte[], byte[]> producer, String topic, Duration ackTimeout, Metrics metrics) {
+    public KafkaIngest(Producer<byte[], byte[]> producer, String topic, Duration ackTimeout, long maxInFlightBytes,
+            Metrics metrics) {
         this.producer = producer;
+        this.maxInFlightBytes = maxInFlightBytes;
         this.topic = topic;
         this.ackTimeoutNanos = ackTimeout.toNanos();
         this.metrics = metrics;
@@ -50,6 +57,16 @@ public final class KafkaIngest implements Ingest {
     public void accept(List<Event> events) throws RefusedException, InterruptedException {
         if (!door.enter()) {
             throw new RefusedException(Refusal.DRAINING);
+        }
+        long bytes = 0;
+        for (Event e : events) {
+            bytes += e.sizeBytes();
+        }
+        long held = inFlightBytes.addAndGet(bytes);
+        if (held > maxInFlightBytes && held != bytes) {
+            inFlightBytes.addAndGet(-bytes);
+            door.leave();
+            throw new RefusedException(Refusal.AWAITING_BROKER);
         }
         inFlight.addAndGet(events.size());
         try {
@@ -83,6 +100,7 @@ public final class KafkaIngest implements Ingest {
             metrics.kafkaProduced.add(events.size());
         } finally {
             inFlight.addAndGet(-events.size());
+            inFlightBytes.addAndGet(-bytes);
             door.leave();
         }
     }

@@ -141,22 +141,28 @@ public final class KafkaWriters {
         void run() {
             try {
                 consumer.subscribe(List.of(topic), this);
-                while (!stopping) {
-                    ConsumerRecords<byte[], byte[]> records;
+                int failures = 0;
+                while (!stopping && !Thread.currentThread().isInterrupted()) {
                     try {
-                        records = consumer.poll(POLL);
+                        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                        if (!records.isEmpty()) {
+                            store(records);
+                        }
+                        failures = 0;
                     } catch (WakeupException e) {
-                        continue; // the stop
-                    }
-                    if (!records.isEmpty()) {
-                        store(records);
+                        // the stop: the loop's condition ends it
+                    } catch (InterruptException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    } catch (KafkaException | IllegalStateException e) {
+                        // Kafka retries what passes by itself; what reaches here (authorisation, a fenced member,
+                        // a bug) is logged and tried again, slower each time, rather than ending the writer.
+                        failures++;
+                        log.error("event=kafka_writer_error consumer={} attempt={} error=\"{}\"", index, failures,
+                                Messages.rootMessage(e), e);
+                        sleepBeforeRetry(failures);
                     }
                 }
-            } catch (InterruptException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                log.error("event=kafka_writer_failed consumer={} note=\"its partitions go to the other writers\"",
-                        index, e);
             } finally {
                 try {
                     consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -164,6 +170,14 @@ public final class KafkaWriters {
                     log.warn("event=kafka_consumer_close_failed consumer={} error=\"{}\"", index,
                             Messages.rootMessage(e));
                 }
+            }
+        }
+
+        private void sleepBeforeRetry(int failures) {
+            try {
+                Thread.sleep(Math.min(30_000L, 500L << Math.min(failures, 6)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the stop, past its time: the loop ends
             }
         }
 
