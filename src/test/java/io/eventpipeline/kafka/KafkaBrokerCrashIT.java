@@ -22,13 +22,14 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
      * pace; two of them post a refused batch again with the same ids until it is acknowledged, the other two go on
      * with new ids. The broker is killed mid-ingest and restarted.
      *
-     * <p>Proves: while the broker is away, requests are refused with 503, reason {@code broker_unavailable} and a
-     * Retry-After (and nothing else: no 500, no hanging request); no 202 was given for a record the broker did not
-     * take, since every id that got a 202 is stored after the restart, exactly once, nothing acknowledged is lost;
-     * anything else stored is an id that was refused or unanswered (the broker may have written it before the
-     * refusal), never one that was not sent; the ingest node recovers by itself (202s again, no restart of the
-     * node); the group's committed offsets reach the log end; the ingest node's {@code kafka_produce_failed} counts
-     * exactly the events of the refused requests.
+     * <p>Proves: while the broker is away, requests are refused with 503, reason {@code broker_unavailable} (or
+     * {@code awaiting_broker}, when too many wait for it) and a Retry-After, and nothing else (no 500); no 202 was
+     * given for a record the broker did not take, since every id that got a 202 is stored after the restart,
+     * exactly once: nothing acknowledged is lost; anything else stored is an id that was refused or unanswered (the
+     * broker may have written it before the refusal), never one that was not sent; the ingest node recovers by
+     * itself (202s again, no restart of the node); the group's committed offsets reach the log end; the ingest
+     * node's {@code kafka_produce_failed} counts exactly the events of the requests refused as
+     * {@code broker_unavailable}. The slowest 503 is printed, not asserted.
      */
     @Test
     void a_broker_killed_and_restarted_mid_ingest_loses_no_acknowledged_event_and_ingest_recovers_by_itself()
@@ -59,7 +60,9 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
             long recovered = System.nanoTime();
             load.stop();
 
-            assertThat(load.refusals.keySet()).as("503 reasons").containsOnly("broker_unavailable");
+            // awaiting_broker: requests beyond the bytes the node lets wait for the broker, refused at once.
+            assertThat(load.refusals.keySet()).as("503 reasons").contains("broker_unavailable")
+                    .isSubsetOf("broker_unavailable", "awaiting_broker");
             db.awaitStored(load.acknowledged, SETTLE_TIMEOUT);
             awaitNoLag(admin);
             long settledAt = System.nanoTime();
@@ -76,7 +79,7 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
             assertThat(doubled("events", "id")).isEmpty();
             assertThat(db.count("SELECT COUNT(*) FROM events_dead_letter")).isZero();
             int refusedPosts = load.refusals.get("broker_unavailable");
-            assertThat(ingest.metric("kafka_produce_failed")).as("events of refused requests")
+            assertThat(ingest.metric("kafka_produce_failed")).as("events of requests refused as broker_unavailable")
                     .isEqualTo((long) refusedPosts * BATCH);
             assertThat(ingest.process().isAlive()).isTrue();
             System.out.printf("kafka broker kill -9: %d acknowledged (%d at the kill), %d requests refused "

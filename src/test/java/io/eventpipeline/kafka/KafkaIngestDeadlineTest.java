@@ -46,7 +46,7 @@ class KafkaIngestDeadlineTest {
             }
         };
         Metrics metrics = new Metrics();
-        KafkaIngest ingest = new KafkaIngest(producer, "events", Duration.ofMillis(300), metrics);
+        KafkaIngest ingest = new KafkaIngest(producer, "events", Duration.ofMillis(300), 1 << 20, metrics);
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             events.add(new Event("id-" + i, "t", "s", null, null, "{}".getBytes(StandardCharsets.UTF_8),
