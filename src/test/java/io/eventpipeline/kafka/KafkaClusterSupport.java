@@ -59,11 +59,6 @@ abstract class KafkaClusterSupport {
             "-XX:+ExitOnOutOfMemoryError");
     private static final Duration ADMIN_CALL = Duration.ofSeconds(15);
 
-    static {
-        // The test's own admin clients: their configuration dumps and connection notes are noise in the test output.
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-    }
-
     static TestDb db;
     static KafkaBroker broker;
 
