@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The real jar in a child process, as an operator runs it: for signals, crashes and restarts. */
-final class JarProcess implements AutoCloseable {
+public final class JarProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int port;
@@ -26,7 +26,7 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** Starts {@code java -Xmx512m -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}. */
-    static JarProcess start(Path log, List<String> args) throws IOException {
+    public static JarProcess start(Path log, List<String> args) throws IOException {
         return start(log, List.of("-Xmx512m"), args);
     }
 
@@ -34,7 +34,7 @@ final class JarProcess implements AutoCloseable {
      * Starts {@code java jvmArgs... -jar event-pipeline.jar --port <free> args...}; output goes to {@code log}.
      * The JVM arguments are the operator's: a heap limit, GC logging.
      */
-    static JarProcess start(Path log, List<String> jvmArgs, List<String> args) throws IOException {
+    public static JarProcess start(Path log, List<String> jvmArgs, List<String> args) throws IOException {
         int port = freePort();
         List<String> command = javaJar(jvmArgs);
         command.addAll(List.of("--port", Integer.toString(port)));
@@ -88,16 +88,16 @@ final class JarProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Waits until GET /health answers 200, or fails with the log when the process dies or time runs out. */
-    JarProcess awaitHealthy(Duration timeout) throws Exception {
+    public JarProcess awaitHealthy(Duration timeout) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -115,18 +115,18 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** SIGTERM, as systemd or Kubernetes stop it. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** SIGKILL: no shutdown code runs at all. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** Waits for the exit and returns its code; fails with the log if it takes longer than {@code timeout}. */
-    int awaitExit(Duration timeout) throws Exception {
+    public int awaitExit(Duration timeout) throws Exception {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("the service did not exit within " + timeout + ":\n" + output());
@@ -134,7 +134,7 @@ final class JarProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String output() throws IOException {
+    public String output() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
