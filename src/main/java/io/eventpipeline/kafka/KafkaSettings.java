@@ -25,9 +25,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The Kafka client settings of the producer, the consumers and the admin client, from four layers, each overriding
  * the one before: the service's defaults; the {@code --kafka-config} properties file (a key prefixed
  * {@code producer.}, {@code consumer.} or {@code admin.} applies to that client alone, the prefix cut, as Kafka
- * Connect's worker files do; any other key applies to all three); {@code --kafka-bootstrap}; and the settings the
- * guarantees rest on, which the file may repeat but not change (acks=all, idempotence, offsets committed by the
- * service after the database commit, the KIP-848 group protocol, reading a new group from the earliest offset).
+ * Connect's worker files do, and wins over the same key unprefixed; any other key applies to all three);
+ * {@code --kafka-bootstrap}; and the settings the guarantees rest on, which the file may repeat but not change
+ * (acks=all, idempotence, offsets committed by the service after the database commit, the KIP-848 group protocol,
+ * reading a new group from the earliest offset).
  */
 public final class KafkaSettings {
     /** The consumer group of the writers when the file names none. */
@@ -72,6 +73,16 @@ public final class KafkaSettings {
         Properties admin = new Properties();
         admin.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-admin");
 
+        // Unprefixed keys first, so that a prefixed one wins over the same key unprefixed: a loaded file's keys
+        // have no order.
+        for (Map.Entry<String, String> e : file.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith("producer.") && !key.startsWith("consumer.") && !key.startsWith("admin.")) {
+                producer.put(key, e.getValue());
+                consumer.put(key, e.getValue());
+                admin.put(key, e.getValue());
+            }
+        }
         for (Map.Entry<String, String> e : file.entrySet()) {
             String key = e.getKey();
             if (key.startsWith("producer.")) {
@@ -80,10 +91,6 @@ public final class KafkaSettings {
                 consumer.put(key.substring("consumer.".length()), e.getValue());
             } else if (key.startsWith("admin.")) {
                 admin.put(key.substring("admin.".length()), e.getValue());
-            } else {
-                producer.put(key, e.getValue());
-                consumer.put(key, e.getValue());
-                admin.put(key, e.getValue());
             }
         }
         if (config.kafkaBootstrap() != null) {

@@ -96,6 +96,24 @@ class KafkaSettingsTest {
         }
     }
 
+    /**
+     * The more specific key wins, as in Kafka Connect's worker files, whatever their order in the file and however
+     * the keys hash: a file's entries have no order once loaded.
+     */
+    @Test
+    void a_prefixed_key_wins_over_the_same_key_unprefixed() throws Exception {
+        String[] keys = {"linger.ms", "batch.size", "retries", "client.rack", "request.timeout.ms", "send.buffer.bytes",
+                "receive.buffer.bytes", "metadata.max.age.ms", "reconnect.backoff.ms", "retry.backoff.ms",
+                "connections.max.idle.ms", "socket.connection.setup.timeout.ms"};
+        for (String key : keys) {
+            KafkaSettings s = withFile(key + "=1111", "producer." + key + "=2222", "consumer." + key + "=3333",
+                    "admin." + key + "=4444");
+            assertThat(s.producer().getProperty(key)).as("producer's " + key).isEqualTo("2222");
+            assertThat(s.consumer().getProperty(key)).as("consumer's " + key).isEqualTo("3333");
+            assertThat(s.admin(Duration.ofSeconds(1)).getProperty(key)).as("admin's " + key).isEqualTo("4444");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"acks=1", "acks=0", "producer.acks=1", "enable.idempotence=false",
         "producer.enable.idempotence=false", "enable.auto.commit=true", "consumer.enable.auto.commit=true",
