@@ -76,7 +76,7 @@ class KafkaConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "my topic", "events/eu", "événements", "a:b"})
+    @ValueSource(strings = {"", " ", "my topic", "events/eu", "événements", "a:b", ".", ".."})
     void a_topic_name_kafka_would_refuse_is_refused(String topic) {
         assertThatIllegalArgumentException().isThrownBy(() -> kafka().kafkaTopic(topic).build())
                 .withMessageStartingWith("--kafka-topic must be");
