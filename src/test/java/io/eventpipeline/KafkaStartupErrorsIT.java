@@ -3,8 +3,11 @@ package io.eventpipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.errors.StartupException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * used, or because none answers.
  */
 class KafkaStartupErrorsIT {
+    /** The service waits 20 s for the brokers at start; the JVM's start and exit come on top. */
+    static final Duration NO_BROKER_EXIT = Duration.ofSeconds(25);
+
     @TempDir
     Path dir;
 
@@ -41,6 +47,22 @@ class KafkaStartupErrorsIT {
     @Test
     void a_role_without_queue_kafka_is_refused_with_exit_code_2() throws Exception {
         assertOneLine(run("--role", "writer"), StartupException.BAD_VALUE, "--role writer needs --queue kafka");
+    }
+
+    @Test
+    void a_broker_that_is_not_there_ends_the_start_with_exit_code_1_naming_the_bootstrap_flag() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String bootstrap = "127.0.0.1:" + port;
+
+        JarProcess.Exit exit = run("--queue", "kafka", "--role", "ingest", "--kafka-bootstrap", bootstrap);
+
+        assertOneLine(exit, StartupException.UNAVAILABLE, "cannot reach the Kafka brokers at " + bootstrap
+                + " (--kafka-bootstrap): none accepted a connection within 20s");
+        assertThat(exit.took()).as("the start waits 20 s for the brokers, not longer").isLessThan(NO_BROKER_EXIT);
+        assertThat(dir.resolve("data")).as("an ingest node touches no data directory").doesNotExist();
     }
 
     /** The jar with the given flags, a free port and a data directory of its own. */

@@ -1,11 +1,18 @@
 package io.eventpipeline.kafka;
 
 import io.eventpipeline.errors.Messages;
+import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.StartupException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.ClientDnsLookup;
+import org.apache.kafka.clients.ClientUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -19,8 +26,9 @@ public final class KafkaTopic {
     }
 
     /**
-     * Waits up to {@code wait} for the brokers; creates the topic with {@code partitions} partitions and the
-     * brokers' default replication factor if it is missing (another node creating it at the same time is fine).
+     * Waits up to {@code wait} for a broker to accept a connection, and as long again for its answers; creates the
+     * topic with {@code partitions} partitions and the brokers' default replication factor if it is missing
+     * (another node creating it at the same time is fine).
      *
      * @return the topic's partition count
      * @throws StartupException when the brokers do not answer within {@code wait}, or refuse (authorisation, a
@@ -28,6 +36,12 @@ public final class KafkaTopic {
      */
     public static int ensure(KafkaSettings settings, String topic, int partitions, Duration wait)
             throws StartupException {
+        try {
+            awaitListener(settings.bootstrap(), wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while waiting for the Kafka brokers");
+        }
         try (Admin admin = Admin.create(settings.admin(wait))) {
             try {
                 return describe(admin, topic).partitions().size();
@@ -46,11 +60,48 @@ public final class KafkaTopic {
             }
             return describe(admin, topic).partitions().size();
         } catch (ExecutionException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new StartupException("cannot use the Kafka topic " + topic + " (--kafka-topic) at "
-                    + settings.bootstrap() + " (--kafka-bootstrap): " + Messages.rootMessage(e));
+                    + settings.bootstrap() + " (--kafka-bootstrap): " + Messages.rootMessage(cause));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StartupException("interrupted while checking the Kafka topic " + topic);
+        }
+    }
+
+    /**
+     * Waits until one of the bootstrap addresses accepts a TCP connection, before any Kafka client exists: brokers
+     * that are not there end the start with its one line, where an admin client would log a warning at every
+     * attempt to connect. Addresses that do not parse or resolve are left to the admin client to refuse.
+     *
+     * @throws StartupException when none accepts a connection within {@code wait}
+     */
+    private static void awaitListener(String bootstrap, Duration wait) throws StartupException, InterruptedException {
+        List<InetSocketAddress> addresses;
+        try {
+            List<String> urls = new ArrayList<>();
+            for (String url : bootstrap.split(",")) {
+                urls.add(url.strip());
+            }
+            addresses = ClientUtils.parseAndValidateAddresses(urls, ClientDnsLookup.USE_ALL_DNS_IPS);
+        } catch (KafkaException e) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            for (InetSocketAddress address : addresses) {
+                try (Socket socket = new Socket()) {
+                    socket.connect(address, 1000);
+                    return;
+                } catch (IOException e) {
+                    // not this one, not now
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new StartupException("cannot reach the Kafka brokers at " + bootstrap + " (--kafka-bootstrap): "
+                        + "none accepted a connection within " + Units.formatDuration(wait));
+            }
+            Thread.sleep(200);
         }
     }
 
