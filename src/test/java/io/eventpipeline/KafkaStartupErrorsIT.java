@@ -65,6 +65,16 @@ class KafkaStartupErrorsIT {
         assertThat(dir.resolve("data")).as("an ingest node touches no data directory").doesNotExist();
     }
 
+    @Test
+    void a_bootstrap_host_that_does_not_resolve_ends_the_start_at_once_in_one_line() throws Exception {
+        JarProcess.Exit exit = run("--queue", "kafka", "--role", "ingest", "--kafka-bootstrap",
+                "no-such-host.invalid:9092");
+
+        assertOneLine(exit, StartupException.UNAVAILABLE, "cannot reach the Kafka brokers at "
+                + "no-such-host.invalid:9092 (--kafka-bootstrap): unknown host no-such-host.invalid");
+        assertThat(exit.took()).isLessThan(StartupErrorsIT.AT_ONCE);
+    }
+
     /** The jar with the given flags, a free port and a data directory of its own. */
     private JarProcess.Exit run(String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of(flags));

@@ -4,21 +4,22 @@ import io.eventpipeline.errors.Messages;
 import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.StartupException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.ClientDnsLookup;
-import org.apache.kafka.clients.ClientUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.utils.Utils;
 
 /** The topic, checked at start: the brokers answer, and the topic exists or is created. */
 public final class KafkaTopic {
@@ -71,21 +72,31 @@ public final class KafkaTopic {
 
     /**
      * Waits until one of the bootstrap addresses accepts a TCP connection, before any Kafka client exists: brokers
-     * that are not there end the start with its one line, where an admin client would log a warning at every
-     * attempt to connect. Addresses that do not parse or resolve are left to the admin client to refuse.
+     * that are not there, or names that do not resolve, end the start with its one line, where the clients would
+     * log a warning at every attempt. An entry that is not host:port is left to the admin client to refuse.
      *
-     * @throws StartupException when none accepts a connection within {@code wait}
+     * @throws StartupException when no name resolves, or no address accepts a connection within {@code wait}
      */
     private static void awaitListener(String bootstrap, Duration wait) throws StartupException, InterruptedException {
-        List<InetSocketAddress> addresses;
-        try {
-            List<String> urls = new ArrayList<>();
-            for (String url : bootstrap.split(",")) {
-                urls.add(url.strip());
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        String unknown = null;
+        for (String url : bootstrap.split(",")) {
+            String host = Utils.getHost(url.strip());
+            Integer port = Utils.getPort(url.strip());
+            if (host == null || port == null) {
+                return;
             }
-            addresses = ClientUtils.parseAndValidateAddresses(urls, ClientDnsLookup.USE_ALL_DNS_IPS);
-        } catch (KafkaException e) {
-            return;
+            try {
+                for (InetAddress address : InetAddress.getAllByName(host)) {
+                    addresses.add(new InetSocketAddress(address, port));
+                }
+            } catch (UnknownHostException e) {
+                unknown = host;
+            }
+        }
+        if (addresses.isEmpty()) {
+            throw new StartupException("cannot reach the Kafka brokers at " + bootstrap + " (--kafka-bootstrap): "
+                    + "unknown host " + unknown);
         }
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
