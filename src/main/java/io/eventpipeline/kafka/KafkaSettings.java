@@ -199,12 +199,29 @@ public final class KafkaSettings {
         return copy(consumer);
     }
 
-    /** A copy of the admin client's settings, with every call bounded by {@code timeout}. */
+    /**
+     * A copy of the admin client's settings, with every call bounded by {@code timeout}: the file's
+     * default.api.timeout.ms and request.timeout.ms are cut to it, the request's to the call's at most, as the admin
+     * client refuses a request timeout longer than its calls' (a file may set 60 s for the producer and consumers).
+     */
     public Properties admin(Duration timeout) {
         Properties p = copy(admin);
-        p.putIfAbsent(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
-        p.putIfAbsent(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(timeout.toMillis(), 30_000)));
+        long api = Math.min(millis(p, CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout.toMillis()),
+                timeout.toMillis());
+        long request = Math.min(millis(p, CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 30_000), api);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(api));
+        p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
         return p;
+    }
+
+    /** A setting in ms, or {@code fallback} when it is absent or not a number. */
+    private static long millis(Properties p, String key, long fallback) {
+        try {
+            Object v = p.get(key);
+            return v == null ? fallback : Long.parseLong(v.toString().strip());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     /** The brokers, as the clients were given them: for logs and messages. */

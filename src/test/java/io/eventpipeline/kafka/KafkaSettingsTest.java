@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +24,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * unreadable file, an ack timeout the producer could outlast and a missing bootstrap.
  */
 class KafkaSettingsTest {
+    static {
+        // The admin client's configuration dump, only if this JVM has not logged Kafka yet.
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    }
+
     @TempDir
     Path dir;
 
@@ -110,7 +116,7 @@ class KafkaSettingsTest {
                     "admin." + key + "=4444");
             assertThat(s.producer().getProperty(key)).as("producer's " + key).isEqualTo("2222");
             assertThat(s.consumer().getProperty(key)).as("consumer's " + key).isEqualTo("3333");
-            assertThat(s.admin(Duration.ofSeconds(1)).getProperty(key)).as("admin's " + key).isEqualTo("4444");
+            assertThat(s.admin(Duration.ofSeconds(10)).getProperty(key)).as("admin's " + key).isEqualTo("4444");
         }
     }
 
@@ -199,6 +205,25 @@ class KafkaSettingsTest {
                 .isInstanceOfSatisfying(StartupException.class,
                         e -> assertThat(e.exitCode()).isEqualTo(StartupException.BAD_VALUE))
                 .hasMessageContaining("delivery.timeout.ms=soon");
+    }
+
+    /**
+     * A request timeout longer than the start's wait, as some managed Kafka services recommend (60 s), must still
+     * make an admin client: Kafka refuses one whose default.api.timeout.ms is below its request.timeout.ms.
+     */
+    @Test
+    void a_long_request_timeout_in_the_file_still_makes_an_admin_client_bounded_by_the_wait() throws Exception {
+        for (String line : new String[] {"request.timeout.ms=60000", "admin.request.timeout.ms=60000",
+            "default.api.timeout.ms=10000"}) {
+            Properties admin = KafkaSettings.of(kafka().kafkaBootstrap("127.0.0.1:9").kafkaConfig(file(line)).build())
+                    .admin(Duration.ofSeconds(20));
+
+            long api = Long.parseLong(admin.getProperty("default.api.timeout.ms"));
+            assertThat(api).as(line).isLessThanOrEqualTo(20_000);
+            assertThat(Long.parseLong(admin.getProperty("request.timeout.ms"))).as(line).isLessThanOrEqualTo(api);
+            Admin client = Admin.create(admin); // refused with a ConfigException before the fix
+            client.close(Duration.ZERO);
+        }
     }
 
     @Test
