@@ -35,6 +35,12 @@ public final class KafkaSettings {
     public static final String DEFAULT_GROUP = "event-pipeline";
     /** Bytes one consumer fetches at most per request: the writers' heap stays bounded (Kafka's default is 50 MiB). */
     static final int FETCH_MAX_BYTES = 8 << 20;
+    /**
+     * Bytes a record holds beyond the event's data, at most: its id, type, source, user id, key name and refusal
+     * (EventCodec), the record's key and Kafka's record overhead. A record over the producer's max.request.size is
+     * refused at every send, which a client would see as a 503 to retry forever.
+     */
+    static final int RECORD_MARGIN = 16 << 10;
 
     private final Properties producer;
     private final Properties consumer;
@@ -125,6 +131,14 @@ public final class KafkaSettings {
         fix(consumer, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(), null,
                 "the service reads its own records");
 
+        long maxRequest = longSetting(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
+        if (config.role().ingests() && config.maxEventBytes() + RECORD_MARGIN > maxRequest) {
+            throw StartupException.badValue("--max-event-bytes (" + Units.formatSize(config.maxEventBytes())
+                    + ") does not fit in one Kafka record: the producer's max.request.size is " + maxRequest
+                    + " bytes, and an event's other fields take up to " + Units.formatSize(RECORD_MARGIN)
+                    + "; lower --max-event-bytes, or raise max.request.size in --kafka-config (and the topic's "
+                    + "max.message.bytes on the brokers)");
+        }
         long deliveryMs = longSetting(producer, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         if (config.kafkaAckTimeout().toMillis() >= deliveryMs) {
             throw StartupException.badValue("--kafka-ack-timeout (" + Units.formatDuration(config.kafkaAckTimeout())
@@ -159,7 +173,7 @@ public final class KafkaSettings {
         try {
             return Long.parseLong(v.toString().strip());
         } catch (NumberFormatException e) {
-            throw StartupException.badValue("--kafka-config sets " + key + "=" + v + ", which is not a number of ms");
+            throw StartupException.badValue("--kafka-config sets " + key + "=" + v + ", which is not a whole number");
         }
     }
 

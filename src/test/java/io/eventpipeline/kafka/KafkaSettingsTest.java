@@ -226,6 +226,30 @@ class KafkaSettingsTest {
         }
     }
 
+    /**
+     * An event larger than the producer's max.request.size is refused by the producer at every send: the client
+     * would be answered 503 (broker unavailable) and retry it forever. Such settings are refused at start.
+     */
+    @Test
+    void an_event_limit_that_does_not_fit_in_one_record_is_refused_on_an_ingesting_node() throws Exception {
+        Config.Builder big = kafka().maxEventBytes(2 << 20).maxBodyBytes(4 << 20);
+
+        assertThatThrownBy(() -> KafkaSettings.of(big.build()))
+                .isInstanceOfSatisfying(StartupException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(StartupException.BAD_VALUE))
+                .hasMessageStartingWith("--max-event-bytes (2MiB) does not fit in one Kafka record: the producer's "
+                        + "max.request.size is 1048576 bytes");
+        assertThatThrownBy(() -> KafkaSettings.of(kafka().maxEventBytes((1 << 20) - 1000).build()))
+                .hasMessageStartingWith("--max-event-bytes");
+        assertThat(KafkaSettings.of(big.kafkaConfig(file("producer.max.request.size=3000000")).build()).producer())
+                .containsEntry("max.request.size", "3000000");
+        assertThat(KafkaSettings.of(kafka().maxEventBytes(2 << 20).maxBodyBytes(4 << 20)
+                .role(io.eventpipeline.config.Role.WRITER).build()).group()).as("a writer produces nothing")
+                .isEqualTo(KafkaSettings.DEFAULT_GROUP);
+        assertThat(KafkaSettings.of(kafka().maxEventBytes((1 << 20) - KafkaSettings.RECORD_MARGIN).build())
+                .producer()).doesNotContainKey("max.request.size");
+    }
+
     @Test
     void no_bootstrap_in_the_flag_or_the_file_is_refused_naming_both() throws Exception {
         for (Path file : new Path[] {file("linger.ms=5"), file("bootstrap.servers= "),
