@@ -251,7 +251,8 @@ class KafkaSingleNodeIT {
             Eventually.await(Duration.ofSeconds(15), "the writers meet the outage",
                     () -> metrics(http).get("retries").asLong() > before.get("retries").asLong());
             long cutAt = System.nanoTime();
-            // The outage lasts its length whatever happens meanwhile: a condition to wait for would be the bug.
+            // A fixed length, longer than the broker's consumer session: the outage is the test's input, not a state
+            // to wait for.
             Thread.sleep(OUTAGE.toMillis());
             JsonNode during = metrics(http);
             assertThat(awaitGroupStable(2)).as("the members and their partitions at the end of the outage")
