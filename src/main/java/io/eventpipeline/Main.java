@@ -241,10 +241,10 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
-        // Kafka's clients log each client's every setting at info when it is created: their warnings and errors
-        // show at info, the rest with debug or trace.
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka",
-                logLevel.equals("info") ? "warn" : logLevel);
+        // Kafka's clients stay at warn under info (simplelogger.properties) and follow any other --log-level.
+        if (!logLevel.equals("info")) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", logLevel);
+        }
         Service service = build(config());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());

@@ -1,6 +1,7 @@
 package io.eventpipeline;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.eventpipeline.api.Dependency;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.QueueMode;
@@ -9,6 +10,7 @@ import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.IoReason;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
+import io.eventpipeline.kafka.BrokerProbe;
 import io.eventpipeline.kafka.KafkaIngest;
 import io.eventpipeline.kafka.KafkaSettings;
 import io.eventpipeline.kafka.KafkaTopic;
@@ -200,7 +202,8 @@ public final class Service {
                 KafkaProducer<byte[], byte[]> producer = kafkaClient("producer",
                         () -> new KafkaProducer<>(settings.producer()));
                 resources.push("kafka-producer", producer::close);
-                ingest = new KafkaIngest(producer, config.kafkaTopic(), config.kafkaAckTimeout(), metrics);
+                ingest = new KafkaIngest(producer, config.kafkaTopic(), config.kafkaAckTimeout(),
+                        config.queueMaxBytes(), metrics);
             } else {
                 ingest = new Ingest.Closed();
             }
@@ -226,9 +229,22 @@ public final class Service {
             reader = new EventReader(readPool, dialect);
         }
 
+        List<Dependency> dependencies = new java.util.ArrayList<>();
+        if (kafka) {
+            BrokerProbe broker = new BrokerProbe(kafkaSettings, config.kafkaTopic(), Duration.ofSeconds(1));
+            resources.push("broker-probe", allowed -> broker.close());
+            broker.start();
+            dependencies.add(new Dependency("broker", broker::up, broker::lastError, true));
+            if (kafkaWriters != null) {
+                KafkaWriters writers = kafkaWriters;
+                dependencies.add(new Dependency("writers", () -> writers.running() == writers.consumers(),
+                        () -> writers.running() + " of " + writers.consumers() + " consumers are running; see the log's "
+                                + "kafka_writer_failed", true));
+            }
+        }
         Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, role.ingests(),
                 queue, metrics, health, reader, mode, access.keys(), access.rateLimiter(),
-                kafka ? kafkaState(ingest, partitions) : null));
+                kafka ? kafkaState(ingest, partitions) : null, role.writes(), dependencies));
         try {
             app.start();
         } catch (RuntimeException e) {

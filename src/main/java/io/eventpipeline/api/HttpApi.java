@@ -95,15 +95,18 @@ public final class HttpApi {
      * @param durability   what a 202 promises: journal, memory or kafka
      * @param rateLimiter  null when there is no per-key rate limit
      * @param queueState   what /health and /metrics show as "queue", or null for the local queue's depth and bounds
+     * @param databaseRequired whether the node is not ready while the database is down (false on an ingest node,
+     *                     whose database serves queries only)
+     * @param dependencies what else /health reports, and whether readiness waits for it
      */
     public record Parts(Ingest ingest, boolean acceptsEvents, EventQueue queue, Metrics metrics, HealthProbe health,
             EventReader reader, String durability, ApiKeys keys, RateLimiter rateLimiter,
-            Supplier<Map<String, Object>> queueState) {
+            Supplier<Map<String, Object>> queueState, boolean databaseRequired, List<Dependency> dependencies) {
 
         /** A node that does everything with the local queue. */
         public Parts(Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health, EventReader reader,
                 String durability, ApiKeys keys, RateLimiter rateLimiter) {
-            this(ingest, true, queue, metrics, health, reader, durability, keys, rateLimiter, null);
+            this(ingest, true, queue, metrics, health, reader, durability, keys, rateLimiter, null, true, List.of());
         }
     }
 
@@ -142,7 +145,7 @@ public final class HttpApi {
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
                 p.rateLimiter());
         StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
-                config.workers(), p.durability(), p.queueState());
+                config.workers(), p.durability(), p.queueState(), p.databaseRequired(), p.dependencies());
         QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
         RequestLog requests = new RequestLog(p.metrics());
         Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());

@@ -2,6 +2,7 @@ package io.eventpipeline.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.InvalidEventException;
@@ -213,10 +214,13 @@ final class IngestRoutes {
             ingest.accept(events);
         } catch (Ingest.RefusedException e) {
             if (e.getCause() != null) {
-                log.warn("event=journal_write_failed events={} error=\"{}\" request_id={}", events.size(),
-                        e.getCause().getMessage(), RequestLog.id(ctx));
+                boolean journal = e.refusal() == Ingest.Refusal.NOT_DURABLE;
+                log.warn("event={} events={} error=\"{}\" request_id={}",
+                        journal ? "journal_write_failed" : "kafka_produce_failed", events.size(),
+                        journal ? e.getCause().getMessage() : Messages.rootMessage(e.getCause()), RequestLog.id(ctx));
             }
-            int retryAfter = e.refusal() == Ingest.Refusal.QUEUE_FULL ? 1 : 5;
+            int retryAfter = e.refusal() == Ingest.Refusal.QUEUE_FULL || e.refusal() == Ingest.Refusal.AWAITING_BROKER
+                    ? 1 : 5;
             throw ApiError.unavailable(e.getMessage(), retryAfter).with("reason",
                     e.refusal().name().toLowerCase(java.util.Locale.ROOT));
         }

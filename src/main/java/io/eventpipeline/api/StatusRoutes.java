@@ -12,6 +12,7 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.storage.HealthProbe;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -28,14 +29,21 @@ final class StatusRoutes {
     private final int workers;
     private final String durability;
     private final Supplier<Map<String, Object>> queueState;
+    private final boolean databaseRequired;
+    private final List<Dependency> dependencies;
 
     /**
      * @param database   null on a node without a database: /health then shows "database": "NONE", never down
      * @param queueState what "queue" shows, or null for the local queue's depth and bounds
+     * @param databaseRequired whether a database that is down makes the node not ready
+     * @param dependencies what else is reported, each required or not
      */
     StatusRoutes(HealthProbe database, Ingest ingest, EventQueue queue, Metrics metrics, ObjectMapper json,
-            int workers, String durability, Supplier<Map<String, Object>> queueState) {
+            int workers, String durability, Supplier<Map<String, Object>> queueState, boolean databaseRequired,
+            List<Dependency> dependencies) {
         this.queueState = queueState;
+        this.databaseRequired = databaseRequired;
+        this.dependencies = dependencies;
         this.database = database;
         this.ingest = ingest;
         this.queue = queue;
@@ -48,17 +56,27 @@ final class StatusRoutes {
     void health(Context ctx) throws Exception {
         boolean dbUp = databaseUp();
         boolean draining = ingest.closed();
+        boolean ready = !draining && (dbUp || !databaseRequired);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", dbUp && !draining ? "UP" : "DOWN");
+        body.put("status", "UP");
         body.put("database", databaseState());
         if (!dbUp) {
             body.put("database_error", database.lastError());
         }
+        for (Dependency d : dependencies) {
+            boolean up = d.up().getAsBoolean();
+            body.put(d.name(), up ? "UP" : "DOWN");
+            if (!up) {
+                body.put(d.name() + "_error", d.lastError().get());
+                ready &= !d.required();
+            }
+        }
+        body.put("status", ready ? "UP" : "DOWN");
         body.put("draining", draining);
         body.put("queue", queueState());
         body.put("durability", durability);
         body.put("uptime_seconds", metrics.uptimeSeconds());
-        ctx.status(dbUp && !draining ? 200 : 503).contentType("application/json").result(json.writeValueAsBytes(body));
+        ctx.status(ready ? 200 : 503).contentType("application/json").result(json.writeValueAsBytes(body));
     }
 
     /** The process is up and serving HTTP: nothing else is checked, so a restart is never asked for in vain. */
@@ -66,7 +84,10 @@ final class StatusRoutes {
         ctx.status(200).contentType("application/json").result("{\"status\":\"UP\"}");
     }
 
-    /** Whether to send traffic here: the database is reachable and the service is not draining; as /health. */
+    /**
+     * Whether to send traffic here: the service is not draining, the database is reachable where the node needs it,
+     * and so is every required dependency (with --queue kafka, the brokers; on a writer, its consumers); as /health.
+     */
     void ready(Context ctx) throws Exception {
         health(ctx);
     }

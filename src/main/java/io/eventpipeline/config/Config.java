@@ -71,6 +71,8 @@ public record Config(
             require(kafkaAckTimeout.compareTo(Duration.ofMillis(100)) >= 0
                     && kafkaAckTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
                     "--kafka-ack-timeout must be between 100ms and 1m, got " + Units.formatDuration(kafkaAckTimeout));
+            require(role != Role.WRITER || dbUrl != null, "--role writer needs --db-url: the writers store into one "
+                    + "shared database, and an embedded one per writer would split the events between nodes");
             require(kafkaPartitions >= 1 && kafkaPartitions <= 10_000,
                     "--kafka-partitions must be between 1 and 10000, got " + kafkaPartitions);
         } else {

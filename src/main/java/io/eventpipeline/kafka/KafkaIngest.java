@@ -33,13 +33,20 @@ public final class KafkaIngest implements Ingest {
     private final Metrics metrics;
     private final Door door = new Door();
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final long maxInFlightBytes;
 
     /**
      * @param producer   an idempotent producer with acks=all ({@link KafkaSettings#producer()}); closed by its owner
      * @param ackTimeout the longest {@link #accept} waits for the broker, send and acknowledgement together
+     * @param maxInFlightBytes the most bytes of events ({@link Event#sizeBytes()}) that requests waiting for the
+     *                   broker may hold together; a request beyond it is refused at once, so that the heap stays
+     *                   bounded however many clients wait on a slow broker (one request alone is always let in)
      */
-    public KafkaIngest(Producer<byte[], byte[]> producer, String topic, Duration ackTimeout, Metrics metrics) {
+    public KafkaIngest(Producer<byte[], byte[]> producer, String topic, Duration ackTimeout, long maxInFlightBytes,
+            Metrics metrics) {
         this.producer = producer;
+        this.maxInFlightBytes = maxInFlightBytes;
         this.topic = topic;
         this.ackTimeoutNanos = ackTimeout.toNanos();
         this.metrics = metrics;
@@ -51,17 +58,37 @@ public final class KafkaIngest implements Ingest {
         if (!door.enter()) {
             throw new RefusedException(Refusal.DRAINING);
         }
+        long bytes = 0;
+        for (Event e : events) {
+            bytes += e.sizeBytes();
+        }
+        long held = inFlightBytes.addAndGet(bytes);
+        if (held > maxInFlightBytes && held != bytes) {
+            inFlightBytes.addAndGet(-bytes);
+            door.leave();
+            throw new RefusedException(Refusal.AWAITING_BROKER);
+        }
         inFlight.addAndGet(events.size());
         try {
             long deadline = System.nanoTime() + ackTimeoutNanos;
             List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
             try {
                 for (Event e : events) {
+                    // A send blocks (up to max.block.ms, at most the ack timeout) while the topic's metadata is
+                    // unknown or the buffer is full, and then fails its future: stop at the first such failure,
+                    // and at the deadline, rather than block once per event.
+                    if (!acks.isEmpty() && failed(acks.getLast()) || System.nanoTime() - deadline > 0) {
+                        throw refused(events.size(), acks.isEmpty() || !failed(acks.getLast())
+                                ? new TimeoutException("no room in the producer's buffer or no metadata within "
+                                        + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + " ms")
+                                : cause(acks.getLast()));
+                    }
                     acks.add(producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8),
                             EventCodec.encode(e))));
                 }
-            } catch (KafkaException e) {
-                // The producer's buffer stayed full, or the topic's metadata did not come, for max.block.ms.
+            } catch (KafkaException | IllegalStateException e) {
+                // Thrown rather than returned in a future: a fatal producer error, or a producer closed by a stop
+                // that cut this request.
                 throw refused(events.size(), e);
             }
             for (Future<RecordMetadata> ack : acks) {
@@ -77,7 +104,24 @@ public final class KafkaIngest implements Ingest {
             metrics.kafkaProduced.add(events.size());
         } finally {
             inFlight.addAndGet(-events.size());
+            inFlightBytes.addAndGet(-bytes);
             door.leave();
+        }
+    }
+
+    private static boolean failed(Future<RecordMetadata> ack) {
+        return ack.isDone() && cause(ack) != null;
+    }
+
+    /** The failure of a completed send, or null when it succeeded. */
+    private static Throwable cause(Future<RecordMetadata> ack) {
+        try {
+            ack.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+            return e;
         }
     }
 

@@ -87,7 +87,8 @@ public final class KafkaWriters {
 
     public void start() {
         for (Member m : members) {
-            threads.add(Thread.ofPlatform().name("kafka-writer-" + m.index).start(m::run));
+            // Daemons: one stuck in a database call past the stop must not keep the process up.
+            threads.add(Thread.ofPlatform().name("kafka-writer-" + m.index).daemon().start(m::run));
         }
     }
 
@@ -97,6 +98,9 @@ public final class KafkaWriters {
      * leaves the group so that its partitions move at once.
      */
     public void stop(Duration timeout) throws InterruptedException {
+        if (stopping) {
+            return; // the drain stopped them; a failed start's unwinding calls again
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         // Three quarters for the batch, the rest to leave the group.
         abandonAfterNanos = System.nanoTime() + timeout.toNanos() * 3 / 4;
@@ -122,6 +126,17 @@ public final class KafkaWriters {
         }
     }
 
+    /** Consumers whose threads are running: fewer than started means some failed (logged) and their partitions
+     * went to the others. */
+    public int running() {
+        return (int) threads.stream().filter(Thread::isAlive).count();
+    }
+
+    /** Consumers started. */
+    public int consumers() {
+        return members.size();
+    }
+
     /** One consumer of the group and the batch it is storing. */
     private final class Member implements ConsumerRebalanceListener {
         final int index;
@@ -131,6 +146,8 @@ public final class KafkaWriters {
         /** The partitions of the batch being stored, or null between batches. Only the member's thread uses it. */
         Set<TopicPartition> inFlight;
         boolean inFlightRevoked;
+        /** The position could not be rewound after a batch that was not stored: leave and join again. */
+        boolean rejoin;
 
         Member(int index, Consumer<byte[], byte[]> consumer, String topic) {
             this.index = index;
@@ -141,29 +158,62 @@ public final class KafkaWriters {
         void run() {
             try {
                 consumer.subscribe(List.of(topic), this);
-                while (!stopping) {
-                    ConsumerRecords<byte[], byte[]> records;
+            } catch (RuntimeException e) {
+                log.error("event=kafka_writer_failed consumer={} error=\"{}\"", index, Messages.rootMessage(e), e);
+                consumer.close(CloseOptions.timeout(Duration.ZERO));
+                return;
+            }
+            try {
+                int failures = 0;
+                while (!stopping && !Thread.currentThread().isInterrupted()) {
                     try {
-                        records = consumer.poll(POLL);
+                        if (rejoin) {
+                            consumer.unsubscribe();
+                            consumer.subscribe(List.of(topic), this);
+                            rejoin = false;
+                        }
+                        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                        if (!records.isEmpty()) {
+                            store(records);
+                        }
+                        failures = 0;
                     } catch (WakeupException e) {
-                        continue; // the stop
-                    }
-                    if (!records.isEmpty()) {
-                        store(records);
+                        // the stop: the loop's condition ends it
+                    } catch (InterruptException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    } catch (RuntimeException e) {
+                        // Kafka retries what passes by itself; what reaches here (authorisation, a fenced member,
+                        // a bug) is logged and tried again, slower each time, rather than ending the writer; the
+                        // batch it was storing was rewound, so nothing later is committed past it.
+                        failures++;
+                        log.error("event=kafka_writer_error consumer={} attempt={} error=\"{}\"", index, failures,
+                                Messages.rootMessage(e), e);
+                        sleepBeforeRetry(failures);
                     }
                 }
-            } catch (InterruptException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                log.error("event=kafka_writer_failed consumer={} note=\"its partitions go to the other writers\"",
-                        index, e);
             } finally {
+                // An interrupt (a stop past its time) would fail the close before it leaves the group: clear it,
+                // so that the partitions move at once rather than after the session timeout.
+                boolean interrupted = Thread.interrupted();
                 try {
-                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(interrupted ? 1 : 5)));
                 } catch (RuntimeException e) {
                     log.warn("event=kafka_consumer_close_failed consumer={} error=\"{}\"", index,
                             Messages.rootMessage(e));
                 }
+            }
+        }
+
+        /** Waits before the loop tries again, in slices, so that a stop does not wait the backoff out. */
+        private void sleepBeforeRetry(int failures) {
+            long end = System.nanoTime() + Math.min(30_000L, 500L << Math.min(failures, 6)) * 1_000_000L;
+            try {
+                while (!stopping && System.nanoTime() < end) {
+                    Thread.sleep(POLL.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the stop, past its time: the loop ends
             }
         }
 
@@ -184,25 +234,46 @@ public final class KafkaWriters {
             }
             inFlight = new HashSet<>(first.keySet());
             inFlightRevoked = false;
+            boolean stored = false;
             try {
                 writer.store(batch);
+                stored = true;
             } catch (InterruptedException e) {
                 metrics.kafkaBatchesAbandoned.increment();
                 log.info("event=kafka_batch_abandoned consumer={} records={} reason={}", index, batch.size(),
                         e.getMessage());
-                // Read again from the batch's first offsets, where this member still owns the partition.
+                return;
+            } finally {
+                inFlight = null;
+                if (!stored) {
+                    // Abandoned, or failed on an error from the client while it waited: the position is past the
+                    // batch, so read it again from its first offsets, where this member still owns the partition,
+                    // before anything later is committed.
+                    rewind(first);
+                }
+                consumer.resume(consumer.paused());
+            }
+            commit(next);
+        }
+
+        /**
+         * Moves each partition this member still owns back to {@code first}. If the client refuses even that, the
+         * member leaves the group and joins again before its next poll: its partitions then start from the
+         * committed offsets, which never pass a batch that was not stored.
+         */
+        private void rewind(Map<TopicPartition, Long> first) {
+            try {
                 Set<TopicPartition> owned = consumer.assignment();
                 first.forEach((tp, offset) -> {
                     if (owned.contains(tp)) {
                         consumer.seek(tp, offset);
                     }
                 });
-                return;
-            } finally {
-                inFlight = null;
-                consumer.resume(consumer.paused());
+            } catch (RuntimeException e) {
+                log.warn("event=kafka_rewind_failed consumer={} error=\"{}\" note=\"rejoining the group, to read "
+                        + "from the committed offsets\"", index, Messages.rootMessage(e));
+                rejoin = true;
             }
-            commit(next);
         }
 
         /** Commits the offsets of the partitions still owned; a refusal leaves the records to be delivered again. */
@@ -309,7 +380,7 @@ public final class KafkaWriters {
 
     /**
      * The event a record holds, or, for a record this version cannot read (written by something else, or damaged),
-     * an event refused with that reason, whose id is the record's partition and offset: it goes to the dead letter
+     * an event refused with that reason, whose id names the record ({@link #undecodableId}): it goes to the dead letter
      * once however often it is delivered, with the record's bytes in base64.
      */
     static Event decode(ConsumerRecord<byte[], byte[]> r) {
@@ -327,7 +398,22 @@ public final class KafkaWriters {
         String value = r.value() == null ? "null" : "\"" + Base64.getEncoder().encodeToString(r.value()) + "\"";
         String data = "{\"topic\":\"" + r.topic() + "\",\"partition\":" + r.partition() + ",\"offset\":" + r.offset()
                 + ",\"value_base64\":" + value + "}";
-        return Event.refused("kafka-p" + r.partition() + "-o" + r.offset(), "kafka.undecodable", "kafka",
+        return Event.refused(undecodableId(r.topic(), r.partition(), r.offset()), "kafka.undecodable", "kafka",
                 data.getBytes(StandardCharsets.UTF_8), Instant.now(), reason);
+    }
+
+    /**
+     * {@code kafka:<topic hash>:<partition>:<offset>}: one id per record of a topic, however often it is delivered,
+     * and a recreated or another topic's record at the same offset gets another (8 hex digits of the topic's
+     * SHA-256; the topic name itself may be longer than an id).
+     */
+    static String undecodableId(String topic, int partition, long offset) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    topic.getBytes(StandardCharsets.UTF_8));
+            return "kafka:" + java.util.HexFormat.of().formatHex(h, 0, 4) + ":" + partition + ":" + offset;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }

@@ -57,7 +57,9 @@ public interface Ingest {
          * that retries must send the same ids, which are stored once.
          */
         BROKER_UNAVAILABLE("the Kafka broker did not acknowledge the events in time; retry later with the same "
-                + "event ids (some may have been written, and an id is stored once)");
+                + "event ids (some may have been written, and an id is stored once)"),
+        /** Requests waiting for the broker's acknowledgement already hold as many bytes as the service allows. */
+        AWAITING_BROKER("too many events are waiting for the Kafka broker's acknowledgement; retry later");
 
         private final String message;
 

@@ -1,5 +1,6 @@
 package io.eventpipeline.bench;
 
+import io.eventpipeline.kafka.KafkaBroker;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the naive
- * one-INSERT-per-event design and (d) the service, and judges the service against the project's performance goals
+ * one-INSERT-per-event design and (d) the service (default flags, --durability memory, and --queue kafka on a single
+ * broker started here), and judges the service against the project's performance goals
  * as ratios of those numbers (absolute rates on a shared 2-core machine say little; ratios within one run say
  * more). Prints a
  * table, writes results.json and throughput.svg. See {@link BenchOptions#USAGE}.
@@ -80,14 +82,22 @@ public final class Bench {
         EventFactory events = new EventFactory("b" + Long.toString(System.currentTimeMillis(), 36) + "-");
         Map<String, Results.Target> targets = new LinkedHashMap<>();
         Results.HttpCeiling http;
+        Path brokerDir = TempDirs.create("pipeline-bench-kafka-");
         try (LoadGenerator load = new LoadGenerator()) {
             http = httpCeiling(load, events);
             ServiceBench service = new ServiceBench(options, load, events, new SegmentEventFactory(), progress);
-            for (String name : targetNames) {
-                try (BenchTarget target = open(name)) {
-                    targets.put(name, measure(target, http, events, service));
+            long t0 = System.nanoTime();
+            try (KafkaBroker broker = KafkaBroker.start(brokerDir)) {
+                progress.say("a single Kafka broker (KRaft) up at %s in %d ms, for the --queue kafka rows",
+                        broker.bootstrap(), (System.nanoTime() - t0) / 1_000_000);
+                for (String name : targetNames) {
+                    try (BenchTarget target = open(name)) {
+                        targets.put(name, measure(target, http, events, service, broker.bootstrap()));
+                    }
                 }
             }
+        } finally {
+            TempDirs.delete(brokerDir);
         }
         return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(),
                 options.serverWarmUp().max().toMillis() / 1000.0,
@@ -122,7 +132,7 @@ public final class Bench {
     }
 
     private Results.Target measure(BenchTarget target, Results.HttpCeiling http, EventFactory events,
-            ServiceBench service) throws Exception {
+            ServiceBench service, String kafkaBootstrap) throws Exception {
         Path scratch = TempDirs.create("pipeline-bench-jdbc-");
         try {
             progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
@@ -136,6 +146,7 @@ public final class Bench {
             Map<String, Results.Service> runs = new LinkedHashMap<>();
             runs.put("journal", service.run(target, null));
             runs.put("memory", service.run(target, "memory"));
+            runs.put("kafka", service.runKafka(target, kafkaBootstrap));
             List<Goal> goals = Goals.judge(http.single().acceptedPerSecond(), ceiling.eventsPerSecond(),
                     seed.eventsPerSecond(), runs.get("journal"));
             return new Results.Target(target.name(), target.describe(), ceiling, seed, runs, goals,

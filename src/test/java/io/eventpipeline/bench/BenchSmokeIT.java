@@ -38,7 +38,8 @@ class BenchSmokeIT {
 
         assertThat(exit).as("bench exit code; its output:%n%s%n%s", progress, table).isZero();
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service")
-                .contains("POST /v1/batch").contains("/v1/batch over /events/batch");
+                .contains("POST /v1/batch").contains("/v1/batch over /events/batch")
+                .contains("--queue kafka, a single broker").contains("kafka / journal");
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
         assertThat(r.at("/machine/cores").asInt()).isPositive();
@@ -50,7 +51,7 @@ class BenchSmokeIT {
         assertThat(h2.at("/db_ceiling/events_per_second").asDouble()).isPositive();
         assertThat(h2.at("/db_ceiling/counted_rows").asLong()).isEqualTo(h2.at("/db_ceiling/rows").asLong());
         assertThat(h2.at("/seed_design/events_per_second").asDouble()).isPositive();
-        for (String durability : new String[] {"journal", "memory"}) {
+        for (String durability : new String[] {"journal", "memory", "kafka"}) {
             JsonNode s = h2.at("/service/" + durability);
             assertThat(s.isObject()).as(durability + " row").isTrue();
             assertThat(s.at("/single/end_to_end_per_second").asDouble()).as(durability).isPositive();
@@ -78,6 +79,13 @@ class BenchSmokeIT {
         assertThat(sdk.path("v1_request_bytes").asInt()).isBetween(50_000, 100_000);
         assertThat(h2.at("/service/journal/service_metrics_at_end/rejected").asLong()).as("refused").isZero();
         assertThat(h2.at("/service/journal/service_metrics_at_end/failed").asLong()).as("dead-lettered").isZero();
+        // The Kafka row went through the broker: every accepted event produced, acknowledged and consumed.
+        JsonNode kafka = h2.at("/service/kafka");
+        assertThat(kafka.path("durability_reported").asText()).isEqualTo("kafka");
+        assertThat(kafka.at("/service_metrics_at_end/kafka_produced").asLong())
+                .isEqualTo(kafka.at("/service_metrics_at_end/accepted").asLong()).isPositive();
+        assertThat(kafka.at("/service_metrics_at_end/kafka_consumed").asLong())
+                .isGreaterThanOrEqualTo(kafka.at("/service_metrics_at_end/kafka_produced").asLong());
         assertThat(h2.at("/service/memory/sdk_batches").isNull()).isTrue();
 
         boolean aot = Runtime.version().feature() >= 25; // the bench's children run on this JVM's java

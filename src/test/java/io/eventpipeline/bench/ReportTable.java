@@ -42,7 +42,11 @@ final class ReportTable {
                 t.seedDesign().machineBusyCores());
         for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
             Results.Service s = e.getValue();
-            String flags = e.getKey().equals("journal") ? "default flags" : "--durability " + s.durabilityFlag();
+            String flags = switch (e.getKey()) {
+                case "journal" -> "default flags";
+                case "kafka" -> "--queue kafka, a single broker on this machine";
+                default -> "--durability " + s.durabilityFlag();
+            };
             out.printf("  (d) service, %s (durability it reports: %s)%n", flags, s.durabilityReported());
             ingestRow(out, "single events, " + s.single().connections() + " connections", s.single());
             ingestRow(out, "batches of " + s.batch().eventsPerRequest() + ", " + s.batch().connections()
@@ -73,6 +77,17 @@ final class ReportTable {
         t.journalOverMemory().forEach((k, v) -> jm.append(' ').append(k).append(' ')
                 .append(v == null ? "-" : String.format("%.2f", v)).append(','));
         out.println(jm.substring(0, jm.length() - 1));
+        Results.Service kafka = t.service().get("kafka");
+        Results.Service journal = t.service().get("journal");
+        if (kafka != null && journal != null) {
+            out.printf("  kafka / journal (--queue kafka over default flags): single accepted %s, single end_to_end "
+                    + "%s, batch accepted %s, batch end_to_end %s, p99 latency %s%n",
+                    ratio(Bench.ratio(kafka.single().acceptedPerSecond(), journal.single().acceptedPerSecond())),
+                    ratio(Bench.ratio(kafka.single().endToEndPerSecond(), journal.single().endToEndPerSecond())),
+                    ratio(Bench.ratio(kafka.batch().acceptedPerSecond(), journal.batch().acceptedPerSecond())),
+                    ratio(Bench.ratio(kafka.batch().endToEndPerSecond(), journal.batch().endToEndPerSecond())),
+                    ratio(Bench.ratio(kafka.latency().p99Ms(), journal.latency().p99Ms())));
+        }
     }
 
     /** The SDK-shaped batches and their ratios, under the default-flags rows. */

@@ -44,10 +44,25 @@ final class ServiceBench {
 
     /** @param durability null for the default flags, else the --durability value */
     Results.Service run(BenchTarget target, String durability) throws Exception {
-        String run = "service-" + (durability == null ? "default" : durability);
+        return run(target, durability, durability == null ? List.of() : List.of("--durability", durability));
+    }
+
+    /**
+     * The service with {@code --queue kafka} (one process, both roles) on a topic of its own on {@code bootstrap},
+     * with the default partitions: the same phases as {@link #run(BenchTarget, String)}, without the SDK ones.
+     */
+    Results.Service runKafka(BenchTarget target, String bootstrap) throws Exception {
+        String topic = "bench-" + target.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
+        return run(target, "kafka", List.of("--queue", "kafka", "--kafka-bootstrap", bootstrap, "--kafka-topic",
+                topic));
+    }
+
+    /** @param mode null for the default flags, else what {@code flags} change: a --durability value, or kafka */
+    private Results.Service run(BenchTarget target, String mode, List<String> flags) throws Exception {
+        String run = "service-" + (mode == null ? "default" : mode);
         Path dataDir = TempDirs.create("pipeline-bench-data-");
         String dbUrl = target.serviceUrl(run);
-        ServiceProcess.Running service = ServiceProcess.start(options.jar(), options.jvmFlags(), dbUrl, durability,
+        ServiceProcess.Running service = ServiceProcess.start(options.jar(), options.jvmFlags(), dbUrl, flags,
                 dataDir, options.outDir().resolve(target.name() + "-" + run + ".log"));
         try (ChildJvm jvm = service.jvm()) {
             Duration startup = jvm.awaitHealthy(load.client(), service.health(), START_TIMEOUT);
@@ -69,11 +84,11 @@ final class ServiceBench {
                 Results.Latency latency = latency(table, service.events(), rate);
                 // Before the SDK phases, so that the RSS goal judges what it always judged.
                 double peakRssMib = jvm.peakRssKib() / 1024.0;
-                Results.SdkBatches sdk = durability == null ? sdkBatches(jvm, table, service, batch, run) : null;
+                Results.SdkBatches sdk = mode == null ? sdkBatches(jvm, table, service, batch, run) : null;
                 Map<String, Object> metrics = json(service.metrics());
                 jvm.close(); // before the next process starts
-                Long aotStartup = durability == null ? startupWithAotCache(target, run) : null;
-                return new Results.Service(durability == null ? "(default)" : durability, reported,
+                Long aotStartup = mode == null ? startupWithAotCache(target, run) : null;
+                return new Results.Service(mode == null ? "(default)" : mode, reported,
                         startup.toMillis(), aotStartup, peakRssMib, warm.seconds(), single, batch, latency, sdk,
                         metrics);
             }
@@ -96,7 +111,7 @@ final class ServiceBench {
         try {
             List<String> training = new ArrayList<>(options.jvmFlags());
             training.add("-XX:AOTCacheOutput=" + cache);
-            ServiceProcess.Running trainer = ServiceProcess.start(options.jar(), training, dbUrl, null,
+            ServiceProcess.Running trainer = ServiceProcess.start(options.jar(), training, dbUrl, List.of(),
                     dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot-training.log"));
             try (ChildJvm jvm = trainer.jvm()) {
                 jvm.awaitHealthy(load.client(), trainer.health(), START_TIMEOUT);
@@ -111,7 +126,7 @@ final class ServiceBench {
             }
             List<String> flags = new ArrayList<>(options.jvmFlags());
             flags.add("-XX:AOTCache=" + cache);
-            ServiceProcess.Running cached = ServiceProcess.start(options.jar(), flags, dbUrl, null,
+            ServiceProcess.Running cached = ServiceProcess.start(options.jar(), flags, dbUrl, List.of(),
                     dataDir.resolve("data"), options.outDir().resolve(target.name() + "-" + run + "-aot.log"));
             try (ChildJvm jvm = cached.jvm()) {
                 long ms = jvm.awaitHealthy(load.client(), cached.health(), START_TIMEOUT).toMillis();

@@ -41,13 +41,18 @@ final class ServiceProcess {
     /** @param durability null for the default, else the value of --durability */
     static Running start(Path jar, List<String> jvmFlags, String dbUrl, String durability, Path dataDir, Path log)
             throws IOException {
+        return start(jar, jvmFlags, dbUrl, durability == null ? List.of() : List.of("--durability", durability),
+                dataDir, log);
+    }
+
+    /** @param flags more flags of the service, e.g. {@code --durability memory} or {@code --queue kafka ...} */
+    static Running start(Path jar, List<String> jvmFlags, String dbUrl, List<String> flags, Path dataDir, Path log)
+            throws IOException {
         int port = ChildJvm.freePort();
         List<String> launch = new ArrayList<>(List.of("-jar", jar.toString(), "--port", Integer.toString(port),
                 "--db-url", dbUrl, "--data-dir", dataDir.toString()));
-        if (durability != null) {
-            launch.addAll(List.of("--durability", durability));
-        }
-        String name = "service" + (durability == null ? "" : " --durability " + durability);
+        launch.addAll(flags);
+        String name = "service" + (flags.isEmpty() ? "" : " " + String.join(" ", flags));
         return new Running(ChildJvm.start(name, jvmFlags, launch, log), URI.create("http://127.0.0.1:" + port));
     }
 
