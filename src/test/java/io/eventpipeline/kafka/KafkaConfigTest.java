@@ -48,7 +48,14 @@ class KafkaConfigTest {
         String name = role.name().toLowerCase(java.util.Locale.ROOT);
         assertThatIllegalArgumentException().isThrownBy(() -> Config.builder().role(role).build())
                 .withMessageStartingWith("--role " + name + " needs --queue kafka");
-        assertThat(kafka().role(role).build().role()).isEqualTo(role);
+        assertThat(kafka().role(role).dbUrl("jdbc:mysql://db/events").build().role()).isEqualTo(role);
+    }
+
+    @Test
+    void a_writer_needs_a_database_url() {
+        assertThatIllegalArgumentException().isThrownBy(() -> kafka().role(Role.WRITER).build())
+                .withMessageStartingWith("--role writer needs --db-url");
+        assertThat(kafka().role(Role.INGEST).build().dbUrl()).as("an ingest node needs none").isNull();
     }
 
     @Test

@@ -244,7 +244,8 @@ class KafkaSettingsTest {
         assertThat(KafkaSettings.of(big.kafkaConfig(file("producer.max.request.size=3000000")).build()).producer())
                 .containsEntry("max.request.size", "3000000");
         assertThat(KafkaSettings.of(kafka().maxEventBytes(2 << 20).maxBodyBytes(4 << 20)
-                .role(io.eventpipeline.config.Role.WRITER).build()).group()).as("a writer produces nothing")
+                .role(io.eventpipeline.config.Role.WRITER).dbUrl("jdbc:mysql://db/events").build()).group())
+                .as("a writer produces nothing")
                 .isEqualTo(KafkaSettings.DEFAULT_GROUP);
         assertThat(KafkaSettings.of(kafka().maxEventBytes((1 << 20) - KafkaSettings.RECORD_MARGIN).build())
                 .producer()).doesNotContainKey("max.request.size");
