@@ -72,8 +72,9 @@ public final class KafkaTopic {
 
     /**
      * Waits until one of the bootstrap addresses accepts a TCP connection, before any Kafka client exists: brokers
-     * that are not there, or names that do not resolve, end the start with its one line, where the clients would
-     * log a warning at every attempt. An entry that is not host:port is left to the admin client to refuse.
+     * that are not there end the start with a line that says so (the admin client says "Timed out waiting for a
+     * node assignment"), and names that do not resolve end it at once without the client's warning per name. An
+     * entry that is not host:port is left to the admin client to refuse.
      *
      * @throws StartupException when no name resolves, or no address accepts a connection within {@code wait}
      */
