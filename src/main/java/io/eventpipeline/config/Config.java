@@ -63,8 +63,9 @@ public record Config(
         if (queue == QueueMode.KAFKA) {
             require(durability == null, "--durability applies to --queue local only: with --queue kafka a 202 means "
                     + "the broker acknowledged the events (acks=all), so leave --durability out");
-            require(kafkaTopic != null && kafkaTopic.matches("[a-zA-Z0-9._-]{1,249}"), "--kafka-topic must be 1 to 249 "
-                    + "letters, digits, '.', '_' or '-' (Kafka's rule), got '" + kafkaTopic + "'");
+            require(kafkaTopic != null && kafkaTopic.matches("[a-zA-Z0-9._-]{1,249}")
+                    && !kafkaTopic.equals(".") && !kafkaTopic.equals(".."), "--kafka-topic must be 1 to 249 "
+                    + "letters, digits, '.', '_' or '-', and not . or .. (Kafka's rule), got '" + kafkaTopic + "'");
             require(kafkaBootstrap != null || kafkaConfig != null, "--queue kafka needs --kafka-bootstrap (or "
                     + "bootstrap.servers in --kafka-config)");
             require(kafkaAckTimeout.compareTo(Duration.ofMillis(100)) >= 0

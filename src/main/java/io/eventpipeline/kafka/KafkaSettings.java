@@ -25,15 +25,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The Kafka client settings of the producer, the consumers and the admin client, from four layers, each overriding
  * the one before: the service's defaults; the {@code --kafka-config} properties file (a key prefixed
  * {@code producer.}, {@code consumer.} or {@code admin.} applies to that client alone, the prefix cut, as Kafka
- * Connect's worker files do; any other key applies to all three); {@code --kafka-bootstrap}; and the settings the
- * guarantees rest on, which the file may repeat but not change (acks=all, idempotence, offsets committed by the
- * service after the database commit, the KIP-848 group protocol, reading a new group from the earliest offset).
+ * Connect's worker files do, and wins over the same key unprefixed; any other key applies to all three);
+ * {@code --kafka-bootstrap}; and the settings the guarantees rest on, which the file may repeat but not change
+ * (acks=all, idempotence, offsets committed by the service after the database commit, the KIP-848 group protocol,
+ * reading a new group from the earliest offset).
  */
 public final class KafkaSettings {
     /** The consumer group of the writers when the file names none. */
     public static final String DEFAULT_GROUP = "event-pipeline";
     /** Bytes one consumer fetches at most per request: the writers' heap stays bounded (Kafka's default is 50 MiB). */
     static final int FETCH_MAX_BYTES = 8 << 20;
+    /**
+     * Bytes a record holds beyond the event's data, at most: its id, type, source, user id, key name and refusal
+     * (EventCodec), the record's key and Kafka's record overhead. A record over the producer's max.request.size is
+     * refused at every send, which a client would see as a 503 to retry forever.
+     */
+    static final int RECORD_MARGIN = 16 << 10;
 
     private final Properties producer;
     private final Properties consumer;
@@ -72,6 +79,16 @@ public final class KafkaSettings {
         Properties admin = new Properties();
         admin.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-admin");
 
+        // Unprefixed keys first, so that a prefixed one wins over the same key unprefixed: a loaded file's keys
+        // have no order.
+        for (Map.Entry<String, String> e : file.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith("producer.") && !key.startsWith("consumer.") && !key.startsWith("admin.")) {
+                producer.put(key, e.getValue());
+                consumer.put(key, e.getValue());
+                admin.put(key, e.getValue());
+            }
+        }
         for (Map.Entry<String, String> e : file.entrySet()) {
             String key = e.getKey();
             if (key.startsWith("producer.")) {
@@ -80,10 +97,6 @@ public final class KafkaSettings {
                 consumer.put(key.substring("consumer.".length()), e.getValue());
             } else if (key.startsWith("admin.")) {
                 admin.put(key.substring("admin.".length()), e.getValue());
-            } else {
-                producer.put(key, e.getValue());
-                consumer.put(key, e.getValue());
-                admin.put(key, e.getValue());
             }
         }
         if (config.kafkaBootstrap() != null) {
@@ -118,6 +131,14 @@ public final class KafkaSettings {
         fix(consumer, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(), null,
                 "the service reads its own records");
 
+        long maxRequest = longSetting(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
+        if (config.role().ingests() && config.maxEventBytes() + RECORD_MARGIN > maxRequest) {
+            throw StartupException.badValue("--max-event-bytes (" + Units.formatSize(config.maxEventBytes())
+                    + ") does not fit in one Kafka record: the producer's max.request.size is " + maxRequest
+                    + " bytes, and an event's other fields take up to " + Units.formatSize(RECORD_MARGIN)
+                    + "; lower --max-event-bytes, or raise max.request.size in --kafka-config (and the topic's "
+                    + "max.message.bytes on the brokers)");
+        }
         long deliveryMs = longSetting(producer, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         if (config.kafkaAckTimeout().toMillis() >= deliveryMs) {
             throw StartupException.badValue("--kafka-ack-timeout (" + Units.formatDuration(config.kafkaAckTimeout())
@@ -152,7 +173,7 @@ public final class KafkaSettings {
         try {
             return Long.parseLong(v.toString().strip());
         } catch (NumberFormatException e) {
-            throw StartupException.badValue("--kafka-config sets " + key + "=" + v + ", which is not a number of ms");
+            throw StartupException.badValue("--kafka-config sets " + key + "=" + v + ", which is not a whole number");
         }
     }
 
@@ -192,12 +213,29 @@ public final class KafkaSettings {
         return copy(consumer);
     }
 
-    /** A copy of the admin client's settings, with every call bounded by {@code timeout}. */
+    /**
+     * A copy of the admin client's settings, with every call bounded by {@code timeout}: the file's
+     * default.api.timeout.ms and request.timeout.ms are cut to it, the request's to the call's at most, as the admin
+     * client refuses a request timeout longer than its calls' (a file may set 60 s for the producer and consumers).
+     */
     public Properties admin(Duration timeout) {
         Properties p = copy(admin);
-        p.putIfAbsent(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
-        p.putIfAbsent(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(timeout.toMillis(), 30_000)));
+        long api = Math.min(millis(p, CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout.toMillis()),
+                timeout.toMillis());
+        long request = Math.min(millis(p, CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 30_000), api);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(api));
+        p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
         return p;
+    }
+
+    /** A setting in ms, or {@code fallback} when it is absent or not a number. */
+    private static long millis(Properties p, String key, long fallback) {
+        try {
+            Object v = p.get(key);
+            return v == null ? fallback : Long.parseLong(v.toString().strip());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     /** The brokers, as the clients were given them: for logs and messages. */
