@@ -153,9 +153,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--kafka-config",
             description = "A Kafka client properties file for everything else (security.protocol, sasl.*, ssl.*, "
-                    + "group.id, ...), read by the producer, the consumers and the admin client; it overrides the "
-                    + "service's defaults, the flags above override it, and the settings the guarantees rest on "
-                    + "(acks, idempotence, offset commits) are refused if it changes them (env PIPELINE_KAFKA_CONFIG)")
+                    + "group.id, ...), read by the producer, the consumers and the admin client (a key prefixed "
+                    + "producer., consumer. or admin. by that client alone); it overrides the service's defaults, "
+                    + "--kafka-bootstrap overrides it, and a file that changes a setting the guarantees rest on "
+                    + "(acks, idempotence, offset commits) is refused (env PIPELINE_KAFKA_CONFIG)")
     Path kafkaConfig;
 
     @Option(names = "--kafka-ack-timeout",

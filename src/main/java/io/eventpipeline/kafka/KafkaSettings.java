@@ -131,6 +131,16 @@ public final class KafkaSettings {
         fix(consumer, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(), null,
                 "the service reads its own records");
 
+        forbid(consumer, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "every consumer of every writer node would "
+                + "share it, and each would fence the others out of the group");
+        forbid(producer, ProducerConfig.TRANSACTIONAL_ID_CONFIG, "the service produces without transactions "
+                + "(idempotence and acks=all are its guarantee), and a transactional producer refuses such sends");
+        long blockMs = longSetting(producer, ProducerConfig.MAX_BLOCK_MS_CONFIG, config.kafkaAckTimeout().toMillis());
+        if (blockMs > config.kafkaAckTimeout().toMillis()) {
+            throw StartupException.badValue("--kafka-config sets max.block.ms=" + blockMs + ", longer than "
+                    + "--kafka-ack-timeout (" + Units.formatDuration(config.kafkaAckTimeout()) + "): a send could "
+                    + "then hold a request past the time it must be answered in; leave it out, or lower it");
+        }
         long maxRequest = longSetting(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
         if (config.role().ingests() && config.maxEventBytes() + RECORD_MARGIN > maxRequest) {
             throw StartupException.badValue("--max-event-bytes (" + Units.formatSize(config.maxEventBytes())
@@ -146,6 +156,13 @@ public final class KafkaSettings {
                     + "request could be answered before the producer has given up on its events");
         }
         return new KafkaSettings(producer, consumer, admin);
+    }
+
+    /** Refuses a file that sets {@code key} at all, saying {@code why}. */
+    private static void forbid(Properties p, String key, String why) throws StartupException {
+        if (p.get(key) != null) {
+            throw StartupException.badValue("--kafka-config sets " + key + ", which the service cannot use: " + why);
+        }
     }
 
     /**

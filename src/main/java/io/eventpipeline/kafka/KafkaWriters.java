@@ -404,8 +404,10 @@ public final class KafkaWriters {
 
     /**
      * {@code kafka:<topic hash>:<partition>:<offset>}: one id per record of a topic, however often it is delivered,
-     * and a recreated or another topic's record at the same offset gets another (8 hex digits of the topic's
-     * SHA-256; the topic name itself may be longer than an id).
+     * and another topic's record at the same offset gets another (8 hex digits of the topic's SHA-256; the topic
+     * name itself may be longer than an id). A topic deleted and created again under the same name numbers its
+     * offsets from 0 again: an undecodable record there that meets an earlier one's id is counted as a duplicate
+     * and logged ({@code dead_letter_known}), not kept a second time.
      */
     static String undecodableId(String topic, int partition, long offset) {
         try {

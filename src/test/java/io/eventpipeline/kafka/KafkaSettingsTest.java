@@ -143,6 +143,31 @@ class KafkaSettingsTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"group.instance.id=writer-1", "consumer.group.instance.id=w",
+        "transactional.id=tx", "producer.transactional.id=tx"})
+    void a_file_that_sets_what_the_service_cannot_use_is_refused_naming_the_key(String line) throws Exception {
+        String key = line.substring(0, line.indexOf('=')).replaceFirst("^(producer|consumer)\\.", "");
+        Path file = file("bootstrap.servers=b:1", line);
+
+        assertThatThrownBy(() -> KafkaSettings.of(kafka().kafkaConfig(file).build()))
+                .isInstanceOfSatisfying(StartupException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(StartupException.BAD_VALUE))
+                .hasMessageStartingWith("--kafka-config sets " + key + ", which the service cannot use: ");
+    }
+
+    @Test
+    void a_max_block_longer_than_the_ack_timeout_is_refused_and_a_shorter_one_kept() throws Exception {
+        Path longer = file("bootstrap.servers=b:1", "producer.max.block.ms=60000");
+
+        assertThatThrownBy(() -> KafkaSettings.of(kafka().kafkaConfig(longer).kafkaAckTimeout(Duration.ofSeconds(5))
+                .build()))
+                .isInstanceOfSatisfying(StartupException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(StartupException.BAD_VALUE))
+                .hasMessageStartingWith("--kafka-config sets max.block.ms=60000, longer than --kafka-ack-timeout (5s)");
+        assertThat(withFile("max.block.ms=1000").producer()).containsEntry("max.block.ms", "1000");
+    }
+
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"acks=all", "acks=-1", "acks= ALL ", "producer.acks=-1", "enable.idempotence=true",
         "enable.idempotence=TRUE", "enable.auto.commit=false", "group.protocol=consumer", "group.protocol=CONSUMER",
         "auto.offset.reset=earliest", "key.serializer=org.apache.kafka.common.serialization.ByteArraySerializer",
