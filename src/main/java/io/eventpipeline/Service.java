@@ -58,6 +58,11 @@ import org.slf4j.event.Level;
  * database while HTTP still answers (503 to ingest and to /health/ready), keeps on disk whatever it could not store,
  * and only then closes HTTP, the probe, the journal, the pools and the lock. A start that fails closes the same
  * stack, holding just what it had opened.
+ *
+ * <p>With {@code --queue kafka} the journal and the queue give way to the topic, and {@code --role} decides the
+ * rest: an ingest node opens a producer ({@code KafkaIngest}) and no database unless it has a {@code --db-url} for
+ * queries; a writer opens its consumers ({@code KafkaWriters}); both open a broker probe for /health. The stop
+ * closes the intake, then lets the writers finish or abandon their batches (the drain), then the rest as above.
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
