@@ -71,8 +71,11 @@ test: jdk
 	@rm -rf target/surefire-reports target/failsafe-reports
 	@status=0; $(MVN_TEST) verify || status=$$?; scripts/test-summary; exit $$status
 
+# The bench's class path also holds the test dependencies: the Kafka broker it starts for the --queue kafka row
+# runs from the kafka_2.13 jars (test scope).
 bench: build
-	$(JAVA) -cp $(JAR):target/test-classes io.eventpipeline.bench.Bench \
+	$(MVN) dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	$(JAVA) -cp $(JAR):target/test-classes:$$(cat target/bench.classpath) io.eventpipeline.bench.Bench \
 	    $(foreach f,$(BENCH_JVM_FLAGS),--jvm-flag $(f)) $(ARGS)
 
 # Without a Docker engine, one line that says so (make's $(error), expanded only when the target runs).
