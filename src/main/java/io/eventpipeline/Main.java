@@ -10,6 +10,7 @@ import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.pipeline.JournalAcceptLog;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -304,40 +305,48 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static final class DurabilityConverter implements CommandLine.ITypeConverter<Durability> {
+    /**
+     * A flag whose values are the names of {@code E}'s constants, written in any case (journal, Journal); a value
+     * that names none is refused listing them.
+     */
+    abstract static class LowerCaseEnumConverter<E extends Enum<E>> implements CommandLine.ITypeConverter<E> {
+        private final Class<E> type;
+        private final String noun;
+
+        LowerCaseEnumConverter(Class<E> type, String noun) {
+            this.type = type;
+            this.noun = noun;
+        }
+
         @Override
-        public Durability convert(String value) {
-            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "journal" -> Durability.JOURNAL;
-                case "memory" -> Durability.MEMORY;
-                default -> throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not a durability: use journal or memory");
-            };
+        public E convert(String value) {
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(value.strip())) {
+                    return e;
+                }
+            }
+            List<String> names = java.util.Arrays.stream(type.getEnumConstants())
+                    .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList();
+            throw new CommandLine.TypeConversionException("'" + value + "' is not " + noun + ": use "
+                    + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
         }
     }
 
-    static final class QueueModeConverter implements CommandLine.ITypeConverter<QueueMode> {
-        @Override
-        public QueueMode convert(String value) {
-            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "local" -> QueueMode.LOCAL;
-                case "kafka" -> QueueMode.KAFKA;
-                default -> throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not a queue: use local or kafka");
-            };
+    static final class DurabilityConverter extends LowerCaseEnumConverter<Durability> {
+        DurabilityConverter() {
+            super(Durability.class, "a durability");
         }
     }
 
-    static final class RoleConverter implements CommandLine.ITypeConverter<Role> {
-        @Override
-        public Role convert(String value) {
-            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "ingest" -> Role.INGEST;
-                case "writer" -> Role.WRITER;
-                case "both" -> Role.BOTH;
-                default -> throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not a role: use ingest, writer or both");
-            };
+    static final class QueueModeConverter extends LowerCaseEnumConverter<QueueMode> {
+        QueueModeConverter() {
+            super(QueueMode.class, "a queue");
+        }
+    }
+
+    static final class RoleConverter extends LowerCaseEnumConverter<Role> {
+        RoleConverter() {
+            super(Role.class, "a role");
         }
     }
 
