@@ -197,16 +197,7 @@ class KafkaClusterIT extends KafkaClusterSupport {
             int ackedAtRestart = load.acknowledged.size();
             Eventually.await(SETTLE_TIMEOUT, "300 more events acknowledged after the restart",
                     () -> load.acknowledged.size(), n -> n >= ackedAtRestart + 300);
-            load.stop();
-            assertThat(load.refusals).as("503s").isEmpty();
-            assertThat(load.acknowledged).isEqualTo(load.sent);
-
-            db.awaitStored(load.acknowledged, SETTLE_TIMEOUT);
-            awaitNoLag(admin);
-            long phase1 = System.nanoTime();
-            assertThat(db.storedIds()).as("every acknowledged id, nothing else").isEqualTo(load.acknowledged);
-            assertThat(doubled("events", "id")).isEmpty();
-            assertThat(db.count("SELECT COUNT(*) FROM events_dead_letter")).isZero();
+            long phase1 = stopAndCheckStoredOnce(load, admin);
             long survivorsDuplicates = w2.metric("duplicates") + w1b.metric("duplicates");
 
             // Phase 2: the group's offsets behind what the database holds, as a crash in that window leaves them.
@@ -282,21 +273,31 @@ class KafkaClusterIT extends KafkaClusterSupport {
             int ackedAtLeave = load.acknowledged.size();
             Eventually.await(SETTLE_TIMEOUT, "300 more events acknowledged after the leave",
                     () -> load.acknowledged.size(), n -> n >= ackedAtLeave + 300);
-            load.stop();
-            assertThat(load.refusals).as("503s").isEmpty();
-            assertThat(load.acknowledged).isEqualTo(load.sent);
-
-            db.awaitStored(load.acknowledged, SETTLE_TIMEOUT);
-            awaitNoLag(admin);
-            long settledAt = System.nanoTime();
-            assertThat(db.storedIds()).as("every acknowledged id, nothing else").isEqualTo(load.acknowledged);
-            assertThat(doubled("events", "id")).isEmpty();
-            assertThat(db.count("SELECT COUNT(*) FROM events_dead_letter")).isZero();
+            long settledAt = stopAndCheckStoredOnce(load, admin);
             assertThat(w1.process().output()).contains("event=kafka_writers_stopped");
             System.out.printf("kafka writers join and leave: %d events; writer-3 joined after %s, writer-1 left in "
                             + "%s; lag 0 %s after the leave; duplicates writer-2=%d writer-3=%d; test %s%n",
                     load.acknowledged.size(), ms(joined - t0), ms(left - joined), ms(settledAt - left),
                     w2.metric("duplicates"), w3.metric("duplicates"), ms(System.nanoTime() - t0));
         }
+    }
+
+    /**
+     * Stops the load, then checks what every scenario here ends with: no 503, every request acknowledged, each
+     * acknowledged id stored exactly once and nothing else, no lag, nothing dead-lettered.
+     *
+     * @return {@link System#nanoTime()} once the group had no lag
+     */
+    private long stopAndCheckStoredOnce(KafkaLoad load, Admin admin) throws Exception {
+        load.stop();
+        assertThat(load.refusals).as("503s").isEmpty();
+        assertThat(load.acknowledged).isEqualTo(load.sent);
+        db.awaitStored(load.acknowledged, SETTLE_TIMEOUT);
+        awaitNoLag(admin);
+        long settled = System.nanoTime();
+        assertThat(db.storedIds()).as("every acknowledged id, nothing else").isEqualTo(load.acknowledged);
+        assertThat(doubled("events", "id")).isEmpty();
+        assertThat(db.count("SELECT COUNT(*) FROM events_dead_letter")).isZero();
+        return settled;
     }
 }
