@@ -246,6 +246,7 @@ public final class Main implements Callable<Integer> {
         // Kafka's clients stay at warn under info (simplelogger.properties) and follow any other --log-level.
         if (!logLevel.equals("info")) {
             System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", logLevel);
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient", logLevel);
         }
         Service service = build(config());
         CountDownLatch stop = new CountDownLatch(1);

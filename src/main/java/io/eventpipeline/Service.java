@@ -243,8 +243,8 @@ public final class Service {
             if (kafkaWriters != null) {
                 KafkaWriters writers = kafkaWriters;
                 dependencies.add(new Dependency("writers", () -> writers.running() == writers.consumers(),
-                        () -> writers.running() + " of " + writers.consumers() + " consumers are running; see the log's "
-                                + "kafka_writer_failed", true));
+                        () -> writers.running() + " of " + writers.consumers()
+                                + " consumers are running; see the log's kafka_writer_failed", true));
             }
         }
         Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, role.ingests(),
@@ -260,7 +260,8 @@ public final class Service {
         pushStopSteps(app, ingest, workers, kafkaWriters, acceptLog);
         log.info("event=started host={} port={} db={} queue={} role={} durability={} workers={} start_ms={}",
                 access.host(), app.port(), hasDatabase ? Config.redactUrl(url) : "none",
-                config.queue().name().toLowerCase(java.util.Locale.ROOT), role.name().toLowerCase(java.util.Locale.ROOT),
+                config.queue().name().toLowerCase(java.util.Locale.ROOT),
+                role.name().toLowerCase(java.util.Locale.ROOT),
                 mode, config.workers(), (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -276,6 +276,7 @@ public record Config(
                 + ", durability=" + durability + ", dataDir=" + dataDir + ", apiKeysFile=" + apiKeysFile
                 + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
                 + ", rateLimit=" + rateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
-                + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + "]";
+                + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + ", kafkaAckTimeout="
+                + kafkaAckTimeout + ", kafkaPartitions=" + kafkaPartitions + "]";
     }
 }

@@ -23,7 +23,11 @@ public final class BrokerProbe extends PeriodicCheck {
     private final Admin admin;
     private final String topic;
 
-    /** @param interval the pause between two checks */
+    /**
+     * @param settings the admin client's settings ({@link KafkaSettings#admin}), each call bounded to 2 s
+     * @param topic    the topic whose partitions must have a leader
+     * @param interval the pause between two checks
+     */
     public BrokerProbe(KafkaSettings settings, String topic, Duration interval) {
         super("broker", interval, true, LoggerFactory.getLogger(BrokerProbe.class));
         this.admin = Admin.create(settings.admin(CHECK_TIMEOUT));
@@ -45,6 +49,7 @@ public final class BrokerProbe extends PeriodicCheck {
                 : Messages.rootMessage(e);
     }
 
+    /** Stops checking, waiting up to 3 s for a check in progress, then closes the admin client. */
     @Override
     public void close() throws InterruptedException {
         close(CHECK_TIMEOUT.plusSeconds(1));

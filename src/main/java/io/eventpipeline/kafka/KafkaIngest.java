@@ -38,6 +38,8 @@ public final class KafkaIngest implements Ingest {
 
     /**
      * @param producer   an idempotent producer with acks=all ({@link KafkaSettings#producer()}); closed by its owner
+     * @param topic      the topic every event goes to
+     * @param metrics    where produced and refused events are counted
      * @param ackTimeout the longest {@link #accept} waits for the broker, send and acknowledgement together
      * @param maxInFlightBytes the most bytes of events ({@link Event#sizeBytes()}) that requests waiting for the
      *                   broker may hold together; a request beyond it is refused at once, so that the heap stays
@@ -143,10 +145,5 @@ public final class KafkaIngest implements Ingest {
     @Override
     public boolean closed() {
         return door.closed();
-    }
-
-    /** The topic events are produced to. */
-    public String topic() {
-        return topic;
     }
 }

@@ -1,7 +1,7 @@
 package io.eventpipeline.kafka;
 
-import io.eventpipeline.errors.Messages;
 import io.eventpipeline.config.Units;
+import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -65,6 +65,10 @@ public final class KafkaWriters {
     /**
      * Creates the consumers (a bad setting fails here, at start, not in their threads).
      *
+     * @param settings  the consumers' settings ({@link KafkaSettings#consumer()}), each given its own client id
+     * @param topic     the topic they subscribe to
+     * @param consumers how many members of the group this node runs, each on its own thread
+     * @param metrics   where records, commits, revocations and abandoned batches are counted
      * @param writerFor the batch writer of one consumer, given the wait between its attempts
      * @throws KafkaException when a consumer cannot be created from {@code settings}
      */
@@ -85,6 +89,7 @@ public final class KafkaWriters {
         }
     }
 
+    /** Starts one daemon thread per consumer, which subscribes and polls until {@link #stop}; call once. */
     public void start() {
         for (Member m : members) {
             // Daemons: one stuck in a database call past the stop must not keep the process up.

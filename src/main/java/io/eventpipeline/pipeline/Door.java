@@ -28,6 +28,7 @@ public final class Door {
         return true;
     }
 
+    /** Leaves after a successful {@link #enter()}: the close waits for every request that entered to leave. */
     public void leave() {
         lock.readLock().unlock();
     }
@@ -43,6 +44,7 @@ public final class Door {
         }
     }
 
+    /** Whether {@link #close} has begun. */
     public boolean closed() {
         return closed;
     }

@@ -67,6 +67,7 @@ public interface Ingest {
             this.message = message;
         }
 
+        /** What the 503's body says: why, and what the client should do. */
         public String message() {
             return message;
         }
@@ -76,6 +77,7 @@ public interface Ingest {
     final class RefusedException extends Exception {
         private final Refusal refusal;
 
+        /** Without a cause: the refusal says all (a full queue, a drain). */
         public RefusedException(Refusal refusal) {
             this(refusal, null);
         }
@@ -86,6 +88,7 @@ public interface Ingest {
             this.refusal = refusal;
         }
 
+        /** Why the events were refused. */
         public Refusal refusal() {
             return refusal;
         }

@@ -8,9 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The door of the pipeline with {@code --queue local}: takes a request's valid events whole or not at all. Room in the queue is reserved
- * first, then the events are made durable, then queued, so a 503 never leaves a trace and a 202 is never taken
- * back. Closing the door waits for the requests already inside.
+ * The door of the pipeline with {@code --queue local}: takes a request's valid events whole or not at all. Room in
+ * the queue is reserved first, then the events are made durable, then queued, so a 503 never leaves a trace and a
+ * 202 is never taken back. Closing the door waits for the requests already inside.
  */
 public final class LocalIngest implements Ingest {
     private final EventQueue queue;
@@ -24,6 +24,11 @@ public final class LocalIngest implements Ingest {
     static final Duration ROOM_WAIT = Duration.ofSeconds(1);
     private static final long ROOM_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /**
+     * @param queue     the bounded queue the workers take from; a request may wait for room on top of it up to a
+     *                  quarter of its byte bound
+     * @param acceptLog where a request's events are kept before its 202 (the journal, or nothing in memory mode)
+     */
     public LocalIngest(EventQueue queue, AcceptLog acceptLog) {
         this.queue = queue;
         this.acceptLog = acceptLog;

@@ -17,6 +17,10 @@ public final class HealthProbe extends PeriodicCheck {
 
     private final DataSource dataSource;
 
+    /**
+     * @param dataSource the pool of its own (one connection) the probe checks with
+     * @param interval   the pause between two checks
+     */
     public HealthProbe(DataSource dataSource, Duration interval) {
         super("database", interval, false, LoggerFactory.getLogger(HealthProbe.class));
         this.dataSource = dataSource;
@@ -34,6 +38,7 @@ public final class HealthProbe extends PeriodicCheck {
         return Messages.rootMessage(e);
     }
 
+    /** Stops checking, waiting up to {@link #CLOSE_WAIT} for a check in progress. */
     @Override
     public void close() throws InterruptedException {
         close(CLOSE_WAIT);
