@@ -20,7 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * used, or because none answers.
  */
 class KafkaStartupErrorsIT {
-    /** The service waits 20 s for the brokers at start; the JVM's start and exit come on top, with room for a loaded CI machine. */
+    /**
+     * The service waits 20 s for the brokers at start; the JVM's start and exit come on top, with room for a loaded
+     * CI machine.
+     */
     static final Duration NO_BROKER_EXIT = Duration.ofSeconds(35);
 
     @TempDir

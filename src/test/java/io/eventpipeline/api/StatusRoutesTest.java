@@ -304,6 +304,7 @@ class StatusRoutesTest {
         assertCounts(3, 0, 0, 3, 0);
     }
 
+    static final String BROKER_ERROR = "connection to node -1 could not be established";
     /** Whether the test's dependency "broker" is up; flipped by the test, read by every /health answer. */
     final AtomicBoolean brokerUp = new AtomicBoolean(true);
 
@@ -312,7 +313,8 @@ class StatusRoutesTest {
      * {@code databaseRequired}, with one dependency "broker" (up while {@link #brokerUp}), required or not.
      */
     void startWithDependency(boolean databaseUp, boolean databaseRequired, boolean brokerRequired) {
-        api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("status-dep", databaseUp),
+        api = ApiUnderTest.start(Config.builder().port(0).build(),
+                ApiUnderTest.healthDatabase("status-dep", databaseUp),
                 probe -> fullParts(probe, databaseRequired, brokerRequired));
         app = api.app();
         http = api.http();
@@ -322,7 +324,7 @@ class StatusRoutesTest {
             boolean brokerRequired) {
         return new HttpApi.Parts(ingest, true, queue, metrics, probe, null, "kafka", ApiKeys.none(), null, null,
                 databaseRequired, List.of(new Dependency("broker", brokerUp::get,
-                        () -> brokerUp.get() ? null : "connection to node -1 could not be established", brokerRequired)));
+                        () -> brokerUp.get() ? null : BROKER_ERROR, brokerRequired)));
     }
 
     @Test
@@ -339,7 +341,7 @@ class StatusRoutesTest {
         assertThat(down.status()).isEqualTo(503);
         assertThat(down.json().get("status").asText()).isEqualTo("DOWN");
         assertThat(down.json().get("broker").asText()).isEqualTo("DOWN");
-        assertThat(down.json().get("broker_error").asText()).isEqualTo("connection to node -1 could not be established");
+        assertThat(down.json().get("broker_error").asText()).isEqualTo(BROKER_ERROR);
         assertThat(down.json().get("database").asText()).isEqualTo("UP");
         assertThat(http.get("/health").status()).isEqualTo(503);
         assertThat(http.get("/health/live").status()).as("live checks nothing else").isEqualTo(200);

@@ -153,7 +153,8 @@ class KafkaIngestDeadlineTest {
             assertThatThrownBy(() -> alone.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(Ingest.RefusedException.class)
                     .satisfies(e -> assertThat(((Ingest.RefusedException) e.getCause()).refusal())
                             .isEqualTo(Ingest.Refusal.BROKER_UNAVAILABLE));
-            assertThat(metrics.kafkaProduceFailed.sum()).as("the large request's events; the refused ones were never sent")
+            assertThat(metrics.kafkaProduceFailed.sum())
+                    .as("the large request's events; the refused ones were never sent")
                     .isEqualTo(5);
             assertThat(metrics.kafkaProduced.sum()).isEqualTo(2);
             assertThat(ingest.inFlight()).isZero();
