@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -301,6 +302,87 @@ class StatusRoutesTest {
         appendFailure.set(new IllegalStateException("a fault in the service"));
         assertThat(http.post("/events", event()).status()).isEqualTo(500);
         assertCounts(3, 0, 0, 3, 0);
+    }
+
+    static final String BROKER_ERROR = "connection to node -1 could not be established";
+    /** Whether the test's dependency "broker" is up; flipped by the test, read by every /health answer. */
+    final AtomicBoolean brokerUp = new AtomicBoolean(true);
+
+    /**
+     * The API with the full parts: a node that takes events, whose readiness waits for the database only when
+     * {@code databaseRequired}, with one dependency "broker" (up while {@link #brokerUp}), required or not.
+     */
+    void startWithDependency(boolean databaseUp, boolean databaseRequired, boolean brokerRequired) {
+        api = ApiUnderTest.start(Config.builder().port(0).build(),
+                ApiUnderTest.healthDatabase("status-dep", databaseUp),
+                probe -> fullParts(probe, databaseRequired, brokerRequired));
+        app = api.app();
+        http = api.http();
+    }
+
+    HttpApi.Parts fullParts(io.eventpipeline.storage.HealthProbe probe, boolean databaseRequired,
+            boolean brokerRequired) {
+        return new HttpApi.Parts(ingest, true, queue, metrics, probe, null, "kafka", ApiKeys.none(), null, null,
+                databaseRequired, List.of(new Dependency("broker", brokerUp::get,
+                        () -> brokerUp.get() ? null : BROKER_ERROR, brokerRequired)));
+    }
+
+    @Test
+    void a_required_dependency_that_is_down_makes_ready_503_with_its_state_and_error_and_up_again_200()
+            throws Exception {
+        startWithDependency(true, true, true);
+        var up = http.get("/health/ready");
+        assertThat(up.status()).isEqualTo(200);
+        assertThat(up.json().get("broker").asText()).isEqualTo("UP");
+        assertThat(up.json().has("broker_error")).isFalse();
+
+        brokerUp.set(false);
+        var down = http.get("/health/ready");
+        assertThat(down.status()).isEqualTo(503);
+        assertThat(down.json().get("status").asText()).isEqualTo("DOWN");
+        assertThat(down.json().get("broker").asText()).isEqualTo("DOWN");
+        assertThat(down.json().get("broker_error").asText()).isEqualTo(BROKER_ERROR);
+        assertThat(down.json().get("database").asText()).isEqualTo("UP");
+        assertThat(http.get("/health").status()).isEqualTo(503);
+        assertThat(http.get("/health/live").status()).as("live checks nothing else").isEqualTo(200);
+
+        brokerUp.set(true);
+        assertThat(http.get("/health/ready").status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_dependency_that_is_not_required_is_reported_down_but_ready_stays_200() throws Exception {
+        startWithDependency(true, true, false);
+        brokerUp.set(false);
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("status").asText()).isEqualTo("UP");
+        assertThat(ready.json().get("broker").asText()).isEqualTo("DOWN");
+        assertThat(ready.json().get("broker_error").asText()).isNotBlank();
+    }
+
+    @Test
+    void a_database_that_is_not_required_is_reported_down_but_ready_stays_200() throws Exception {
+        startWithDependency(false, false, true);
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("status").asText()).isEqualTo("UP");
+        assertThat(ready.json().get("database").asText()).isEqualTo("DOWN");
+        assertThat(ready.json().get("database_error").asText()).isNotBlank();
+        assertThat(ready.json().get("broker").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void without_a_health_probe_the_database_is_none_and_ready_is_200() throws Exception {
+        api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("status-none", true),
+                probe -> fullParts(null, true, true)); // the node has no database: no probe reaches the routes
+        app = api.app();
+        http = api.http();
+        var ready = http.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("database").asText()).isEqualTo("NONE");
+        assertThat(ready.json().has("database_error")).isFalse();
+        assertThat(http.get("/metrics").json().get("database").asText()).isEqualTo("NONE");
     }
 
     /** The five ingest counters in the JSON, and the sum that must hold between them. */

@@ -36,6 +36,11 @@ final class KafkaLoad implements AutoCloseable {
     /** Ids of 503-refused batches that were never acknowledged later. */
     final Set<String> refused = ConcurrentHashMap.newKeySet();
     final Set<String> unknown = ConcurrentHashMap.newKeySet();
+    /**
+     * Requests that failed without an answer (the client gave up or the connection broke), each counted once even if
+     * its ids were acknowledged later: the server may have refused any of them all the same.
+     */
+    final AtomicInteger unansweredPosts = new AtomicInteger();
     /** 503s by their reason, e.g. broker_unavailable. */
     final Map<String, Integer> refusals = new ConcurrentHashMap<>();
     final Queue<String> unexpected = new ConcurrentLinkedQueue<>();
@@ -95,6 +100,7 @@ final class KafkaLoad implements AutoCloseable {
             r = http.post("/events/batch", body(ids));
         } catch (IOException e) {
             unknown.addAll(ids);
+            unansweredPosts.incrementAndGet();
             return false;
         }
         if (r.status() == 202) {

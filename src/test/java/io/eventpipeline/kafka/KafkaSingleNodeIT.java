@@ -337,6 +337,33 @@ class KafkaSingleNodeIT {
         assertThat(metrics(out).at("/queue/awaiting_ack").isMissingNode()).as("a writer produces nothing").isTrue();
     }
 
+    /** With --db-url an ingest node also serves the queries: it reads back what a writer node stored. */
+    @Test
+    void an_ingest_node_given_a_database_serves_get_events_of_what_the_writer_stored() throws Exception {
+        Service ingest = start(node(Role.INGEST).dbUrl(db.urlVia(proxy.port())));
+        Service writer = start(node(Role.WRITER));
+        HttpTestClient in = new HttpTestClient(ingest.port());
+
+        var posted = in.post("/events", HttpTestClient.event("read-back-1", "read.back", "{\"n\":7}"));
+        assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+        db.awaitStored(Set.of("read-back-1"), STORE_TIMEOUT);
+
+        var page = in.get("/events?limit=100");
+        assertThat(page.status()).as(page.body()).isEqualTo(200);
+        List<String> read = new ArrayList<>();
+        page.json().get("events").forEach(e -> read.add(e.get("id").asText()));
+        assertThat(read).containsExactly("read-back-1");
+        var one = in.get("/events/read-back-1");
+        assertThat(one.status()).as(one.body()).isEqualTo(200);
+        assertThat(one.json().get("type").asText()).isEqualTo("read.back");
+        assertThat(one.json().at("/data/n").asInt()).isEqualTo(7);
+        var health = in.get("/health/ready");
+        assertThat(health.status()).as(health.body()).isEqualTo(200);
+        assertThat(health.json().get("database").asText()).isEqualTo("UP");
+        assertThat(metrics(in).get("processed").asLong()).as("the ingest node stores nothing itself").isZero();
+        assertThat(metrics(new HttpTestClient(writer.port())).get("processed").asLong()).isEqualTo(1);
+    }
+
     @Test
     void a_record_that_is_not_an_event_goes_to_the_dead_letter_once_and_the_writer_goes_on() throws Exception {
         Service node = start(node(Role.BOTH));
