@@ -149,17 +149,6 @@ final class KafkaLoad implements AutoCloseable {
         }
     }
 
-    /** Waits until every client has posted all its batches (or was stopped). */
-    void awaitDone(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread t : threads) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                throw new AssertionError("the load did not finish within " + timeout);
-            }
-        }
-    }
-
     @Override
     public void close() throws InterruptedException {
         stop = true;
