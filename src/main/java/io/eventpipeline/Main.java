@@ -171,6 +171,42 @@ public final class Main implements Callable<Integer> {
                     + "(env PIPELINE_KAFKA_PARTITIONS). Default: ${DEFAULT-VALUE}")
     int kafkaPartitions;
 
+    @Option(names = "--mqtt-url",
+            description = "Subscribe to this MQTT broker, tcp://host:1883 or ssl://host:8883; each message becomes an "
+                    + "event, acknowledged to the broker once accepted (env PIPELINE_MQTT_URL). Default: no MQTT")
+    String mqttUrl;
+
+    @Option(names = "--mqtt-topics",
+            description = "Topic filters to subscribe to at QoS 1, comma-separated, + and # as MQTT defines them "
+                    + "(env PIPELINE_MQTT_TOPICS)")
+    String mqttTopics;
+
+    @Option(names = "--mqtt-client-id",
+            description = "MQTT client identifier, under which the broker keeps the session while the service is "
+                    + "away: keep it across restarts, give each instance its own (env PIPELINE_MQTT_CLIENT_ID). "
+                    + "Default: event-pipeline-<host name>")
+    String mqttClientId;
+
+    @Option(names = "--mqtt-username",
+            description = "MQTT user name (env PIPELINE_MQTT_USERNAME)")
+    String mqttUsername;
+
+    @Option(names = "--mqtt-password",
+            description = "MQTT password; prefer the environment variable PIPELINE_MQTT_PASSWORD, since flags are "
+                    + "visible to other users in the process list. Never logged")
+    String mqttPassword;
+
+    @Option(names = "--mqtt-id-field",
+            description = "A top-level payload member (string or integer) that gives the event id, so that a "
+                    + "message the broker delivers again is stored once (env PIPELINE_MQTT_ID_FIELD). Default: none, "
+                    + "each message gets a new id (at least once)")
+    String mqttIdField;
+
+    @Option(names = "--mqtt-required",
+            description = "Answer /health/ready with 503 while the MQTT subscription is down "
+                    + "(env PIPELINE_MQTT_REQUIRED). Default: reported in /health, ready is not affected")
+    boolean mqttRequired;
+
     @Option(names = "--data-dir",
             description = "Directory for the journal and the embedded database (env PIPELINE_DATA_DIR). "
                     + "Default: ${DEFAULT-VALUE}")
@@ -276,6 +312,8 @@ public final class Main implements Callable<Integer> {
                 .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
                 .queue(queue).role(role).kafkaBootstrap(kafkaBootstrap).kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig)
                 .kafkaAckTimeout(kafkaAckTimeout).kafkaPartitions(kafkaPartitions)
+                .mqttUrl(mqttUrl).mqttTopics(mqttTopics).mqttClientId(mqttClientId).mqttUsername(mqttUsername)
+                .mqttPassword(mqttPassword).mqttIdField(mqttIdField).mqttRequired(mqttRequired)
                 .build();
     }
 

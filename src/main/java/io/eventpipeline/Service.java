@@ -18,6 +18,7 @@ import io.eventpipeline.kafka.KafkaWriters;
 import io.eventpipeline.lifecycle.Budget;
 import io.eventpipeline.lifecycle.Resources;
 import io.eventpipeline.metrics.Metrics;
+import io.eventpipeline.mqtt.MqttSource;
 import io.eventpipeline.pipeline.AcceptLog;
 import io.eventpipeline.pipeline.Backoff;
 import io.eventpipeline.pipeline.BatchWriter;
@@ -27,6 +28,8 @@ import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.pipeline.LocalIngest;
 import io.eventpipeline.pipeline.WorkerPool;
 import io.eventpipeline.security.Access;
+import io.eventpipeline.source.mqtt.MqttMapping;
+
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.EventReader;
@@ -63,6 +66,9 @@ import org.slf4j.event.Level;
  * rest: an ingest node opens a producer ({@code KafkaIngest}) and no database unless it has a {@code --db-url} for
  * queries; a writer opens its consumers ({@code KafkaWriters}); both open a broker probe for /health. The stop
  * closes the intake, then lets the writers finish or abandon their batches (the drain), then the rest as above.
+ *
+ * <p>With {@code --mqtt-url} an {@link MqttSource} hands the broker's messages to the same ingest as HTTP; it starts
+ * last, once HTTP answers, and stops first, before the intake closes.
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -247,6 +253,13 @@ public final class Service {
                                 + " consumers are running; see the log's kafka_writer_failed", true));
             }
         }
+        MqttSource mqtt = null;
+        if (config.mqtt() != null) {
+            mqtt = new MqttSource(config.mqtt(), new MqttMapping(config.mqtt().idField(), config.maxEventBytes()),
+                    ingest, metrics, config.batchSize());
+            MqttSource source = mqtt;
+            dependencies.add(new Dependency("mqtt", source::up, source::lastError, config.mqtt().required()));
+        }
         Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, role.ingests(),
                 queue, metrics, health, reader, mode, access.keys(), access.rateLimiter(),
                 kafka ? kafkaState(ingest, partitions) : null, role.writes(), dependencies));
@@ -258,6 +271,11 @@ public final class Service {
         }
         http = app;
         pushStopSteps(app, ingest, workers, kafkaWriters, acceptLog);
+        if (mqtt != null) {
+            // Popped first: the source stops taking messages before the intake closes under it.
+            resources.pushLeaving("mqtt", afterDrain(config.shutdownTimeout()), mqtt::stop);
+            mqtt.start();
+        }
         log.info("event=started host={} port={} db={} queue={} role={} durability={} workers={} start_ms={}",
                 access.host(), app.port(), hasDatabase ? Config.redactUrl(url) : "none",
                 config.queue().name().toLowerCase(java.util.Locale.ROOT),

@@ -31,7 +31,11 @@ class FlagDefaultsTest {
             Map.entry("--rate-limit", "2.5"), Map.entry("--metrics-need-key", "true"), Map.entry("--queue", "kafka"),
             Map.entry("--role", "ingest"), Map.entry("--kafka-bootstrap", "broker:9092"),
             Map.entry("--kafka-topic", "clicks"), Map.entry("--kafka-config", "/etc/pipeline/kafka.properties"),
-            Map.entry("--kafka-ack-timeout", "2s"), Map.entry("--kafka-partitions", "24"));
+            Map.entry("--kafka-ack-timeout", "2s"), Map.entry("--kafka-partitions", "24"),
+            Map.entry("--mqtt-url", "tcp://mqtt:1883"), Map.entry("--mqtt-topics", "sensors/#,devices/+/state"),
+            Map.entry("--mqtt-client-id", "pipeline-1"), Map.entry("--mqtt-username", "pipeline"),
+            Map.entry("--mqtt-password", "secret"), Map.entry("--mqtt-id-field", "msg_id"),
+            Map.entry("--mqtt-required", "true"));
 
     private static CommandLine parse(Map<String, String> env, String... args) {
         CommandLine cli = Main.commandLine(env);

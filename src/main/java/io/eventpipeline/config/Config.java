@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param kafkaConfig   a Kafka client properties file, or null
  * @param kafkaAckTimeout the longest an ingest request waits for the broker's acknowledgement before its 503
  * @param kafkaPartitions partitions of the topic when the service creates it (it never changes an existing one)
+ * @param mqtt          the MQTT source, or null without {@code --mqtt-url}
  */
 public record Config(
         String host,
@@ -52,7 +53,8 @@ public record Config(
         String kafkaTopic,
         Path kafkaConfig,
         Duration kafkaAckTimeout,
-        int kafkaPartitions) {
+        int kafkaPartitions,
+        MqttConfig mqtt) {
 
     static final int DEFAULT_PORT = 8080;
 
@@ -82,6 +84,8 @@ public record Config(
                     + "--queue kafka");
             durability = durability == null ? Durability.JOURNAL : durability;
         }
+        require(mqtt == null || role.ingests(), "--mqtt-url needs a node that ingests: --role writer only stores "
+                + "what ingest nodes produced");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(batchLinger, "batchLinger");
@@ -156,7 +160,11 @@ public record Config(
                 .apiKeysFile(apiKeysFile).apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
                 .metricsNeedKey(metricsNeedKey).queue(queue).role(role).kafkaBootstrap(kafkaBootstrap)
                 .kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig).kafkaAckTimeout(kafkaAckTimeout)
-                .kafkaPartitions(kafkaPartitions);
+                .kafkaPartitions(kafkaPartitions).mqttUrl(mqtt == null ? null : mqtt.url())
+                .mqttTopics(mqtt == null ? null : String.join(",", mqtt.topics()))
+                .mqttClientId(mqtt == null ? null : mqtt.clientId()).mqttUsername(mqtt == null ? null : mqtt.username())
+                .mqttPassword(mqtt == null ? null : mqtt.password()).mqttIdField(mqtt == null ? null : mqtt.idField())
+                .mqttRequired(mqtt != null && mqtt.required());
     }
 
     /**
@@ -196,6 +204,14 @@ public record Config(
         private Path kafkaConfig;
         private Duration kafkaAckTimeout = Duration.ofSeconds(5);
         private int kafkaPartitions = 12;
+        private String mqttUrl;
+        private String mqttTopics;
+        /** Null until set: {@link MqttConfig#defaultClientId()}. */
+        private String mqttClientId;
+        private String mqttUsername;
+        private String mqttPassword;
+        private String mqttIdField;
+        private boolean mqttRequired;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -229,6 +245,14 @@ public record Config(
         public Builder kafkaConfig(Path v) { kafkaConfig = v; return this; }
         public Builder kafkaAckTimeout(Duration v) { kafkaAckTimeout = v; return this; }
         public Builder kafkaPartitions(int v) { kafkaPartitions = v; return this; }
+        public Builder mqttUrl(String v) { mqttUrl = v; return this; }
+        /** Topic filters, comma-separated. */
+        public Builder mqttTopics(String v) { mqttTopics = v; return this; }
+        public Builder mqttClientId(String v) { mqttClientId = v; return this; }
+        public Builder mqttUsername(String v) { mqttUsername = v; return this; }
+        public Builder mqttPassword(String v) { mqttPassword = v; return this; }
+        public Builder mqttIdField(String v) { mqttIdField = v; return this; }
+        public Builder mqttRequired(boolean v) { mqttRequired = v; return this; }
 
         /**
          * What this builder holds for the setting named like its record component ({@code "queueMaxBytes"}): on a
@@ -256,7 +280,25 @@ public record Config(
                     blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey, queue, role,
                     blankToNull(kafkaBootstrap), kafkaTopic == null ? null : kafkaTopic.strip(),
                     kafkaConfig == null || kafkaConfig.toString().isBlank() ? null : kafkaConfig, kafkaAckTimeout,
-                    kafkaPartitions);
+                    kafkaPartitions, mqtt());
+        }
+
+        /** The MQTT source's settings, or null without a URL; the other MQTT flags need one. */
+        private MqttConfig mqtt() {
+            if (blankToNull(mqttUrl) == null) {
+                if (blankToNull(mqttTopics) != null || blankToNull(mqttClientId) != null
+                        || blankToNull(mqttUsername) != null || blankToNull(mqttIdField) != null || mqttRequired) {
+                    throw new IllegalArgumentException("the --mqtt-* flags need --mqtt-url");
+                }
+                return null;
+            }
+            java.util.List<String> topics = mqttTopics == null ? java.util.List.of()
+                    : java.util.Arrays.stream(mqttTopics.split(",")).map(String::strip).filter(t -> !t.isEmpty())
+                            .toList();
+            String clientId = blankToNull(mqttClientId) == null ? MqttConfig.defaultClientId() : mqttClientId.strip();
+            return new MqttConfig(mqttUrl, topics, clientId, blankToNull(mqttUsername),
+                    mqttPassword == null || mqttPassword.isEmpty() ? null : mqttPassword,
+                    blankToNull(mqttIdField) == null ? null : mqttIdField.strip(), mqttRequired);
         }
 
         private static String blankToNull(String s) {
@@ -277,6 +319,6 @@ public record Config(
                 + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
                 + ", rateLimit=" + rateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
                 + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + ", kafkaAckTimeout="
-                + kafkaAckTimeout + ", kafkaPartitions=" + kafkaPartitions + "]";
+                + kafkaAckTimeout + ", kafkaPartitions=" + kafkaPartitions + ", mqtt=" + mqtt + "]";
     }
 }

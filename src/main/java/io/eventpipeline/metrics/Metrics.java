@@ -13,6 +13,7 @@ import java.util.function.LongSupplier;
  */
 public final class Metrics {
     private static final String EVENTS = "events";
+    private static final String MESSAGES = "messages";
     private final List<Counter> counters = new ArrayList<>();
 
     public final Counter received = counter("received", "pipeline_events_received_total", EVENTS,
@@ -65,6 +66,22 @@ public final class Metrics {
             "pipeline_kafka_batches_abandoned_total", "batches",
             "With --queue kafka: batches a writer stopped storing because it gave up their partitions or was "
                     + "stopping; uncommitted, they are delivered again to the partitions' next owner.");
+
+    public final Counter mqttReceived = counter("mqtt_received", "pipeline_mqtt_messages_received_total",
+            MESSAGES, "With --mqtt-url: messages the broker delivered (a redelivered one counts again).");
+    public final Counter mqttAcknowledged = counter("mqtt_acknowledged",
+            "pipeline_mqtt_messages_acknowledged_total", MESSAGES,
+            "With --mqtt-url: QoS 1 messages acknowledged to the broker (PUBACK), each once its event was accepted "
+                    + "(journaled, or acknowledged by Kafka) or kept for the dead letter.");
+    public final Counter mqttDeadLettered = counter("mqtt_dead_lettered",
+            "pipeline_mqtt_messages_dead_lettered_total", MESSAGES,
+            "With --mqtt-url: accepted messages that are no event (a payload that is not a JSON object, ...): kept "
+                    + "for events_dead_letter with the reason and the topic.");
+    public final Counter mqttRedelivered = counter("mqtt_redelivered", "pipeline_mqtt_messages_redelivered_total",
+            MESSAGES, "With --mqtt-url: messages the broker delivered again (the DUP flag): sent before an earlier "
+                    + "connection ended, not acknowledged on it.");
+    public final Counter mqttReconnects = counter("mqtt_reconnects", "pipeline_mqtt_reconnects_total",
+            "connections", "With --mqtt-url: connections to the broker made again after one was lost.");
 
     public final LatencyHistogram latency = new LatencyHistogram();
     /** Events per stored batch (new rows and duplicates). */

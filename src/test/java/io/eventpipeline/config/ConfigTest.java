@@ -53,6 +53,9 @@ class ConfigTest {
             Object built = setting.getAccessor().invoke(defaults);
             if (setting.getName().equals("dbPoolSize")) {
                 assertThat(builder.value("dbPoolSize")).as("derived from the workers at build").isNull();
+            } else if (setting.getName().equals("mqtt")) {
+                assertThat(built).as("made at build from the mqtt* settings, none without --mqtt-url").isNull();
+                assertThat(builder.value("mqttUrl")).isNull();
             } else if (setting.getName().equals("durability")) {
                 assertThat(builder.value("durability")).as("decided at build by --queue").isNull();
                 assertThat(built).isEqualTo(Durability.JOURNAL);
