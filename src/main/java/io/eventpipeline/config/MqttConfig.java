@@ -60,9 +60,12 @@ public record MqttConfig(String url, List<String> topics, String clientId, Strin
 
     /**
      * What is wrong with a topic filter by MQTT 3.1.1 section 4.7 (not empty, at most 65,535 bytes, no U+0000,
-     * {@code #} only as the whole last level, {@code +} only as a whole level), or null; Paho's own check.
+     * {@code #} only as the whole last level, {@code +} only as a whole level), or null; Paho's own check, and U+0000, which Paho lets through.
      */
     static String filterProblem(String filter) {
+        if (filter.indexOf('\0') >= 0) {
+            return "contains U+0000, which no MQTT string may hold (MQTT 3.1.1, 1.5.3)";
+        }
         try {
             org.eclipse.paho.client.mqttv3.MqttTopic.validate(filter, true);
             return null;
