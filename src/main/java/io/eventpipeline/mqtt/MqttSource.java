@@ -60,6 +60,8 @@ public final class MqttSource implements MqttCallback {
     /** How long a connection attempt may take: the start waits for the first one. */
     static final int CONNECT_TIMEOUT_SECONDS = 10;
     static final int KEEP_ALIVE_SECONDS = 30;
+    /** A connection shorter than this counts as a failed attempt for the backoff. */
+    static final Duration SHORT_CONNECTION = Duration.ofSeconds(5);
     /** The longest a stop waits for the acknowledgements in hand to be sent before it disconnects. */
     static final Duration QUIESCE = Duration.ofSeconds(1);
 
@@ -192,7 +194,8 @@ public final class MqttSource implements MqttCallback {
             log.debug("event=mqtt_close_failed error=\"{}\"", describe(e));
         }
         if (connector != null) {
-            connector.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            // At most a second: an attempt in progress can take the connection timeout, and the thread is a daemon.
+            connector.join(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
         }
         log.info("event=mqtt_stopped client_id={}", config.clientId());
     }
@@ -214,6 +217,10 @@ public final class MqttSource implements MqttCallback {
                 }
             }
             throw e;
+        }
+        if (stopping) {
+            client.disconnectForcibly(0, 100); // made while the stop closed the client
+            return;
         }
         connected = true;
         long n = connects.incrementAndGet();
@@ -267,13 +274,13 @@ public final class MqttSource implements MqttCallback {
                 }
                 try {
                     connect();
-                    failures = 0;
                 } catch (MqttException e) {
                     failures++;
                     failed(e, failures);
                     continue;
                 }
             }
+            long connectedAt = System.nanoTime();
             synchronized (signal) {
                 // Rechecked each second: a loss Paho reported before the connection was marked made is seen too.
                 while (connected && client.isConnected() && !stopping) {
@@ -285,9 +292,24 @@ public final class MqttSource implements MqttCallback {
                 }
             }
             connected = false;
-            // Lost: the first attempt at once (jittered a little), then backoff.
-            if (!stopping && !pause(RECONNECT.delayMillis(1) / 5)) {
+            if (stopping) {
                 return;
+            }
+            // A connection that ended within seconds counts as a failed attempt, so that two clients taking the
+            // session from each other (one client identifier, two instances) do not reconnect in a tight loop.
+            if (System.nanoTime() - connectedAt < SHORT_CONNECTION.toNanos()) {
+                failures++;
+                if (failures == 3) {
+                    log.warn("event=mqtt_connections_short client_id={} note=\"connections end within {} s: is "
+                            + "another client connected with the same --mqtt-client-id? The broker closes the older "
+                            + "one\"", config.clientId(), SHORT_CONNECTION.toSeconds());
+                }
+            } else {
+                failures = 0;
+                // The first attempt after a loss at once (jittered a little), then backoff.
+                if (!pause(RECONNECT.delayMillis(1) / 5)) {
+                    return;
+                }
             }
         }
     }
@@ -350,7 +372,8 @@ public final class MqttSource implements MqttCallback {
         Event event = mapping.toEvent(topic, message.getPayload(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
         Delivery d = new Delivery(event, message.getId(), message.getQos(), on);
         while (!handoff.offer(d, 100, TimeUnit.MILLISECONDS)) {
-            if (stopping || connection.get() != on) {
+            // Paho's disconnect waits for this callback: a connection that is ending ends the wait.
+            if (stopping || connection.get() != on || !client.isConnected()) {
                 return; // not acknowledged: delivered again
             }
         }
