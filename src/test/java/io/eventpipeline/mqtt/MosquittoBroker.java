@@ -1,0 +1,230 @@
+package io.eventpipeline.mqtt;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.eventpipeline.Eventually;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Mosquitto broker of the test's own: {@code /usr/sbin/mosquitto -c <conf>} listening on a free loopback port,
+ * never the 1883 a system broker may hold, with a configuration, a persistence file and a log in a directory of its
+ * own. {@link #restart()} brings it back on the same port with the same persistence, so that the sessions and the
+ * messages queued for them survive as they do for an operator's broker.
+ *
+ * <p>A suite that uses it is annotated {@link NeedsMosquitto}: without the binary it is skipped with the reason, or
+ * fails under {@code CI=true} ({@link #require}).
+ */
+public final class MosquittoBroker implements AutoCloseable {
+    /** Debian's package puts the broker here; {@code .ci/run} installs it when it is missing. */
+    static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+    static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Path dir;
+    private final Path config;
+    private final Path log;
+    private final int port;
+    private Process process;
+
+    private MosquittoBroker(Path dir, int port) throws IOException {
+        this.dir = dir;
+        this.port = port;
+        this.config = dir.resolve("mosquitto.conf");
+        this.log = dir.resolve("mosquitto.log");
+        Files.writeString(config, configuration(dir, port));
+    }
+
+    /**
+     * Starts a broker with its files under {@code dir} (created if missing) on a free loopback port, and waits until
+     * the port accepts connections.
+     *
+     * @throws IOException when the broker cannot be started
+     * @throws AssertionError when it does not listen within {@link #START_TIMEOUT} (the message has its log)
+     */
+    public static MosquittoBroker start(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort());
+        broker.launch();
+        return broker;
+    }
+
+    /**
+     * Fails the calling suite without the broker binary under {@code CI=true}, skips it elsewhere (with the reason on
+     * stderr). Call it from a {@code @BeforeAll}.
+     */
+    public static void require(String suite) {
+        Optional<String> reason = unavailableReason();
+        if (reason.isPresent()) {
+            String message = reason.get() + ": " + suite + " did not run.";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message + " In CI this suite must run.");
+            }
+            System.err.println("SKIPPED: " + message);
+            assumeTrue(false, message);
+        }
+    }
+
+    /** Why no broker can be started here (the binary is missing or not executable), if it cannot. */
+    static Optional<String> unavailableReason() {
+        if (!Files.isExecutable(BINARY)) {
+            return Optional.of(BINARY + " is missing (Debian package mosquitto, Mosquitto 2.0)");
+        }
+        return Optional.empty();
+    }
+
+    /** The configuration: see each setting's comment. */
+    static String configuration(Path dir, int port) {
+        return String.join("\n",
+                "# Written by the tests' MosquittoBroker; one broker per test class, on a port of its own.",
+                "listener " + port + " 127.0.0.1",
+                "allow_anonymous true",
+                // Run as root, Mosquitto drops its privileges to the user mosquitto, which cannot write this
+                // directory's log and persistence file.
+                "user root",
+                // The sessions and their queued messages outlive a restart, as the service's persistent session
+                // expects of an operator's broker.
+                "persistence true",
+                "persistence_location " + dir.toAbsolutePath() + "/",
+                // Saved every second as well as at a clean stop: kill9() loses at most the last second's changes.
+                "autosave_interval 1",
+                // The default of 1000 messages queued per client is what an operator must raise: past it Mosquitto
+                // drops QoS 1 messages for an absent or slow subscriber silently, and a test that publishes 10,000
+                // while the service is down or held back would lose them to the broker, not to the service.
+                "max_queued_messages 100000",
+                // QoS 1 messages sent to a client and not yet acknowledged: the default 20 makes every PUBACK's
+                // round trip a pause in the stream and limits the throughput; 100 keeps it flowing while still
+                // bounding what the service holds unacknowledged.
+                "max_inflight_messages 100",
+                // Small PUBLISH and PUBACK packets: no Nagle delay between them.
+                "set_tcp_nodelay true",
+                "log_dest file " + dir.toAbsolutePath().resolve("mosquitto.log"),
+                "log_type error",
+                "log_type warning",
+                "log_type notice",
+                "log_type information",
+                "connection_messages true",
+                "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+                "");
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        process = new ProcessBuilder(BINARY.toString(), "-c", config.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.out").toFile())).start();
+        try {
+            Eventually.await(START_TIMEOUT, "mosquitto accepts connections on 127.0.0.1:" + port, () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("mosquitto exited with " + process.exitValue());
+                }
+                return accepts(port);
+            });
+        } catch (AssertionError e) {
+            String output = output();
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError(e.getMessage() + "\n" + output, e);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The TCP port it listens on, on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** The URL a Paho client and {@code --mqtt-url} take: {@code tcp://127.0.0.1:<port>}. */
+    public String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    /** The broker's directory: its configuration, persistence file and log. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Whether the broker process is running. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: nothing is saved beyond the last autosave (at most a second old). */
+    public void kill9() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("mosquitto survived SIGKILL for " + STOP_TIMEOUT);
+            }
+        }
+    }
+
+    /**
+     * SIGTERM and waits for the exit: Mosquitto saves its persistence file first.
+     *
+     * @throws AssertionError when it does not exit within {@link #STOP_TIMEOUT} (it is then killed)
+     */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill9();
+                throw new AssertionError("mosquitto did not exit within " + STOP_TIMEOUT + " of SIGTERM");
+            }
+        }
+    }
+
+    /**
+     * Stops the broker if it runs (SIGTERM, so that it saves its state; after {@link #kill9()} what the last
+     * autosave kept is used) and starts it again on the same port with the same persistence.
+     */
+    public void restart() throws IOException, InterruptedException {
+        stop();
+        // The kernel may hold the port for a moment after the old process is gone.
+        Eventually.await(START_TIMEOUT, "port " + port + " is free again", () -> !accepts(port));
+        launch();
+    }
+
+    /** The broker's log and its standard output so far, for a failure's message. */
+    public String output() {
+        StringBuilder out = new StringBuilder();
+        for (Path p : new Path[] {log, dir.resolve("mosquitto.out")}) {
+            try {
+                if (Files.exists(p)) {
+                    out.append("--- ").append(p).append('\n').append(Files.readString(p));
+                }
+            } catch (IOException e) {
+                out.append("--- ").append(p).append(": ").append(e.getMessage()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            stop();
+        } finally {
+            kill9();
+        }
+    }
+}
