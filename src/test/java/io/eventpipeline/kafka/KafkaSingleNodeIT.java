@@ -13,6 +13,8 @@ import io.eventpipeline.TestDb;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.QueueMode;
 import io.eventpipeline.config.Role;
+import io.eventpipeline.mqtt.MosquittoBroker;
+import io.eventpipeline.mqtt.MqttPublisher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -408,6 +410,50 @@ class KafkaSingleNodeIT {
     // ---- nodes, the group, requests
 
     /** A node of this test's topic and group, with small batches, 2 writers and a short stop. */
+    /**
+     * The MQTT source on an ingest node hands its messages to the topic like HTTP: a writer node stores them once,
+     * the malformed one in the dead letter with its topic, and a message is acknowledged to the MQTT broker only
+     * after Kafka acknowledged it (every PUBACK the publisher got is a stored row).
+     */
+    @Test
+    void an_ingest_nodes_mqtt_messages_go_through_the_topic_and_are_stored_once() throws Exception {
+        try (MosquittoBroker mqtt = MosquittoBroker.start(dir.resolve("mosquitto"))) {
+            Service ingest = start(node(Role.INGEST).mqttUrl(mqtt.url()).mqttTopics("plant/+/reading")
+                    .mqttClientId("kafka-ingest-1").mqttIdField("id"));
+            start(node(Role.WRITER));
+            HttpTestClient in = new HttpTestClient(ingest.port());
+            Eventually.await(Duration.ofSeconds(15), "the ingest node's MQTT subscription is up",
+                    () -> in.get("/health").json(), h -> "UP".equals(h.path("mqtt").asText()));
+
+            List<String> readings = MqttPublisher.readings("kmqtt", 300);
+            try (MqttPublisher publisher = MqttPublisher.connect(mqtt.url(), "kafka-mqtt-publisher")) {
+                publisher.publishAll("plant/line-2/reading", readings);
+                publisher.publishAll("plant/line-2/reading", List.of("not json"));
+            }
+            Set<String> expected = new HashSet<>();
+            for (int i = 0; i < readings.size(); i++) {
+                expected.add(MqttPublisher.id("kmqtt", i));
+            }
+            db.awaitStored(expected, STORE_TIMEOUT);
+            awaitCounter(in, "mqtt_acknowledged", readings.size() + 1);
+            assertThat(db.strings("SELECT id FROM events")).as("each reading once").hasSize(readings.size())
+                    .doesNotHaveDuplicates();
+            assertThat(db.strings("SELECT DISTINCT source FROM events")).containsExactly("plant/line-2");
+            assertThat(db.strings("SELECT DISTINCT type FROM events")).containsExactly("reading");
+            Eventually.await(STORE_TIMEOUT, "the malformed message in the dead letter",
+                    () -> db.strings("SELECT error FROM events_dead_letter"), rows -> rows.size() == 1);
+            assertThat(db.strings("SELECT error FROM events_dead_letter")).singleElement().asString()
+                    .startsWith("MQTT message on topic 'plant/line-2/reading': the payload is not valid JSON");
+            assertThat(db.strings("SELECT event FROM events_dead_letter")).singleElement().asString()
+                    .contains("\"mqtt_topic\":\"plant/line-2/reading\"").contains("\"payload\":\"not json\"");
+            JsonNode m = metrics(in);
+            assertThat(m.get("kafka_produced").asLong()).as("every message, the refused one too")
+                    .isEqualTo(readings.size() + 1);
+            assertThat(m.get("mqtt_received").asLong()).isGreaterThanOrEqualTo(readings.size() + 1);
+            assertThat(m.get("mqtt_dead_lettered").asLong()).isEqualTo(1);
+        }
+    }
+
     private Config.Builder node(Role role) {
         Config.Builder c = Config.builder().port(0).dataDir(dir.resolve("data-" + nodes.size()))
                 .queue(QueueMode.KAFKA).role(role).kafkaBootstrap(broker.bootstrap()).kafkaTopic(topic)
