@@ -256,7 +256,7 @@ public final class Service {
         MqttSource mqtt = null;
         if (config.mqtt() != null) {
             mqtt = new MqttSource(config.mqtt(), new MqttMapping(config.mqtt().idField(), config.maxEventBytes()),
-                    ingest, metrics, config.batchSize());
+                    ingest, metrics, config.batchSize(), handoffBytes());
             MqttSource source = mqtt;
             dependencies.add(new Dependency("mqtt", source::up, source::lastError, config.mqtt().required()));
         }
@@ -281,6 +281,15 @@ public final class Service {
                 config.queue().name().toLowerCase(java.util.Locale.ROOT),
                 role.name().toLowerCase(java.util.Locale.ROOT),
                 mode, config.workers(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * What the MQTT source may hold between the broker's socket and the ingest: a quarter of --queue-max-bytes, as
+     * requests waiting for room may, and never less than two of the largest event (a refused message's data is cut
+     * to --max-event-bytes, plus its fields).
+     */
+    private long handoffBytes() {
+        return Math.max(config.queueMaxBytes() / 4, 2 * (config.maxEventBytes() + 64 * 1024));
     }
 
     private static Backoff transientBackoff() {

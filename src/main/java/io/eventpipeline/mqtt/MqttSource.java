@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * section 4.6). While the ingest refuses (a full queue, an unwritable journal, an unreachable Kafka broker), the
  * thread retries the same messages with backoff and acknowledges nothing: the broker stops sending once its
  * in-flight window for this client is full (Mosquitto's {@code max_inflight_messages}) and queues the rest, and if
- * it sends more, the hand-off of {@value #HANDOFF} messages fills and Paho stops reading the socket.
+ * it sends more, the hand-off (at most {@value #HANDOFF} messages and a byte bound) fills and Paho stops reading the
+ * socket.
  *
  * <p>A lost connection is made again with capped exponential backoff and jitter ({@link #RECONNECT}). What was
  * delivered on the lost connection and not acknowledged is delivered again on the next one (MQTT 3.1.1 section
@@ -66,7 +68,7 @@ public final class MqttSource implements MqttCallback {
     static final Duration QUIESCE = Duration.ofSeconds(1);
 
     /** A message taken from the broker, with the connection it came on. */
-    private record Delivery(Event event, int messageId, int qos, long connection) {
+    private record Delivery(Event event, int messageId, int qos, long connection, int kib) {
     }
 
     private final MqttConfig config;
@@ -77,6 +79,9 @@ public final class MqttSource implements MqttCallback {
     private final MqttClient client;
     private final MqttConnectOptions options;
     private final BlockingQueue<Delivery> handoff = new ArrayBlockingQueue<>(HANDOFF);
+    /** The hand-off's byte bound, in KiB: each message takes its size from it until the ingest thread takes it. */
+    private final Semaphore handoffRoom;
+    private final int handoffPermits;
     /**
      * Moves on before each connection attempt and at each loss: a delivery is acknowledged only while it is the
      * same as when the message arrived.
@@ -95,16 +100,20 @@ public final class MqttSource implements MqttCallback {
     private Thread ingestThread;
 
     /**
-     * @param batchSize the most messages handed to the ingest at once (--batch-size)
+     * @param batchSize    the most messages handed to the ingest at once (--batch-size)
+     * @param handoffBytes the most bytes of events held between Paho's thread and the ingest thread (their
+     *                     {@link Event#sizeBytes()}); at least one event of the largest size must fit
      * @throws StartupException when Paho refuses the URL or the client identifier
      */
-    public MqttSource(MqttConfig config, MqttMapping mapping, Ingest ingest, Metrics metrics, int batchSize)
-            throws StartupException {
+    public MqttSource(MqttConfig config, MqttMapping mapping, Ingest ingest, Metrics metrics, int batchSize,
+            long handoffBytes) throws StartupException {
         this.config = config;
         this.mapping = mapping;
         this.ingest = ingest;
         this.metrics = metrics;
         this.batchSize = batchSize;
+        this.handoffPermits = (int) Math.min(Integer.MAX_VALUE, Math.max(1, handoffBytes / 1024));
+        this.handoffRoom = new Semaphore(handoffPermits);
         try {
             this.client = new MqttClient(config.url(), config.clientId(), new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
@@ -370,13 +379,33 @@ public final class MqttSource implements MqttCallback {
         }
         long on = connection.get();
         Event event = mapping.toEvent(topic, message.getPayload(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
-        Delivery d = new Delivery(event, message.getId(), message.getQos(), on);
-        while (!handoff.offer(d, 100, TimeUnit.MILLISECONDS)) {
-            // Paho's disconnect waits for this callback: a connection that is ending ends the wait.
-            if (stopping || connection.get() != on || !client.isConnected()) {
+        // Never more than the whole bound, so that no message can wait for room that never comes.
+        Delivery d = new Delivery(event, message.getId(), message.getQos(), on,
+                Math.min(kib(event), handoffPermits));
+        while (!handoffRoom.tryAcquire(d.kib(), 100, TimeUnit.MILLISECONDS)) {
+            if (givenUp(on)) {
                 return; // not acknowledged: delivered again
             }
         }
+        while (!handoff.offer(d, 100, TimeUnit.MILLISECONDS)) {
+            if (givenUp(on)) {
+                handoffRoom.release(d.kib());
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether a message waiting for room in the hand-off is given up (the broker delivers it again): the stop, or a
+     * connection that is ending, since Paho's disconnect waits for this callback.
+     */
+    private boolean givenUp(long on) {
+        return stopping || connection.get() != on || !client.isConnected();
+    }
+
+    /** What an event holds of the hand-off's byte bound, in KiB rounded up. */
+    private static int kib(Event e) {
+        return (int) Math.min(Integer.MAX_VALUE, (e.sizeBytes() + 1023) / 1024);
     }
 
     @Override
@@ -395,6 +424,11 @@ public final class MqttSource implements MqttCallback {
                 }
                 batch.add(first);
                 handoff.drainTo(batch, batchSize - 1);
+                int taken = 0;
+                for (Delivery d : batch) {
+                    taken += d.kib();
+                }
+                handoffRoom.release(taken);
                 deliver(batch);
                 batch.clear();
             }
