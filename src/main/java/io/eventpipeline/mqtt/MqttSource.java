@@ -145,11 +145,15 @@ public final class MqttSource implements MqttCallback {
      * @throws StartupException when the broker refuses the connection for a reason no retry can fix
      */
     public void start() throws StartupException {
+        // First: a persistent session's messages arrive as soon as the broker accepts the connection, before the
+        // CONNACK's token completes on Paho's callback thread, which must not wait for an ingest not yet running.
+        ingestThread = Thread.ofPlatform().daemon().name("mqtt-ingest").start(this::ingestLoop);
         long failures = 0;
         try {
             connect();
         } catch (MqttException e) {
             if (refusedForGood(e)) {
+                stopping = true; // ends the ingest thread
                 throw new StartupException("the MQTT broker " + config.url() + " refused the connection: "
                         + describe(e) + " (--mqtt-username, PIPELINE_MQTT_PASSWORD, --mqtt-client-id)");
             }
@@ -158,7 +162,6 @@ public final class MqttSource implements MqttCallback {
         }
         long first = failures;
         connector = Thread.ofPlatform().daemon().name("mqtt-connect").start(() -> keepConnected(first));
-        ingestThread = Thread.ofPlatform().daemon().name("mqtt-ingest").start(this::ingestLoop);
     }
 
     /** Whether the client is connected and every topic filter subscribed. */
