@@ -407,9 +407,6 @@ class KafkaSingleNodeIT {
         assertThat(db.strings("SELECT id FROM events")).containsExactly("after-junk");
     }
 
-    // ---- nodes, the group, requests
-
-    /** A node of this test's topic and group, with small batches, 2 writers and a short stop. */
     /**
      * The MQTT source on an ingest node hands its messages to the topic like HTTP: a writer node stores them once,
      * the malformed one in the dead letter with its topic, and a message is acknowledged to the MQTT broker only
@@ -454,6 +451,9 @@ class KafkaSingleNodeIT {
         }
     }
 
+    // ---- nodes, the group, requests
+
+    /** A node of this test's topic and group, with small batches, 2 writers and a short stop. */
     private Config.Builder node(Role role) {
         Config.Builder c = Config.builder().port(0).dataDir(dir.resolve("data-" + nodes.size()))
                 .queue(QueueMode.KAFKA).role(role).kafkaBootstrap(broker.bootstrap()).kafkaTopic(topic)
