@@ -1,6 +1,7 @@
 package io.eventpipeline.bench;
 
 import io.eventpipeline.kafka.KafkaBroker;
+import io.eventpipeline.mqtt.MosquittoBroker;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,21 +84,26 @@ public final class Bench {
         Map<String, Results.Target> targets = new LinkedHashMap<>();
         Results.HttpCeiling http;
         Path brokerDir = TempDirs.create("pipeline-bench-kafka-");
+        Path mqttDir = TempDirs.create("pipeline-bench-mosquitto-");
         try (LoadGenerator load = new LoadGenerator()) {
             http = httpCeiling(load, events);
             ServiceBench service = new ServiceBench(options, load, events, new SegmentEventFactory(), progress);
             long t0 = System.nanoTime();
-            try (KafkaBroker broker = KafkaBroker.start(brokerDir)) {
+            try (KafkaBroker broker = KafkaBroker.start(brokerDir);
+                    MosquittoBroker mqtt = startMosquitto(mqttDir)) {
                 progress.say("a single Kafka broker (KRaft) up at %s in %d ms, for the --queue kafka rows",
                         broker.bootstrap(), (System.nanoTime() - t0) / 1_000_000);
+                MqttBench mqttBench = mqtt == null ? null : new MqttBench(options, load, events, progress);
                 for (String name : targetNames) {
                     try (BenchTarget target = open(name)) {
-                        targets.put(name, measure(target, http, events, service, broker.bootstrap()));
+                        targets.put(name, measure(target, http, events, service, broker.bootstrap(), mqttBench,
+                                mqtt));
                     }
                 }
             }
         } finally {
             TempDirs.delete(brokerDir);
+            TempDirs.delete(mqttDir);
         }
         return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(),
                 options.serverWarmUp().max().toMillis() / 1000.0,
@@ -132,7 +138,8 @@ public final class Bench {
     }
 
     private Results.Target measure(BenchTarget target, Results.HttpCeiling http, EventFactory events,
-            ServiceBench service, String kafkaBootstrap) throws Exception {
+            ServiceBench service, String kafkaBootstrap, MqttBench mqttBench, MosquittoBroker mqtt)
+            throws Exception {
         Path scratch = TempDirs.create("pipeline-bench-jdbc-");
         try {
             progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
@@ -149,11 +156,28 @@ public final class Bench {
             runs.put("kafka", service.runKafka(target, kafkaBootstrap));
             List<Goal> goals = Goals.judge(http.single().acceptedPerSecond(), ceiling.eventsPerSecond(),
                     seed.eventsPerSecond(), runs.get("journal"));
+            Results.Mqtt mqttRow = mqttBench == null ? null
+                    : mqttBench.run(target, mqtt, runs.get("journal").batch());
             return new Results.Target(target.name(), target.describe(), ceiling, seed, runs, goals,
-                    journalOverMemory(runs.get("journal"), runs.get("memory")));
+                    journalOverMemory(runs.get("journal"), runs.get("memory")), mqttRow);
         } finally {
             TempDirs.delete(scratch);
         }
+    }
+
+    /**
+     * A Mosquitto of the bench's own for the MQTT row, on a free port (never the 1883 a system broker may hold);
+     * null, said, when the binary is missing (Debian's package mosquitto).
+     */
+    private MosquittoBroker startMosquitto(Path dir) throws Exception {
+        java.util.Optional<String> missing = MosquittoBroker.unavailableReason();
+        if (missing.isPresent()) {
+            progress.say("no MQTT row: %s", missing.get());
+            return null;
+        }
+        MosquittoBroker broker = MosquittoBroker.start(dir);
+        progress.say("%s up at %s, for the MQTT row", MosquittoBroker.version(), broker.url());
+        return broker;
     }
 
     /** What the journal costs: default-flag rates over --durability memory rates, from the same run. */

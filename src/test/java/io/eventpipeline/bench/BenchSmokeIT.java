@@ -39,7 +39,8 @@ class BenchSmokeIT {
         assertThat(exit).as("bench exit code; its output:%n%s%n%s", progress, table).isZero();
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service")
                 .contains("POST /v1/batch").contains("/v1/batch over /events/batch")
-                .contains("--queue kafka, a single broker").contains("kafka / journal");
+                .contains("--queue kafka, a single broker").contains("kafka / journal")
+                .contains("MQTT over /events/batch");
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
         assertThat(r.at("/machine/cores").asInt()).isPositive();
@@ -87,6 +88,16 @@ class BenchSmokeIT {
         assertThat(kafka.at("/service_metrics_at_end/kafka_consumed").asLong())
                 .isGreaterThanOrEqualTo(kafka.at("/service_metrics_at_end/kafka_produced").asLong());
         assertThat(h2.at("/service/memory/sdk_batches").isNull()).isTrue();
+        // The MQTT row: every message the broker acknowledged to the publisher is a row, none dead-lettered.
+        JsonNode mqtt = h2.path("mqtt");
+        assertThat(mqtt.path("broker").asText()).startsWith("mosquitto version");
+        assertThat(mqtt.at("/qos1/accepted_events").asLong()).isPositive();
+        assertThat(mqtt.at("/qos1/stored_events").asLong()).isEqualTo(mqtt.at("/qos1/accepted_events").asLong());
+        assertThat(mqtt.at("/qos1/end_to_end_per_second").asDouble()).isPositive();
+        assertThat(mqtt.path("over_events_batch_end_to_end").asDouble()).isPositive();
+        assertThat(mqtt.at("/service_metrics_at_end/mqtt_dead_lettered").asLong()).isZero();
+        assertThat(mqtt.at("/service_metrics_at_end/mqtt_acknowledged").asLong())
+                .isGreaterThanOrEqualTo(mqtt.at("/qos1/accepted_events").asLong());
 
         boolean aot = Runtime.version().feature() >= 25; // the bench's children run on this JVM's java
         assertThat(h2.at("/service/journal/startup_aot_cache_ms").isNumber()).isEqualTo(aot);

@@ -11,7 +11,8 @@ import java.time.Duration;
 /** The bench's own view of a service's events table: it empties it between phases and counts what arrived. */
 final class EventTable implements AutoCloseable {
     /** Between two counts; a count of a few hundred thousand rows takes longer than this anyway. */
-    private static final long POLL_MILLIS = 10;
+    /** How often {@link #awaitCount} counts, in ms. */
+    static final long POLL_MILLIS = 10;
 
     private final Connection connection;
 

@@ -63,6 +63,9 @@ final class ReportTable {
                 sdkRows(out, s.sdkBatches());
             }
         }
+        if (t.mqtt() != null) {
+            mqttRows(out, t.mqtt());
+        }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
                 "ratio", "need");
         for (Goal g : t.goals()) {
@@ -88,6 +91,16 @@ final class ReportTable {
                     ratio(Bench.ratio(kafka.batch().endToEndPerSecond(), journal.batch().endToEndPerSecond())),
                     ratio(Bench.ratio(kafka.latency().p99Ms(), journal.latency().p99Ms())));
         }
+    }
+
+    /** The MQTT row: QoS 1 messages through Mosquitto, beside the default-flags process's /events/batch. */
+    private static void mqttRows(PrintStream out, Results.Mqtt m) {
+        out.printf("  (d) service, default flags + --mqtt-url: %s, one Paho publisher at QoS 1 (%d awaiting PUBACK),%n"
+                + "      a message of %d bytes per event; up and subscribed in %,d ms, warm-up %.0f s%n", m.broker(),
+                m.publisherMaxInflight(), m.payloadBytes(), m.startupMs(), m.warmupSeconds());
+        ingestRow(out, "MQTT messages, publish to stored (accepted = broker PUBACK)", m.qos1());
+        out.printf("      MQTT over /events/batch (default flags), end-to-end: %s%n",
+                ratio(m.overEventsBatchEndToEnd()));
     }
 
     /** The SDK-shaped batches and their ratios, under the default-flags rows. */

@@ -24,7 +24,7 @@ record Results(
         Map<String, Target> targets,
         double totalSeconds) {
 
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
 
     /** (a): the bare Javalin server. */
     record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
@@ -38,7 +38,25 @@ record Results(
             JdbcPhase.Result seedDesign,
             Map<String, Service> service,
             List<Goal> goals,
-            Map<String, Double> journalOverMemory) {
+            Map<String, Double> journalOverMemory,
+            Mqtt mqtt) {
+    }
+
+    /**
+     * The MQTT row ({@link MqttBench}), null when no Mosquitto was here: {@code qos1} counts each message as one
+     * request of one event, {@code acceptedPerSecond} being the broker's PUBACKs to the publisher and
+     * {@code endToEndPerSecond} first publish to last row; {@code overEventsBatchEndToEnd} divides that by the
+     * default-flags process's /events/batch end-to-end rate of the same run. {@code payloadBytes} is one message's.
+     */
+    record Mqtt(
+            String broker,
+            int payloadBytes,
+            int publisherMaxInflight,
+            long startupMs,
+            double warmupSeconds,
+            Ingest qos1,
+            Double overEventsBatchEndToEnd,
+            Map<String, Object> serviceMetricsAtEnd) {
     }
 
     /**

@@ -74,11 +74,20 @@ public final class MosquittoBroker implements AutoCloseable {
     }
 
     /** Why no broker can be started here (the binary is missing or not executable), if it cannot. */
-    static Optional<String> unavailableReason() {
+    public static Optional<String> unavailableReason() {
         if (!Files.isExecutable(BINARY)) {
             return Optional.of(BINARY + " is missing (Debian package mosquitto, Mosquitto 2.0)");
         }
         return Optional.empty();
+    }
+
+    /** What the binary says of its version ({@code mosquitto version 2.0.11}), or "mosquitto" when it says nothing. */
+    public static String version() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(BINARY.toString(), "-h").redirectErrorStream(true).start();
+        String first = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .lines().findFirst().orElse("mosquitto");
+        p.waitFor(10, TimeUnit.SECONDS);
+        return first.trim();
     }
 
     /** The configuration: see each setting's comment. */

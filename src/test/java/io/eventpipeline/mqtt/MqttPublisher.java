@@ -26,7 +26,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  */
 public final class MqttPublisher implements AutoCloseable {
     /** PUBLISH packets awaiting their PUBACK at once (Paho's default of 10 would make the publisher the bottleneck). */
-    static final int MAX_INFLIGHT = 500;
+    public static final int MAX_INFLIGHT = 500;
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final MqttAsyncClient client;
