@@ -16,9 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,21 +43,7 @@ abstract class FaultInjectionSupport {
     private final List<JarProcess> services = new ArrayList<>();
 
     @RegisterExtension
-    final TestWatcher logsOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            for (int i = 0; i < services.size(); i++) {
-                try {
-                    String log = services.get(i).output();
-                    System.err.println("---- service log " + i + " of " + context.getDisplayName() + " (last 8000 chars; "
-                            + "all of it under " + logDir + ")");
-                    System.err.println(log.substring(Math.max(0, log.length() - 8000)));
-                } catch (IOException e) {
-                    System.err.println("cannot read the service log: " + e);
-                }
-            }
-        }
-    };
+    final ServiceLogsOnFailure logsOnFailure = new ServiceLogsOnFailure(services, () -> this.logDir);
 
     @BeforeAll
     static void requireDatabase() {

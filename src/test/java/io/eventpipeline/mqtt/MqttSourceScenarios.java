@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventpipeline.Eventually;
 import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.JarProcess;
+import io.eventpipeline.ServiceLogsOnFailure;
 import io.eventpipeline.TcpProxy;
 import io.eventpipeline.TestDb;
 import java.io.IOException;
@@ -73,21 +74,16 @@ abstract class MqttSourceScenarios {
     }
 
     @RegisterExtension
-    final TestWatcher logsOnFailure = new TestWatcher() {
+    final ServiceLogsOnFailure logsOnFailure = new ServiceLogsOnFailure(services, () -> logDir);
+
+    @RegisterExtension
+    final TestWatcher brokerLogOnFailure = new TestWatcher() {
         @Override
         public void testFailed(ExtensionContext context, Throwable cause) {
-            for (int i = 0; i < services.size(); i++) {
-                try {
-                    String log = services.get(i).output();
-                    System.err.println("---- service log " + i + " (last 6000 chars; all of it under " + logDir + ")");
-                    System.err.println(log.substring(Math.max(0, log.length() - 6000)));
-                } catch (IOException e) {
-                    System.err.println("cannot read the service log: " + e);
-                }
-            }
             if (broker != null) {
                 String out = broker.output();
-                System.err.println("---- broker log (last 4000 chars)\n" + out.substring(Math.max(0, out.length() - 4000)));
+                System.err.println("---- broker log (last 4000 chars)\n"
+                        + out.substring(Math.max(0, out.length() - 4000)));
             }
         }
     };
@@ -195,7 +191,8 @@ abstract class MqttSourceScenarios {
         long acknowledgedBeforeKill;
         try (MqttPublisher publisher = MqttPublisher.connect(broker.url(), "device-2")) {
             CompletableFuture<Void> firstHalf = publishInBackground(publisher, readings.subList(0, MESSAGES / 2));
-            Eventually.await(STORE_TIMEOUT, "some readings are stored before the kill", () -> db.countEvents() >= 1_000);
+            Eventually.await(STORE_TIMEOUT, "some readings are stored before the kill",
+                    () -> db.countEvents() >= 1_000);
             acknowledgedBeforeKill = metrics(http).get("mqtt_acknowledged").asLong();
             first.kill();
             storedAtKill = db.countEvents();
