@@ -284,15 +284,28 @@ public final class Main implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", logLevel);
             System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient", logLevel);
         }
-        Service service = build(config());
+        Config config = config();
+        Service service = build(config);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // The MQTT broker answers the first connection only once the ingest runs, after the start's first log
+        // lines: they are held until the start is through, so that a start the broker refuses prints one line.
+        HeldStderr held = config.mqtt() == null ? null : HeldStderr.hold();
         try {
             service.start();
-        } catch (StartupException e) {
-            System.err.println("error: " + e.getMessage());
-            return e.exitCode();
+        } catch (StartupException | RuntimeException e) {
+            if (held != null) {
+                held.discard();
+            }
+            if (e instanceof StartupException refused) {
+                System.err.println("error: " + refused.getMessage());
+                return refused.exitCode();
+            }
+            throw e; // one line too, by the execution exception handler
+        }
+        if (held != null) {
+            held.release();
         }
         stop.await();
         service.stop();

@@ -45,14 +45,14 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /** How a run that ended by itself ended: its exit code, each stream apart, and how long it ran. */
-    record Exit(int code, String stdout, String stderr, Duration took) {
+    public record Exit(int code, String stdout, String stderr, Duration took) {
     }
 
     /**
      * Runs {@code java -jar event-pipeline.jar args...} (exactly these arguments: no port is added) until it exits,
      * its output in files under {@code dir}; fails with that output if it runs longer than {@code timeout}.
      */
-    static Exit run(Path dir, List<String> args, Duration timeout) throws Exception {
+    public static Exit run(Path dir, List<String> args, Duration timeout) throws Exception {
         List<String> command = javaJar(List.of("-Xmx256m"));
         command.addAll(args);
         Path out = Files.createTempFile(dir, "stdout", ".txt");
@@ -82,7 +82,8 @@ public final class JarProcess implements AutoCloseable {
         return command;
     }
 
-    static int freePort() throws IOException {
+    /** A TCP port that was free a moment ago, for a flag that names one. */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * A real Mosquitto broker of the test's own: {@code /usr/sbin/mosquitto -c <conf>} listening on a free loopback port,
  * never the 1883 a system broker may hold, with a configuration, a persistence file and a log in a directory of its
  * own. {@link #restart()} brings it back on the same port with the same persistence, so that the sessions and the
- * messages queued for them survive as they do for an operator's broker.
+ * messages queued for them survive as they do for an operator's broker. {@link #startWithPassword} starts one that
+ * lets in only the one user with its password, as an operator's broker does.
  *
  * <p>A suite that uses it is annotated {@link NeedsMosquitto}: without the binary it is skipped with the reason, or
  * fails under {@code CI=true} ({@link #require}).
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class MosquittoBroker implements AutoCloseable {
     /** Debian's package puts the broker here; {@code .ci/run} installs it when it is missing. */
     static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+    /** The password file's tool, from the same package. */
+    static final Path PASSWD = Path.of("/usr/bin/mosquitto_passwd");
     static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
@@ -35,12 +38,12 @@ public final class MosquittoBroker implements AutoCloseable {
     private final int port;
     private Process process;
 
-    private MosquittoBroker(Path dir, int port) throws IOException {
+    private MosquittoBroker(Path dir, int port, Path passwordFile) throws IOException {
         this.dir = dir;
         this.port = port;
         this.config = dir.resolve("mosquitto.conf");
         this.log = dir.resolve("mosquitto.log");
-        Files.writeString(config, configuration(dir, port));
+        Files.writeString(config, configuration(dir, port, passwordFile));
     }
 
     /**
@@ -52,7 +55,32 @@ public final class MosquittoBroker implements AutoCloseable {
      */
     public static MosquittoBroker start(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        MosquittoBroker broker = new MosquittoBroker(dir, freePort());
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), null);
+        broker.launch();
+        return broker;
+    }
+
+    /**
+     * As {@link #start}, but the broker lets in no anonymous client: only {@code user} with {@code password}
+     * (a password file made by {@code mosquitto_passwd}); any other CONNECT is refused as not authorised.
+     *
+     * @throws IOException when the password file cannot be made or the broker cannot be started
+     */
+    public static MosquittoBroker startWithPassword(Path dir, String user, String password)
+            throws IOException, InterruptedException {
+        if (!Files.isExecutable(PASSWD)) {
+            throw new IOException(PASSWD + " is missing (Debian package mosquitto, as " + BINARY + ")");
+        }
+        Files.createDirectories(dir);
+        Path file = dir.resolve("passwords");
+        Process p = new ProcessBuilder(PASSWD.toString(), "-b", "-c", file.toString(), user, password)
+                .redirectErrorStream(true).start();
+        if (!p.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(PASSWD + " did not make " + file + ": " + new String(p.getInputStream()
+                    .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), file);
         broker.launch();
         return broker;
     }
@@ -123,6 +151,13 @@ public final class MosquittoBroker implements AutoCloseable {
                 "connection_messages true",
                 "log_timestamp_format %Y-%m-%dT%H:%M:%S",
                 "");
+    }
+
+    /** {@link #configuration(Path, int)}, but only the users of {@code passwordFile} are let in (null: anyone). */
+    static String configuration(Path dir, int port, Path passwordFile) {
+        String conf = configuration(dir, port);
+        return passwordFile == null ? conf : conf.replace("\nallow_anonymous true\n",
+                "\nallow_anonymous false\npassword_file " + passwordFile.toAbsolutePath() + "\n");
     }
 
     private void launch() throws IOException, InterruptedException {

@@ -38,4 +38,13 @@ class MosquittoConditionTest {
         assertThat(conf.lines()).contains("listener 41883 127.0.0.1", "persistence true",
                 "persistence_location /tmp/b/", "max_queued_messages 100000", "max_inflight_messages 100");
     }
+
+    @Test
+    void with_a_password_file_only_its_users_are_let_in() {
+        String conf = MosquittoBroker.configuration(java.nio.file.Path.of("/tmp/b"), 41883,
+                java.nio.file.Path.of("/tmp/b/passwords"));
+
+        assertThat(conf.lines()).contains("allow_anonymous false", "password_file /tmp/b/passwords",
+                "listener 41883 127.0.0.1").doesNotContain("allow_anonymous true");
+    }
 }
