@@ -287,7 +287,8 @@ public record Config(
         private MqttConfig mqtt() {
             if (blankToNull(mqttUrl) == null) {
                 if (blankToNull(mqttTopics) != null || blankToNull(mqttClientId) != null
-                        || blankToNull(mqttUsername) != null || blankToNull(mqttIdField) != null || mqttRequired) {
+                        || blankToNull(mqttUsername) != null || blankToNull(mqttIdField) != null || mqttRequired
+                        || (mqttPassword != null && !mqttPassword.isEmpty())) {
                     throw new IllegalArgumentException("the --mqtt-* flags need --mqtt-url");
                 }
                 return null;

@@ -155,7 +155,7 @@ public final class MqttSource implements MqttCallback {
             if (refusedForGood(e)) {
                 stopping = true; // ends the ingest thread
                 throw new StartupException("the MQTT broker " + config.url() + " refused the connection: "
-                        + describe(e) + " (--mqtt-username, PIPELINE_MQTT_PASSWORD, --mqtt-client-id)");
+                        + describe(e) + " (--mqtt-username, --mqtt-password or PIPELINE_MQTT_PASSWORD, --mqtt-client-id)");
             }
             failed(e, 1);
             failures = 1;

@@ -80,7 +80,8 @@ class MqttConfigTest {
     @Test
     void the_other_mqtt_flags_need_a_url() {
         for (Config.Builder b : List.of(Config.builder().mqttTopics("a"), Config.builder().mqttIdField("id"),
-                Config.builder().mqttRequired(true), Config.builder().mqttClientId("x"))) {
+                Config.builder().mqttRequired(true), Config.builder().mqttClientId("x"),
+                Config.builder().mqttUsername("u"), Config.builder().mqttPassword("p"))) {
             assertThatIllegalArgumentException().isThrownBy(b::build).withMessageContaining("need --mqtt-url");
         }
     }

@@ -73,8 +73,8 @@ class MqttStartupErrorsIT {
                 "pipeline", "--mqtt-password", wrong);
 
         assertOneLine(exit, StartupException.UNAVAILABLE, "the MQTT broker " + broker.url()
-                + " refused the connection: Not authorized to connect (--mqtt-username, PIPELINE_MQTT_PASSWORD, "
-                + "--mqtt-client-id)");
+                + " refused the connection: Not authorized to connect (--mqtt-username, --mqtt-password or "
+                + "PIPELINE_MQTT_PASSWORD, --mqtt-client-id)");
         assertThat(exit.took()).as("the first answer ends the start").isLessThan(REFUSED_WITHIN);
         assertThat(exit.stderr()).doesNotContain(wrong);
         assertThat(broker.output()).as("the broker's log").contains("disconnected, not authorised");
