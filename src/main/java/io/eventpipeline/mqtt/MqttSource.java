@@ -8,6 +8,8 @@ import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.pipeline.Backoff;
 import io.eventpipeline.pipeline.Ingest;
 import io.eventpipeline.source.mqtt.MqttMapping;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -502,7 +504,34 @@ public final class MqttSource implements MqttCallback {
     }
 
     private static String describe(MqttException e) {
+        String certificate = certificateProblem(e);
+        if (certificate != null) {
+            return certificate;
+        }
         String cause = e.getCause() == null ? "" : ": " + Messages.rootMessage(e.getCause());
         return (e.getMessage() == null ? "reason " + e.getReasonCode() : e.getMessage()) + cause;
+    }
+
+    /**
+     * A broker's certificate that the TLS handshake refused, said with what to do about it, or null for any other
+     * failure: the JDK's own words name neither the trust store nor the flags that set it.
+     */
+    static String certificateProblem(Throwable e) {
+        CertificateException refused = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertPathBuilderException) {
+                return "the broker's TLS certificate is not trusted: the JVM's trust store holds no CA that signed it ("
+                        + Messages.innermostMessage(t) + "); give the JVM a trust store that holds the CA, "
+                        + "-Djavax.net.ssl.trustStore=<file> -Djavax.net.ssl.trustStorePassword=<password>";
+            }
+            if (refused == null && t instanceof CertificateException c) {
+                refused = c;
+            }
+        }
+        if (refused == null) {
+            return null;
+        }
+        return "the broker's TLS certificate was refused: " + Messages.innermostMessage(refused) + " (it must be "
+                + "valid now and name the host of --mqtt-url in its subjectAltName)";
     }
 }

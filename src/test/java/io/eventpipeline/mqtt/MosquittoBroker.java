@@ -36,14 +36,17 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path config;
     private final Path log;
     private final int port;
+    /** The listener's TLS settings, appended to {@link #configuration}; empty for plain TCP. */
+    private final String tls;
     private Process process;
 
-    private MosquittoBroker(Path dir, int port, Path passwordFile) throws IOException {
+    private MosquittoBroker(Path dir, int port, Path passwordFile, String tls) throws IOException {
         this.dir = dir;
         this.port = port;
+        this.tls = tls;
         this.config = dir.resolve("mosquitto.conf");
         this.log = dir.resolve("mosquitto.log");
-        Files.writeString(config, configuration(dir, port, passwordFile));
+        Files.writeString(config, configuration(dir, port, passwordFile) + tls);
     }
 
     /**
@@ -54,8 +57,30 @@ public final class MosquittoBroker implements AutoCloseable {
      * @throws AssertionError when it does not listen within {@link #START_TIMEOUT} (the message has its log)
      */
     public static MosquittoBroker start(Path dir) throws IOException, InterruptedException {
+        return launched(dir, "");
+    }
+
+    /**
+     * As {@link #start}, with a listener that speaks TLS only (Mosquitto's default versions, no client certificates
+     * asked for): {@link #url()} is then {@code ssl://127.0.0.1:<port>}.
+     *
+     * @param caFile   the CA that signed the certificate (PEM)
+     * @param certFile the broker's certificate (PEM)
+     * @param keyFile  its private key (PEM, unencrypted)
+     */
+    public static MosquittoBroker startTls(Path dir, Path caFile, Path certFile, Path keyFile)
+            throws IOException, InterruptedException {
+        // Settings of the listener above them: the only one.
+        return launched(dir, String.join("\n",
+                "cafile " + caFile.toAbsolutePath(),
+                "certfile " + certFile.toAbsolutePath(),
+                "keyfile " + keyFile.toAbsolutePath(),
+                ""));
+    }
+
+    private static MosquittoBroker launched(Path dir, String tls) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), null);
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), null, tls);
         broker.launch();
         return broker;
     }
@@ -80,7 +105,7 @@ public final class MosquittoBroker implements AutoCloseable {
             throw new IOException(PASSWD + " did not make " + file + ": " + new String(p.getInputStream()
                     .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), file);
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), file, "");
         broker.launch();
         return broker;
     }
@@ -197,9 +222,12 @@ public final class MosquittoBroker implements AutoCloseable {
         return port;
     }
 
-    /** The URL a Paho client and {@code --mqtt-url} take: {@code tcp://127.0.0.1:<port>}. */
+    /**
+     * The URL a Paho client and {@code --mqtt-url} take: {@code tcp://127.0.0.1:<port>}, or {@code ssl://…} for a
+     * broker of {@link #startTls}.
+     */
     public String url() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls.isEmpty() ? "tcp" : "ssl") + "://127.0.0.1:" + port;
     }
 
     /** The broker's directory: its configuration, persistence file and log. */

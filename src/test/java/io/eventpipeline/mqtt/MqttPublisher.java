@@ -10,6 +10,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.SocketFactory;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -46,8 +47,19 @@ public final class MqttPublisher implements AutoCloseable {
      * @throws MqttException when the broker cannot be reached or refuses the connection
      */
     public static MqttPublisher connect(String brokerUrl, String clientId) throws MqttException {
+        return connect(brokerUrl, clientId, null);
+    }
+
+    /**
+     * As {@link #connect(String, String)}, with the sockets of {@code socketFactory} (for {@code ssl://}, an
+     * {@link javax.net.ssl.SSLSocketFactory} that trusts the broker's CA; Paho still checks the host name), or
+     * Paho's default when it is null.
+     */
+    public static MqttPublisher connect(String brokerUrl, String clientId, SocketFactory socketFactory)
+            throws MqttException {
         MqttAsyncClient client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
+        options.setSocketFactory(socketFactory);
         options.setCleanSession(true);
         options.setMaxInflight(MAX_INFLIGHT);
         options.setAutomaticReconnect(false);
