@@ -60,11 +60,18 @@ public record MqttConfig(String url, List<String> topics, String clientId, Strin
 
     /**
      * What is wrong with a topic filter by MQTT 3.1.1 section 4.7 (not empty, at most 65,535 bytes, no U+0000,
-     * {@code #} only as the whole last level, {@code +} only as a whole level), or null; Paho's own check, and U+0000, which Paho lets through.
+     * {@code #} only as the whole last level, {@code +} only as a whole level), or null; Paho's own check, and
+     * U+0000, which Paho lets through; a shared subscription ({@code $share/}, EMQX's {@code $queue/}) is refused too.
      */
     static String filterProblem(String filter) {
         if (filter.indexOf('\0') >= 0) {
             return "contains U+0000, which no MQTT string may hold (MQTT 3.1.1, 1.5.3)";
+        }
+        if (filter.startsWith("$share/") || filter.startsWith("$queue/")) {
+            return "is a shared subscription, which the service does not take: with a persistent session the broker "
+                    + "goes on sending a stopped instance its share of the stream and keeps it until that instance is "
+                    + "back (Mosquitto, EMQX, VerneMQ); subscribe one instance per stream, with filters that divide "
+                    + "the topics";
         }
         try {
             org.eclipse.paho.client.mqttv3.MqttTopic.validate(filter, true);

@@ -157,7 +157,8 @@ public final class MqttSource implements MqttCallback {
             if (refusedForGood(e)) {
                 stopping = true; // ends the ingest thread
                 throw new StartupException("the MQTT broker " + config.url() + " refused the connection: "
-                        + describe(e) + " (--mqtt-username, --mqtt-password or PIPELINE_MQTT_PASSWORD, --mqtt-client-id)");
+                        + describe(e) + " (--mqtt-username, --mqtt-password or PIPELINE_MQTT_PASSWORD, "
+                        + "--mqtt-client-id)");
             }
             failed(e, 1);
             failures = 1;
@@ -520,8 +521,8 @@ public final class MqttSource implements MqttCallback {
         CertificateException refused = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertPathBuilderException) {
-                return "the broker's TLS certificate is not trusted: the JVM's trust store holds no CA that signed it ("
-                        + Messages.innermostMessage(t) + "); give the JVM a trust store that holds the CA, "
+                return "the broker's TLS certificate is not trusted: the JVM's trust store holds no CA that signed "
+                        + "it (" + Messages.innermostMessage(t) + "); give the JVM a trust store that holds the CA, "
                         + "-Djavax.net.ssl.trustStore=<file> -Djavax.net.ssl.trustStorePassword=<password>";
             }
             if (refused == null && t instanceof CertificateException c) {

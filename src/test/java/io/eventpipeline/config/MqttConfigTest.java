@@ -69,6 +69,14 @@ class MqttConfigTest {
                 .withMessageContaining("--mqtt-topics").withMessageContaining(filter);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"$share/pipeline/sensors/#", "$queue/sensors/+/temperature"})
+    void a_shared_subscription_is_refused_saying_why(String filter) {
+        assertThatIllegalArgumentException().isThrownBy(() -> mqtt().mqttTopics(filter).build())
+                .withMessageContaining("--mqtt-topics").withMessageContaining(filter)
+                .withMessageContaining("shared subscription").withMessageContaining("its share of the stream");
+    }
+
     @Test
     void a_url_needs_topics_and_the_same_filter_twice_is_refused() {
         assertThatIllegalArgumentException().isThrownBy(() -> mqtt().mqttTopics(" , ").build())
