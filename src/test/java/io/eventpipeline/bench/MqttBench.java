@@ -26,6 +26,8 @@ final class MqttBench {
     /** At most this many messages published and not yet stored. */
     static final int MAX_BACKLOG = 20_000;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The run's name in the progress lines and its log's name. */
+    private static final String RUN = "service-mqtt";
 
     private final BenchOptions options;
     private final LoadGenerator load;
@@ -44,19 +46,27 @@ final class MqttBench {
      * /events/batch phase of the same run, for the ratio.
      */
     Results.Mqtt run(BenchTarget target, MosquittoBroker broker, Results.Ingest eventsBatch) throws Exception {
-        String run = "service-mqtt";
         Path dataDir = TempDirs.create("pipeline-bench-data-");
-        String dbUrl = target.serviceUrl(run);
+        String dbUrl = target.serviceUrl(RUN);
         List<String> flags = List.of("--mqtt-url", broker.url(), "--mqtt-topics", FILTER,
                 "--mqtt-client-id", "bench-" + target.name(), "--mqtt-id-field", "id");
         ServiceProcess.Running service = ServiceProcess.start(options.jar(), options.jvmFlags(), dbUrl, flags,
-                dataDir, options.outDir().resolve(target.name() + "-" + run + ".log"));
-        try (ChildJvm jvm = service.jvm();
-                EventTable table = new EventTable(dbUrl);
-                MqttPublisher publisher = MqttPublisher.connect(broker.url(), "bench-device-" + target.name())) {
+                dataDir, options.outDir().resolve(target.name() + "-" + RUN + ".log"));
+        try (ChildJvm jvm = service.jvm()) {
+            // Before the table is opened: on H2 the service must be the first to open its database (AUTO_SERVER).
             Duration startup = jvm.awaitHealthy(load.client(), service.health(), START_TIMEOUT);
             awaitSubscribed(service.health());
-            progress.say("(d) %s on %s: up and subscribed in %d ms", run, target.name(), startup.toMillis());
+            return measure(target, broker, eventsBatch, service, jvm, dbUrl, startup);
+        } finally {
+            TempDirs.delete(dataDir);
+        }
+    }
+
+    private Results.Mqtt measure(BenchTarget target, MosquittoBroker broker, Results.Ingest eventsBatch,
+            ServiceProcess.Running service, ChildJvm jvm, String dbUrl, Duration startup) throws Exception {
+        try (EventTable table = new EventTable(dbUrl);
+                MqttPublisher publisher = MqttPublisher.connect(broker.url(), "bench-device-" + target.name())) {
+            progress.say("(d) %s on %s: up and subscribed in %d ms", RUN, target.name(), startup.toMillis());
             table.truncate();
             WarmUp.Done warm = WarmUp.run(options.serverWarmUp(), round -> {
                 Published p = publish(publisher, table, round);
@@ -64,9 +74,9 @@ final class MqttBench {
                 table.truncate();
                 return p.messages() / ((stored.atNanos() - p.startNanos()) / 1e9);
             });
-            progress.say("(d) %s: warmed up in %.1f s (%d rounds, last %.0f messages/s)", run, warm.seconds(),
+            progress.say("(d) %s: warmed up in %.1f s (%d rounds, last %.0f messages/s)", RUN, warm.seconds(),
                     warm.rounds(), warm.lastRate());
-            progress.say("(d) %s: QoS 1 messages, one publisher, at most %d awaiting their PUBACK", run,
+            progress.say("(d) %s: QoS 1 messages, one publisher, at most %d awaiting their PUBACK", RUN,
                     MqttPublisher.MAX_INFLIGHT);
             Duration serverCpu = jvm.cpuTime();
             long benchCpu = ServiceBench.benchCpuNanos();
@@ -83,11 +93,9 @@ final class MqttBench {
             Map<String, Object> metrics = Results.mapper().readValue(
                     load.get(service.metrics(), Duration.ofSeconds(5)).body(),
                     new TypeReference<Map<String, Object>>() { });
-            return new Results.Mqtt(broker.version(), events.single().length, MqttPublisher.MAX_INFLIGHT,
+            return new Results.Mqtt(MosquittoBroker.version(), events.single().length, MqttPublisher.MAX_INFLIGHT,
                     startup.toMillis(), warm.seconds(), qos1,
                     Bench.ratio(qos1.endToEndPerSecond(), eventsBatch.endToEndPerSecond()), metrics);
-        } finally {
-            TempDirs.delete(dataDir);
         }
     }
 
