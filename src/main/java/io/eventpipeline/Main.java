@@ -294,18 +294,21 @@ public final class Main implements Callable<Integer> {
         HeldStderr held = config.mqtt() == null ? null : HeldStderr.hold();
         try {
             service.start();
-        } catch (StartupException | RuntimeException e) {
+        } catch (StartupException e) {
             if (held != null) {
                 held.discard();
             }
-            if (e instanceof StartupException refused) {
-                System.err.println("error: " + refused.getMessage());
-                return refused.exitCode();
+            System.err.println("error: " + e.getMessage());
+            return e.exitCode();
+        } catch (RuntimeException e) {
+            if (held != null) {
+                held.discard();
             }
             throw e; // one line too, by the execution exception handler
-        }
-        if (held != null) {
-            held.release();
+        } finally {
+            if (held != null) {
+                held.release(); // after a discard, only puts System.err back; after an Error, prints what was held
+            }
         }
         stop.await();
         service.stop();

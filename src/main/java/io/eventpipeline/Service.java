@@ -256,7 +256,8 @@ public final class Service {
         MqttSource mqtt = null;
         if (config.mqtt() != null) {
             mqtt = new MqttSource(config.mqtt(), new MqttMapping(config.mqtt().idField(), config.maxEventBytes()),
-                    ingest, metrics, config.batchSize(), handoffBytes());
+                    // A batch the queue can always take whole (--queue-capacity >= --max-batch-events).
+                    ingest, metrics, Math.min(config.batchSize(), config.maxBatchEvents()), handoffBytes());
             MqttSource source = mqtt;
             dependencies.add(new Dependency("mqtt", source::up, source::lastError, config.mqtt().required()));
         }

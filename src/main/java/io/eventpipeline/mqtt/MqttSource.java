@@ -63,6 +63,7 @@ public final class MqttSource implements MqttCallback {
     static final Backoff REFUSED = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
     /** How long a connection attempt may take: the start waits for the first one. */
     static final int CONNECT_TIMEOUT_SECONDS = 10;
+    /** MQTT keep-alive: the broker drops the connection after 1.5 times this without a packet, in seconds. */
     static final int KEEP_ALIVE_SECONDS = 30;
     /** A connection shorter than this counts as a failed attempt for the backoff. */
     static final Duration SHORT_CONNECTION = Duration.ofSeconds(5);
@@ -98,6 +99,8 @@ public final class MqttSource implements MqttCallback {
     private volatile boolean subscribed;
     private volatile String lastError = "not connected yet";
     private volatile boolean stopping;
+    /** The ingest thread ended on an unexpected error: nothing more is taken until a restart. */
+    private volatile boolean ingestFailed;
     private Thread connector;
     private Thread ingestThread;
 
@@ -167,9 +170,9 @@ public final class MqttSource implements MqttCallback {
         connector = Thread.ofPlatform().daemon().name("mqtt-connect").start(() -> keepConnected(first));
     }
 
-    /** Whether the client is connected and every topic filter subscribed. */
+    /** Whether the client is connected, every topic filter subscribed, and the ingest thread taking messages. */
     public boolean up() {
-        return connected && subscribed;
+        return connected && subscribed && !ingestFailed && client.isConnected();
     }
 
     /** Why {@link #up()} is false, or empty. */
@@ -194,7 +197,8 @@ public final class MqttSource implements MqttCallback {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         try {
             if (client.isConnected()) {
-                client.disconnect(Math.max(0, Math.min(left, QUIESCE.toMillis())));
+                // Bounded: Paho's plain disconnect waits for the DISCONNECT to be sent without a limit.
+                client.disconnectForcibly(Math.max(0, Math.min(left, QUIESCE.toMillis())), 1000);
             }
         } catch (MqttException e) {
             try {
@@ -306,7 +310,10 @@ public final class MqttSource implements MqttCallback {
                     }
                 }
             }
+            // The connection is gone: what it delivered and is still in hand is never acknowledged.
+            connection.incrementAndGet();
             connected = false;
+            subscribed = false;
             if (stopping) {
                 return;
             }
@@ -359,12 +366,14 @@ public final class MqttSource implements MqttCallback {
         return false;
     }
 
-    /** Paho: the connection ended without a DISCONNECT of ours. */
+    /**
+     * Paho: the connection ended without a DISCONNECT of ours. Paho marks the client disconnected before it calls
+     * this, so the connector may already be making the next connection: this only says why and wakes the connector,
+     * which moves {@link #connection} on before it connects again (what the lost connection left in hand is then
+     * never acknowledged).
+     */
     @Override
     public void connectionLost(Throwable cause) {
-        connection.incrementAndGet(); // what is in hand from the lost one is never acknowledged
-        connected = false;
-        subscribed = false;
         lastError = "connection lost: " + Messages.rootMessage(cause);
         log.warn("event=mqtt_connection_lost url={} error=\"{}\" note=\"reconnecting; what was not acknowledged is "
                 + "delivered again\"", config.url(), Messages.rootMessage(cause));
@@ -444,7 +453,7 @@ public final class MqttSource implements MqttCallback {
             log.error("event=mqtt_ingest_failed error=\"{}\" note=\"no more messages are taken; the broker keeps "
                     + "them\"", Messages.rootMessage(e), e);
             lastError = "the ingest thread failed: " + Messages.rootMessage(e);
-            subscribed = false;
+            ingestFailed = true;
         }
     }
 
