@@ -10,8 +10,7 @@ import java.time.Duration;
 
 /** The bench's own view of a service's events table: it empties it between phases and counts what arrived. */
 final class EventTable implements AutoCloseable {
-    /** Between two counts; a count of a few hundred thousand rows takes longer than this anyway. */
-    /** How often {@link #awaitCount} counts, in ms. */
+    /** Between two counts, in ms; a count of a few hundred thousand rows takes longer than this anyway. */
     static final long POLL_MILLIS = 10;
 
     private final Connection connection;

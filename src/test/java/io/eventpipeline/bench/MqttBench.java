@@ -112,7 +112,12 @@ final class MqttBench {
         long end = start + length.toNanos();
         long sent = 0;
         while (System.nanoTime() < end) {
+            long stalled = System.nanoTime() + options.drainTimeout().toNanos();
             while (sent - table.count() > MAX_BACKLOG - CHUNK) {
+                if (System.nanoTime() > stalled) {
+                    throw new IllegalStateException("the service stored nothing of the last " + MAX_BACKLOG
+                            + " messages for " + options.drainTimeout() + "; see its log");
+                }
                 Thread.sleep(EventTable.POLL_MILLIS);
             }
             List<byte[]> chunk = new ArrayList<>(CHUNK);

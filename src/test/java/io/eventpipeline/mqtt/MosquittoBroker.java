@@ -146,7 +146,7 @@ public final class MosquittoBroker implements AutoCloseable {
     /** The configuration: see each setting's comment. */
     static String configuration(Path dir, int port) {
         return String.join("\n",
-                "# Written by the tests' MosquittoBroker; one broker per test class, on a port of its own.",
+                "# Written by the tests' MosquittoBroker; one broker per test, on a port of its own.",
                 "listener " + port + " 127.0.0.1",
                 "allow_anonymous true",
                 // Run as root, Mosquitto drops its privileges to the user mosquitto, which cannot write this
@@ -230,15 +230,7 @@ public final class MosquittoBroker implements AutoCloseable {
         return (tls.isEmpty() ? "tcp" : "ssl") + "://127.0.0.1:" + port;
     }
 
-    /** The broker's directory: its configuration, persistence file and log. */
-    public Path dir() {
-        return dir;
-    }
 
-    /** Whether the broker process is running. */
-    public boolean isAlive() {
-        return process != null && process.isAlive();
-    }
 
     /** SIGKILL: nothing is saved beyond the last autosave (at most a second old). */
     public void kill9() throws InterruptedException {

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +32,6 @@ public final class MqttPublisher implements AutoCloseable {
     private final Semaphore window = new Semaphore(MAX_INFLIGHT);
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    /** The ids of the JSON messages the broker acknowledged. */
-    private final Set<String> acknowledgedIds = ConcurrentHashMap.newKeySet();
 
     private MqttPublisher(MqttAsyncClient client) {
         this.client = client;
@@ -88,8 +84,6 @@ public final class MqttPublisher implements AutoCloseable {
 
     /**
      * Publishes each payload at QoS 1 on {@code topic}, in order, and waits until the broker acknowledged every one.
-     * A payload that is a JSON object with an {@code "id"} member made by {@link #readings} adds its id to
-     * {@link #acknowledgedIds()} when its PUBACK arrives.
      *
      * @throws AssertionError when a PUBACK does not arrive within {@link #TIMEOUT}, or a publish failed
      */
@@ -99,7 +93,7 @@ public final class MqttPublisher implements AutoCloseable {
         publishBytes(topic, bytes);
     }
 
-    /** As {@link #publishAll}, for payloads of any bytes (the id is read only from those made by readings). */
+    /** As {@link #publishAll}, for payloads of any bytes. */
     public void publishBytes(String topic, List<byte[]> payloads) throws MqttException, InterruptedException {
         for (byte[] payload : payloads) {
             if (!window.tryAcquire(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -107,14 +101,10 @@ public final class MqttPublisher implements AutoCloseable {
             }
             MqttMessage message = new MqttMessage(payload);
             message.setQos(1);
-            String id = readingId(payload);
             try {
                 client.publish(topic, message, null, new IMqttActionListener() {
                     @Override
                     public void onSuccess(IMqttToken token) {
-                        if (id != null) {
-                            acknowledgedIds.add(id);
-                        }
                         acknowledged.incrementAndGet();
                         window.release();
                     }
@@ -144,28 +134,9 @@ public final class MqttPublisher implements AutoCloseable {
         }
     }
 
-    /** The id of a payload {@code {"id":"…",…}} as {@link #readings} writes it, else null. */
-    private static String readingId(byte[] payload) {
-        String start = "{\"id\":\"";
-        if (payload.length < start.length()) {
-            return null;
-        }
-        String text = new String(payload, StandardCharsets.UTF_8);
-        if (!text.startsWith(start)) {
-            return null;
-        }
-        int end = text.indexOf('"', start.length());
-        return end < 0 ? null : text.substring(start.length(), end);
-    }
-
     /** Messages the broker acknowledged so far. */
     public long acknowledged() {
         return acknowledged.get();
-    }
-
-    /** The ids of the readings the broker acknowledged so far (a live view). */
-    public Set<String> acknowledgedIds() {
-        return acknowledgedIds;
     }
 
     @Override

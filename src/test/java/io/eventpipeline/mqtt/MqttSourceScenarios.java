@@ -201,7 +201,8 @@ abstract class MqttSourceScenarios {
             publisher.publishAll(TOPIC, readings.subList(MESSAGES / 2, MESSAGES));
             assertThat(publisher.acknowledged()).isEqualTo(MESSAGES);
         }
-        assertThat(storedAtKill).as("the kill landed mid-stream").isLessThan(MESSAGES);
+        assertThat(storedAtKill).as("the kill landed mid-stream, before the first half was stored")
+                .isLessThan(MESSAGES / 2);
 
         JarProcess second = startService();
         db.awaitStored(ids("k", MESSAGES), STORE_TIMEOUT);
@@ -303,11 +304,8 @@ abstract class MqttSourceScenarios {
     }
 
     static void awaitCounter(HttpTestClient http, String name, long n) throws InterruptedException {
+        // At least: a message redelivered after a reconnect (a keep-alive missed on a loaded machine) is
+        // acknowledged again.
         Eventually.await(NOTICE, name + " reaches " + n, () -> metrics(http).get(name).asLong(), v -> v >= n);
-        try {
-            assertThat(metrics(http).get(name).asLong()).as(name).isEqualTo(n);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }
