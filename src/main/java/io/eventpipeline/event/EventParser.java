@@ -416,9 +416,11 @@ public final class EventParser {
         }
     }
 
-    private static String kind(JsonToken t) {
+    /** A JSON value's kind as an error message names it ("an array", "a string", ...), from its first token. */
+    public static String kind(JsonToken t) {
         return switch (t) {
             case START_ARRAY -> "an array";
+            case START_OBJECT -> "an object";
             case VALUE_STRING -> "a string";
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
             case VALUE_TRUE, VALUE_FALSE -> "a boolean";

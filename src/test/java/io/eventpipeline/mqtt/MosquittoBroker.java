@@ -1,9 +1,7 @@
 package io.eventpipeline.mqtt;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.eventpipeline.Eventually;
+import io.eventpipeline.RequiredSuite;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -115,15 +113,7 @@ public final class MosquittoBroker implements AutoCloseable {
      * stderr). Call it from a {@code @BeforeAll}.
      */
     public static void require(String suite) {
-        Optional<String> reason = unavailableReason();
-        if (reason.isPresent()) {
-            String message = reason.get() + ": " + suite + " did not run.";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(message + " In CI this suite must run.");
-            }
-            System.err.println("SKIPPED: " + message);
-            assumeTrue(false, message);
-        }
+        RequiredSuite.require(unavailableReason(), suite);
     }
 
     /** Why no broker can be started here (the binary is missing or not executable), if it cannot. */

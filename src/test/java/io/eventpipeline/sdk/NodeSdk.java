@@ -1,11 +1,9 @@
 package io.eventpipeline.sdk;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventpipeline.RequiredSuite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -99,15 +97,7 @@ public final class NodeSdk {
      * or fails it under {@code CI=true}. Call it from a {@code @BeforeAll}.
      */
     public static Path require(String suite) throws IOException, InterruptedException {
-        Optional<String> reason = unavailableReason();
-        if (reason.isPresent()) {
-            String message = reason.get() + ": " + suite + " did not run.";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(message + " In CI this suite must run.");
-            }
-            System.err.println("SKIPPED: " + message);
-            assumeTrue(false, message);
-        }
+        RequiredSuite.require(unavailableReason(), suite);
         return install();
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.Event;
+import io.eventpipeline.event.EventParser;
 import io.eventpipeline.event.EventRules;
 import io.eventpipeline.event.JsonFactories;
 import io.eventpipeline.event.StorableJson;
@@ -263,17 +264,6 @@ public final class MqttMapping {
     }
 
     private static String kind(JsonToken t) {
-        if (t == null) {
-            return "nothing (an empty payload)";
-        }
-        return switch (t) {
-            case START_ARRAY -> "an array";
-            case VALUE_STRING -> "a string";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-            case VALUE_NULL -> "null";
-            case START_OBJECT -> "an object";
-            default -> t.asString() == null ? t.name() : t.asString();
-        };
+        return t == null ? "nothing (an empty payload)" : EventParser.kind(t);
     }
 }
