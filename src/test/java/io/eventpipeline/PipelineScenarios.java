@@ -9,6 +9,9 @@ import io.eventpipeline.event.Event;
 import io.eventpipeline.storage.Database;
 import io.eventpipeline.storage.Dialect;
 import io.eventpipeline.storage.JdbcEventRepository;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -253,6 +257,38 @@ abstract class PipelineScenarios implements QueryScenarios, ExactMatchScenarios,
         running.restart();
         assertThat(client().post("/events", HttpTestClient.event("r-100", "t", "{}")).status()).isEqualTo(202);
         db().awaitEventCount(101, STORE_TIMEOUT);
+    }
+
+    /**
+     * NDJSON, as log shippers post it (one event a line, blank lines skipped, gzip or not), is taken by
+     * /events/batch like {"events":[...]}: the same 202 with the errors by index, and every valid line stored.
+     */
+    @Test
+    void an_ndjson_batch_is_stored_line_by_line_with_its_errors_by_index() throws Exception {
+        String body = HttpTestClient.event("nd-1", "log", "{\"msg\":\"a\"}") + "\n\n{not json\n"
+                + HttpTestClient.event("nd-2", "log", "{}") + "\r\n";
+        URI batch = URI.create("http://127.0.0.1:" + client().port() + "/events/batch");
+        var r = client().send(HttpRequest.newBuilder(batch).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        assertThat(r.json().get("accepted").asInt()).isEqualTo(2);
+        assertThat(r.json().get("ids")).extracting(JsonNode::asText).containsExactly("nd-1", "nd-2");
+        assertThat(r.json().at("/errors/0/index").asInt()).isEqualTo(1);
+        assertThat(r.json().at("/errors/0/error").asText()).startsWith("the line");
+
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped)) {
+            gz.write((HttpTestClient.event("nd-3", "log", "{}") + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        var g = client().send(HttpRequest.newBuilder(batch).header("Content-Type", "application/x-ndjson")
+                .header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped.toByteArray())));
+        assertThat(g.status()).as(g.body()).isEqualTo(202);
+
+        db().awaitStored(Set.of("nd-1", "nd-2", "nd-3"), STORE_TIMEOUT);
+        assertThat(db().strings("SELECT data FROM events WHERE id = 'nd-1'")).singleElement().asString()
+                .contains("\"msg\"");
     }
 
     static JsonNode json(String s) throws Exception {

@@ -137,12 +137,29 @@ final class BodyReader {
         return buf;
     }
 
+    /**
+     * Whether a Content-Type names newline-delimited JSON, whatever its parameters: {@code application/x-ndjson},
+     * as log shippers send it (Vector, Fluent Bit, Logstash's json_lines), or {@code application/ndjson}.
+     */
+    static boolean isNdjson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = mediaType(contentType);
+        return type.equals("application/x-ndjson") || type.equals("application/ndjson");
+    }
+
+    /** The media type of a Content-Type, lower case, without its parameters. */
+    private static String mediaType(String contentType) {
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+    }
+
     private static void requireJson(String contentType) {
         if (contentType == null || contentType.isBlank()) {
             throw ApiError.unsupportedMediaType("Content-Type is missing: send the body as application/json");
         }
-        int semi = contentType.indexOf(';');
-        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+        String type = mediaType(contentType);
         if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
             throw ApiError.unsupportedMediaType("Content-Type '" + Messages.abbreviate(contentType)
                     + "' is not JSON: send the body as application/json");

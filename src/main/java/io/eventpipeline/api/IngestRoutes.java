@@ -99,12 +99,14 @@ final class IngestRoutes {
         ctx.status(202).contentType("application/json").result(json.writeValueAsBytes(Map.of("id", id)));
     }
 
+    /** A batch as {@code {"events":[...]}}, or as NDJSON (one event a line) under an NDJSON Content-Type. */
     private void takeBatch(Context ctx, IngestTally tally) throws Exception {
         refuseEarlyWhenDraining();
-        byte[] body = readBody(ctx, maxBodyBytes, "--max-body-bytes");
+        boolean ndjson = BodyReader.isNdjson(ctx.header("Content-Type"));
+        byte[] body = readBody(ctx, maxBodyBytes, "--max-body-bytes", ndjson);
         EventParser.Batch batch;
         try {
-            batch = parser.parseBatch(body);
+            batch = ndjson ? parser.parseNdjson(body) : parser.parseBatch(body);
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }

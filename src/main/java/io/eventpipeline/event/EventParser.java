@@ -73,7 +73,73 @@ public final class EventParser {
      */
     public Event parseSingle(byte[] body) throws MalformedBodyException, InvalidEventException {
         BodyEncoding.requireUtf8(body);
+        return readSingle(body, now());
+    }
+
+    /**
+     * The events of a newline-delimited JSON body (NDJSON: one event object per line, lines ended by {@code \n}
+     * or {@code \r\n}, blank lines skipped), as log shippers post them: the valid ones, and one error per invalid
+     * line, indexed as the elements of {@link #parseBatch}'s array are (the first line that is not blank is index
+     * 0). A line that is not JSON, or not one object, is that line's error; the limits are the batch's.
+     *
+     * @throws MalformedBodyException the body is not UTF-8, holds no line, or more than --max-batch-events lines
+     */
+    public Batch parseNdjson(byte[] body) throws MalformedBodyException {
+        BodyEncoding.requireUtf8(body);
         Instant receivedAt = now();
+        List<Event> events = new ArrayList<>();
+        List<IndexedError> errors = new ArrayList<>();
+        int index = 0;
+        for (int start = 0; start < body.length; ) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
+            }
+            int from = start;
+            int to = end;
+            while (from < to && isJsonSpace(body[from])) {
+                from++;
+            }
+            while (to > from && isJsonSpace(body[to - 1])) {
+                to--;
+            }
+            start = end + 1;
+            if (from == to) {
+                continue;
+            }
+            if (index >= maxBatchEvents) {
+                throw new MalformedBodyException("the body has more than " + maxBatchEvents
+                        + " lines of events (--max-batch-events): split it", true);
+            }
+            try {
+                events.add(readSingle(Arrays.copyOfRange(body, from, to), receivedAt));
+            } catch (MalformedBodyException e) {
+                errors.add(new IndexedError(index, "", ofTheLine(e.getMessage())));
+            } catch (InvalidEventException e) {
+                errors.add(new IndexedError(index, e.fieldError().field(), e.fieldError().error()));
+            }
+            index++;
+        }
+        if (index == 0) {
+            throw new MalformedBodyException("the body holds no event: send one JSON object per line (NDJSON)");
+        }
+        return new Batch(events, errors);
+    }
+
+    /** JSON's whitespace (RFC 8259, section 2), which may stand around a line's object. */
+    private static boolean isJsonSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r';
+    }
+
+    /** A body's error said of an NDJSON line, which is a body of its own to the parser (without the hint). */
+    private static String ofTheLine(String message) {
+        String m = message.startsWith("the body") ? "the line" + message.substring("the body".length()) : message;
+        int hint = m.indexOf("; send several to /events/batch");
+        return hint < 0 ? m : m.substring(0, hint);
+    }
+
+    /** One event from bytes holding one JSON object, known to be UTF-8. */
+    private Event readSingle(byte[] body, Instant receivedAt) throws MalformedBodyException, InvalidEventException {
         try (JsonParser p = factory.createParser(body)) {
             Input in = new Input(p, 0, 0);
             JsonToken t = p.nextToken();

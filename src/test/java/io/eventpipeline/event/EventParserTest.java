@@ -2,6 +2,7 @@ package io.eventpipeline.event;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -889,5 +890,53 @@ class EventParserTest {
             out.writeBytes(p);
         }
         return out.toByteArray();
+    }
+
+    // ---- NDJSON (one event a line)
+
+    @Test
+    void ndjson_takes_one_event_a_line_skipping_blank_lines_with_either_line_end() throws Exception {
+        String body = json("{'id':'n-1','type':'a','source':'s','data':{}}\r\n\n   \n"
+                + "{'id':'n-2','type':'b','source':'s','data':{'k':1}}\n\t\r\n"
+                + "{'id':'n-3','type':'c','source':'s','data':{}}");
+
+        Batch batch = parser.parseNdjson(body.getBytes(UTF_8));
+
+        assertThat(batch.errors()).isEmpty();
+        assertThat(batch.events()).extracting(Event::id).containsExactly("n-1", "n-2", "n-3");
+        assertThat(new String(batch.events().get(1).data(), UTF_8)).isEqualTo("{\"k\":1}");
+    }
+
+    @Test
+    void an_ndjson_line_that_is_no_event_is_that_lines_error_by_its_index_among_the_lines() throws Exception {
+        String body = json("{'id':'ok-1','type':'a','source':'s','data':{}}\n\n{not json\n[1,2]\n"
+                + "{'id':'ok-2','type':'a','source':'s','data':{}}\n"
+                + "{'type':'a','source':'s','data':{},'user_id':7}\n"
+                + "{'id':'ok-3','type':'a','source':'s','data':{}} {'id':'x'}\n");
+
+        Batch batch = parser.parseNdjson(body.getBytes(UTF_8));
+
+        assertThat(batch.events()).extracting(Event::id).containsExactly("ok-1", "ok-2");
+        assertThat(batch.errors()).extracting(IndexedError::index).containsExactly(1, 2, 4, 5);
+        assertThat(batch.errors().get(0).error()).startsWith("the line").doesNotContain("the body");
+        assertThat(batch.errors().get(1).error()).isEqualTo("the line must be a JSON object (one event)");
+        assertThat(batch.errors().get(2).field()).isEqualTo("user_id");
+        assertThat(batch.errors().get(3).error()).startsWith("the line");
+    }
+
+    @Test
+    void an_ndjson_body_without_an_event_line_or_with_too_many_is_refused_whole() throws Exception {
+        assertThatThrownBy(() -> parser.parseNdjson("\n  \r\n\n".getBytes(UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("no event");
+        assertThatThrownBy(() -> parser.parseNdjson(new byte[0])).isInstanceOf(MalformedBodyException.class);
+        String line = json("{'type':'a','source':'s','data':{}}\n");
+        assertThatThrownBy(() -> parser.parseNdjson(line.repeat(MAX_BATCH_EVENTS + 1)
+                .getBytes(UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("--max-batch-events")
+                .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
+        assertThat(parser.parseNdjson(line.repeat(MAX_BATCH_EVENTS).getBytes(UTF_8)).events())
+                .hasSize(MAX_BATCH_EVENTS);
+        assertThatThrownBy(() -> parser.parseNdjson(new byte[] {'{', (byte) 0xff, '}'}))
+                .isInstanceOf(MalformedBodyException.class);
     }
 }
