@@ -139,7 +139,7 @@ final class BodyReader {
 
     /**
      * Whether a Content-Type names newline-delimited JSON, whatever its parameters: {@code application/x-ndjson},
-     * as log shippers send it (Vector, Fluent Bit, Logstash's json_lines), or {@code application/ndjson}.
+     * the name log shippers use, or {@code application/ndjson}.
      */
     static boolean isNdjson(String contentType) {
         if (contentType == null) {
