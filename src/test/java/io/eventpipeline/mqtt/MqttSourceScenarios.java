@@ -254,20 +254,40 @@ abstract class MqttSourceScenarios {
                 + "held the rest%n", during.get("mqtt_acknowledged").asLong(), MESSAGES);
     }
 
+    /**
+     * A --batch-size above what the queue can take at once (--queue-capacity and --max-batch-events of 50, batches
+     * of 500): the source hands the ingest batches the queue can always take whole, so every message is stored.
+     */
+    @Test
+    void a_batch_size_above_the_queues_capacity_still_takes_every_message() throws Exception {
+        JarProcess service = startService(50, 500, List.of("--max-batch-events", "50"));
+        try (MqttPublisher publisher = MqttPublisher.connect(broker.url(), "device-4")) {
+            publisher.publishAll(TOPIC, MqttPublisher.readings("q", 2_000));
+        }
+        db.awaitStored(ids("q", 2_000), STORE_TIMEOUT);
+        assertThat(db.countEvents()).isEqualTo(2_000);
+        awaitCounter(new HttpTestClient(service.port()), "mqtt_acknowledged", 2_000);
+    }
+
     // ---- helpers
 
     private JarProcess startService() throws Exception {
-        List<String> args = List.of(
+        return startService(QUEUE_CAPACITY, BATCH_SIZE, List.of());
+    }
+
+    private JarProcess startService(int queueCapacity, int batchSize, List<String> more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
                 "--db-url", databaseUrlVia(proxy.port()),
                 "--data-dir", dir.resolve("data").toString(),
                 "--workers", "2",
-                "--queue-capacity", Integer.toString(QUEUE_CAPACITY),
-                "--batch-size", Integer.toString(BATCH_SIZE),
+                "--queue-capacity", Integer.toString(queueCapacity),
+                "--batch-size", Integer.toString(batchSize),
                 "--shutdown-timeout", "5s",
                 "--mqtt-url", broker.url(),
                 "--mqtt-topics", FILTER,
                 "--mqtt-client-id", CLIENT_ID,
-                "--mqtt-id-field", "id");
+                "--mqtt-id-field", "id"));
+        args.addAll(more);
         JarProcess service = JarProcess.start(logDir.resolve("service-" + services.size() + ".log"),
                 List.of("-Xmx256m"), args);
         services.add(service);
