@@ -300,14 +300,9 @@ public final class Main implements Callable<Integer> {
             }
             System.err.println("error: " + e.getMessage());
             return e.exitCode();
-        } catch (RuntimeException e) {
-            if (held != null) {
-                held.discard();
-            }
-            throw e; // one line too, by the execution exception handler
         } finally {
             if (held != null) {
-                held.release(); // after a discard, only puts System.err back; after an Error, prints what was held
+                held.release(); // after a discard only puts System.err back; after a crash, prints what was held
             }
         }
         stop.await();

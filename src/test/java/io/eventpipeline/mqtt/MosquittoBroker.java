@@ -55,7 +55,7 @@ public final class MosquittoBroker implements AutoCloseable {
      * @throws AssertionError when it does not listen within {@link #START_TIMEOUT} (the message has its log)
      */
     public static MosquittoBroker start(Path dir) throws IOException, InterruptedException {
-        return launched(dir, "");
+        return launched(dir, null, "");
     }
 
     /**
@@ -69,16 +69,18 @@ public final class MosquittoBroker implements AutoCloseable {
     public static MosquittoBroker startTls(Path dir, Path caFile, Path certFile, Path keyFile)
             throws IOException, InterruptedException {
         // Settings of the listener above them: the only one.
-        return launched(dir, String.join("\n",
+        return launched(dir, null, String.join("\n",
                 "cafile " + caFile.toAbsolutePath(),
                 "certfile " + certFile.toAbsolutePath(),
                 "keyfile " + keyFile.toAbsolutePath(),
                 ""));
     }
 
-    private static MosquittoBroker launched(Path dir, String tls) throws IOException, InterruptedException {
+    /** A broker with its files under {@code dir}, started: without a password file it lets anyone in. */
+    private static MosquittoBroker launched(Path dir, Path passwordFile, String tls)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), null, tls);
+        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), passwordFile, tls);
         broker.launch();
         return broker;
     }
@@ -103,9 +105,7 @@ public final class MosquittoBroker implements AutoCloseable {
             throw new IOException(PASSWD + " did not make " + file + ": " + new String(p.getInputStream()
                     .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        MosquittoBroker broker = new MosquittoBroker(dir, freePort(), file, "");
-        broker.launch();
-        return broker;
+        return launched(dir, file, "");
     }
 
     /**
