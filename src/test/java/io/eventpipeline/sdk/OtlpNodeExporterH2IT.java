@@ -50,7 +50,7 @@ class OtlpNodeExporterH2IT extends OtlpNodeExporterScenarios {
         assertThat(result.exports()).as(result.summary()).singleElement()
                 .satisfies(e -> assertThat(e.error()).contains("Request timed out"));
         assertThat(result.failed()).as(result.summary()).hasSize(2);
-        List<JsonNode> stored = service.events("lost", "order.placed");
+        List<JsonNode> stored = awaitEvents("lost", "order.placed", 2);
         assertThat(stored).extracting(e -> e.path("data").path("body").asText()).containsExactlyInAnyOrder("b-1",
                 "b-2");
         service.assertStoredOnce(stored.stream().map(e -> e.path("id").asText()).toList());

@@ -56,6 +56,8 @@ abstract class OtlpNodeExporterScenarios {
      */
     static final int REFUSALS_IN_WINDOW = 2;
     static final String ROUTE = "POST /v1/logs";
+    /** How long an event may take to be stored after the service answered for it. */
+    static final Duration STORED = Duration.ofSeconds(30);
     static final Pattern UUID_SHAPE = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", Pattern.CASE_INSENSITIVE);
 
@@ -286,7 +288,7 @@ abstract class OtlpNodeExporterScenarios {
         assertThat(result.diag()).as("the exporter only logs a partial success")
                 .anySatisfy(d -> assertThat(d.message()).contains("Partial Success"));
 
-        List<JsonNode> stored = s.events("partial", null);
+        List<JsonNode> stored = awaitEvents("partial", null, 3);
         assertThat(stored).extracting(e -> e.path("data").path("body").asText())
                 .containsExactlyInAnyOrder("kept 1", "kept 2: a name of 255 characters", "kept 3");
         assertThat(stored).extracting(e -> e.path("type").asText())
@@ -348,8 +350,7 @@ abstract class OtlpNodeExporterScenarios {
 
         OtlpNodeExporter.Result first = OtlpNodeExporter.run(input(options("again"), records));
         assertThat(first.failed()).as(first.summary()).isEmpty();
-        s.awaitIdle();
-        List<String> ids = s.events("again", "dup.test").stream().map(e -> e.path("id").asText()).toList();
+        List<String> ids = awaitEvents("again", "dup.test", 3).stream().map(e -> e.path("id").asText()).toList();
         assertThat(ids).as("two identical records in one request are two events").hasSize(3)
                 .doesNotHaveDuplicates().allMatch(id -> UUID_SHAPE.matcher(id).matches());
 
@@ -378,18 +379,17 @@ abstract class OtlpNodeExporterScenarios {
      */
     List<JsonNode> assertEachStoredAsSent(List<OtlpNodeExporter.Sent> sent) throws Exception {
         SdkTestService s = service();
-        s.awaitIdle();
         List<JsonNode> out = new ArrayList<>();
         Set<String> ids = new TreeSet<>();
         for (OtlpNodeExporter.Sent record : sent) {
             String source = OtlpLogEvents.source(record.resourceLogs());
             String type = OtlpLogEvents.type(record.logRecord());
             JsonNode data = OtlpLogEvents.data(record);
-            List<JsonNode> candidates = s.events(source, type).stream()
+            // Stored a moment after the 200 (the service answers once the records are in its journal).
+            List<JsonNode> candidates = Eventually.await(STORED, "an event of source " + source + ", type " + type
+                    + ", with data " + data + " is stored", () -> s.events(source, type).stream()
                     .filter(e -> OtlpLogEvents.sameJson(e.path("data"), data))
-                    .filter(e -> !ids.contains(e.path("id").asText())).toList();
-            assertThat(candidates).as("a stored event of source %s, type %s, with data %s; stored of that type: %s",
-                    source, type, data, s.events(source, type)).isNotEmpty();
+                    .filter(e -> !ids.contains(e.path("id").asText())).toList(), found -> !found.isEmpty());
             JsonNode event = candidates.getFirst();
             String id = event.path("id").asText();
             ids.add(id);
@@ -411,6 +411,15 @@ abstract class OtlpNodeExporterScenarios {
             out.add(event);
         }
         return out;
+    }
+
+    /**
+     * Waits until at least {@code count} events of this source and type (null: any) are stored and returns them
+     * all: the service answers once the records are in its journal, and stores them a moment later.
+     */
+    List<JsonNode> awaitEvents(String source, String type, int count) throws InterruptedException {
+        return Eventually.await(STORED, count + " events of source " + source + " are stored",
+                () -> service().events(source, type), found -> found.size() >= count);
     }
 
     /** A map in the order given: key, value, key, value... */
