@@ -13,10 +13,11 @@ import java.util.Optional;
  * the key as the user name (RFC 7617), which is how the Segment and RudderStack SDKs send their write key (with an
  * empty password; a key sent as the password with an empty user name is taken too). On the Segment routes a
  * request without an Authorization header may carry the key in its body instead, as {@code writeKey} (Segment's
- * Java library sends it only there): the route reads the body and calls {@link #checkBodyKey}. A missing or unknown key
- * is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never
- * logged. Failures are counted like every answer, by route and status ({@code http_requests}). Without
- * configured keys every route is open (the service then listens on loopback only, see {@code Access}).
+ * Java library sends it only there): the route reads the body and calls {@link #checkBodyKey}. OTLP exporters send
+ * the key in a header they are configured with ({@code Authorization: Bearer <key>}). A missing or unknown key is a
+ * 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never logged.
+ * Failures are counted like every answer, by route and status ({@code http_requests}). Without configured keys
+ * every route is open (the service then listens on loopback only, see {@code Access}).
  */
 final class Authenticator {
     static final String KEY_ATTRIBUTE = "pipeline.apiKey";
@@ -44,7 +45,7 @@ final class Authenticator {
         if (path.equals("/events") || path.startsWith("/events/")) {
             return Optional.of(method.equals("POST") ? Scope.WRITE : Scope.READ);
         }
-        if (path.startsWith(SegmentRoutes.PREFIX)) {
+        if (path.startsWith(SegmentRoutes.PREFIX)) { // the Segment routes and OTLP's /v1/logs
             return Optional.of(Scope.WRITE);
         }
         return Optional.empty();
@@ -60,7 +61,7 @@ final class Authenticator {
             return;
         }
         ctx.attribute(ROUTE_ATTRIBUTE, routeOf(path));
-        boolean segment = path.startsWith(SegmentRoutes.PREFIX);
+        boolean segment = path.startsWith(SegmentRoutes.PREFIX) && !OtlpRoutes.isRoute(path);
         if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(path)) {
             ctx.attribute(BODY_KEY_ATTRIBUTE, Boolean.TRUE);
             return;
@@ -147,7 +148,7 @@ final class Authenticator {
     /** The route template of a protected path: the set of metric labels stays bounded. */
     private static String routeOf(String path) {
         if (path.equals("/events") || path.equals("/events/batch") || path.equals("/metrics")
-                || SegmentRoutes.isRoute(path)) {
+                || SegmentRoutes.isRoute(path) || OtlpRoutes.isRoute(path)) {
             return path;
         }
         return path.startsWith("/events/") ? "/events/{id}" : RequestLog.UNMATCHED;

@@ -151,6 +151,8 @@ public final class HttpApi {
         Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());
         SegmentRoutes segment = new SegmentRoutes(ingestRoutes, auth, JSON, config.maxBodyBytes(),
                 config.maxEventBytes(), config.maxBatchEvents());
+        OtlpRoutes otlp = new OtlpRoutes(ingestRoutes, config.maxBodyBytes(), config.maxEventBytes(),
+                config.maxBatchEvents());
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -193,6 +195,7 @@ public final class HttpApi {
                 for (SegmentParser.Call call : SegmentParser.Call.values()) {
                     post(c, routes, "/v1/" + call.wireName(), segment.call(call));
                 }
+                post(c, routes, OtlpRoutes.LOGS_PATH, otlp::logs);
             }
             if (p.reader() != null) {
                 getAndHead(c, routes, "/events", query::list);
@@ -265,16 +268,24 @@ public final class HttpApi {
     /**
      * Writes and flushes the error first, then reads what is left of the body (see
      * {@link BodyReader#discardUnread}): the client has its answer at once, even one that never finishes sending.
+     * On an OTLP route the body is the specification's {@code Status} ({@link OtlpRoutes#errorBody}).
      */
     private static void respond(Context ctx, int status, Map<String, Object> body, Map<String, String> headers) {
         byte[] json;
+        String contentType = "application/json";
         try {
-            json = JSON.writeValueAsBytes(body);
+            if (OtlpRoutes.isRoute(Authenticator.routedPath(ctx.path()))) {
+                OtlpRoutes.ErrorBody otlp = OtlpRoutes.errorBody(ctx, status, String.valueOf(body.get("error")), JSON);
+                json = otlp.body();
+                contentType = otlp.contentType();
+            } else {
+                json = JSON.writeValueAsBytes(body);
+            }
         } catch (Exception e) {
             json = "{\"error\":\"unprintable error\"}".getBytes(StandardCharsets.UTF_8);
         }
         headers.forEach(ctx::header);
-        ctx.status(status).contentType("application/json");
+        ctx.status(status).contentType(contentType);
         try {
             ctx.res().setContentLength(json.length);
             ctx.res().getOutputStream().write(json);

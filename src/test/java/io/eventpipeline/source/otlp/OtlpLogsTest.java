@@ -1,0 +1,234 @@
+package io.eventpipeline.source.otlp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.eventpipeline.event.Event;
+import io.eventpipeline.event.MalformedBodyException;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import io.opentelemetry.proto.resource.v1.Resource;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** How an OTLP log record becomes an event, which records are refused, and how both encodings are read. */
+class OtlpLogsTest {
+    private static final Instant NOW = Instant.parse("2026-12-02T10:00:00.123Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] TRACE = hex("5b8efff798038103d269b633813fc60c");
+    private static final byte[] SPAN = hex("eee19b7ec3c1b174");
+    private final OtlpLogs logs = new OtlpLogs(64 * 1024);
+
+    private static byte[] hex(String s) {
+        return java.util.HexFormat.of().parseHex(s);
+    }
+
+    private static KeyValue kv(String key, AnyValue value) {
+        return KeyValue.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static AnyValue str(String s) {
+        return AnyValue.newBuilder().setStringValue(s).build();
+    }
+
+    private static ExportLogsServiceRequest request(Resource resource, LogRecord... records) {
+        return ExportLogsServiceRequest.newBuilder().addResourceLogs(ResourceLogs.newBuilder().setResource(resource)
+                .setSchemaUrl("https://opentelemetry.io/schemas/1.24.0")
+                .addScopeLogs(ScopeLogs.newBuilder().setScope(InstrumentationScope.newBuilder()
+                        .setName("com.example.Orders").setVersion("1.2.3")
+                        .addAttributes(kv("scope.kind", str("library"))))
+                        .addAllLogRecords(List.of(records)))).build();
+    }
+
+    private static Resource service(String name) {
+        return Resource.newBuilder().addAttributes(kv("service.name", str(name)))
+                .addAttributes(kv("host.name", str("web-1"))).build();
+    }
+
+    private static JsonNode data(Event e) throws Exception {
+        return JSON.readTree(e.data());
+    }
+
+    @Test
+    void every_field_of_a_record_its_resource_and_its_scope_is_kept_in_data() throws Exception {
+        AnyValue body = AnyValue.newBuilder().setKvlistValue(KeyValueList.newBuilder()
+                .addValues(kv("text", str("card declined")))
+                .addValues(kv("amount", AnyValue.newBuilder().setDoubleValue(12.5).build()))
+                .addValues(kv("count", AnyValue.newBuilder().setIntValue(9_007_199_254_740_993L).build()))
+                .addValues(kv("ok", AnyValue.newBuilder().setBoolValue(false).build()))
+                .addValues(kv("raw", AnyValue.newBuilder().setBytesValue(ByteString.copyFromUtf8("hi")).build()))
+                .addValues(kv("list", AnyValue.newBuilder().setArrayValue(ArrayValue.newBuilder()
+                        .addValues(str("a")).addValues(AnyValue.newBuilder().setIntValue(1))).build()))
+                .addValues(kv("none", AnyValue.getDefaultInstance()))
+                .addValues(kv("nan", AnyValue.newBuilder().setDoubleValue(Double.NaN).build()))).build();
+        LogRecord record = LogRecord.newBuilder().setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_ERROR)
+                .setSeverityText("ERROR").setBody(body).addAttributes(kv("user.id", str("u-42")))
+                .addAttributes(kv("http.status", AnyValue.newBuilder().setIntValue(502).build()))
+                .setTraceId(ByteString.copyFrom(TRACE)).setSpanId(ByteString.copyFrom(SPAN)).setFlags(1)
+                .setTimeUnixNano(1_764_669_600_123_456_789L).setObservedTimeUnixNano(1_764_669_600_200_000_000L)
+                .setDroppedAttributesCount(2).build();
+
+        OtlpLogs.Result result = logs.events(request(service("checkout"), record), NOW);
+
+        assertThat(result.rejected()).isZero();
+        Event e = result.events().get(0);
+        assertThat(e.type()).isEqualTo("log.error");
+        assertThat(e.source()).isEqualTo("checkout");
+        assertThat(e.userId()).isEqualTo("u-42");
+        assertThat(e.timestamp()).isEqualTo(Instant.ofEpochSecond(1_764_669_600L, 123_456_789));
+        assertThat(e.receivedAt()).isEqualTo(NOW);
+        assertThat(e.id()).matches("[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        assertThat(JSON.writeValueAsString(data(e))).isEqualTo("{\"severity_number\":17,\"severity_text\":\"ERROR\","
+                + "\"body\":{\"text\":\"card declined\",\"amount\":12.5,\"count\":9007199254740993,\"ok\":false,"
+                + "\"raw\":\"aGk=\",\"list\":[\"a\",1],\"none\":null,\"nan\":\"NaN\"},"
+                + "\"attributes\":{\"user.id\":\"u-42\",\"http.status\":502},"
+                + "\"trace_id\":\"5b8efff798038103d269b633813fc60c\",\"span_id\":\"eee19b7ec3c1b174\",\"flags\":1,"
+                + "\"time_unix_nano\":\"1764669600123456789\",\"observed_time_unix_nano\":\"1764669600200000000\","
+                + "\"dropped_attributes_count\":2,"
+                + "\"resource\":{\"attributes\":{\"service.name\":\"checkout\",\"host.name\":\"web-1\"},"
+                + "\"schema_url\":\"https://opentelemetry.io/schemas/1.24.0\"},"
+                + "\"scope\":{\"name\":\"com.example.Orders\",\"version\":\"1.2.3\","
+                + "\"attributes\":{\"scope.kind\":\"library\"}}}");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, log", "1, log.trace", "2, log.trace2", "4, log.trace4", "5, log.debug", "9, log.info",
+        "10, log.info2", "13, log.warn", "17, log.error", "20, log.error4", "21, log.fatal", "24, log.fatal4",
+        "25, log", "-3, log"})
+    void without_an_event_name_the_type_is_the_severity_short_name(int severity, String type) {
+        LogRecord r = LogRecord.newBuilder().setSeverityNumberValue(severity).build();
+
+        assertThat(OtlpLogs.type(r)).isEqualTo(type);
+    }
+
+    @Test
+    void an_event_name_is_the_type_and_a_resource_without_service_name_is_source_otlp() throws Exception {
+        LogRecord r = LogRecord.newBuilder().setEventName("order.placed").setSeverityNumberValue(9).build();
+
+        Event e = logs.events(request(Resource.getDefaultInstance(), r), NOW).events().get(0);
+
+        assertThat(e.type()).isEqualTo("order.placed");
+        assertThat(e.source()).isEqualTo(OtlpLogs.DEFAULT_SOURCE);
+        assertThat(e.timestamp()).as("no time at all").isNull();
+        assertThat(data(e).path("resource").has("attributes")).isFalse();
+        assertThat(data(e).path("event_name").asText()).isEqualTo("order.placed");
+    }
+
+    @Test
+    void the_observed_time_stands_in_for_a_missing_time_and_times_are_unsigned() throws Exception {
+        LogRecord observed = LogRecord.newBuilder().setObservedTimeUnixNano(1_000_000_000_500_000L).build();
+        LogRecord far = LogRecord.newBuilder().setTimeUnixNano(-1L).build(); // 2^64-1 ns: the year 2554
+
+        List<Event> events = logs.events(request(service("s"), observed, far), NOW).events();
+
+        assertThat(events.get(0).timestamp()).isEqualTo(Instant.ofEpochSecond(1_000_000, 500_000));
+        assertThat(events.get(1).timestamp()).isEqualTo(Instant.ofEpochSecond(18_446_744_073L, 709_551_615));
+        assertThat(data(events.get(1)).path("time_unix_nano").asText()).isEqualTo("18446744073709551615");
+    }
+
+    @Test
+    void ids_are_the_same_for_the_same_request_and_differ_for_identical_records_in_one() {
+        LogRecord r = LogRecord.newBuilder().setBody(str("tick")).setTimeUnixNano(5).build();
+        ExportLogsServiceRequest request = request(service("s"), r, r, r);
+
+        List<String> first = logs.events(request, NOW).events().stream().map(Event::id).toList();
+        List<String> again = logs.events(request, NOW.plusSeconds(9)).events().stream().map(Event::id).toList();
+        List<String> otherService = logs.events(request(service("t"), r), NOW).events().stream().map(Event::id)
+                .toList();
+
+        assertThat(first).doesNotHaveDuplicates().hasSize(3).isEqualTo(again);
+        assertThat(otherService.get(0)).isNotIn(first);
+    }
+
+    @Test
+    void records_breaking_a_rule_are_refused_and_counted_the_rest_kept() {
+        LogRecord ok = LogRecord.newBuilder().setBody(str("fine")).build();
+        LogRecord badName = LogRecord.newBuilder().setEventName("order\nplaced").build();
+        LogRecord badTrace = LogRecord.newBuilder().setTraceId(ByteString.copyFrom(new byte[3])).build();
+        LogRecord big = LogRecord.newBuilder().setBody(str("x".repeat(70_000))).build();
+        LogRecord duplicateKeys = LogRecord.newBuilder().addAttributes(kv("a", str("1"))).addAttributes(kv("a",
+                str("2"))).build();
+
+        OtlpLogs.Result result = logs.events(request(service("s"), ok, badName, badTrace, big, duplicateKeys), NOW);
+
+        assertThat(result.events()).hasSize(1);
+        assertThat(result.rejected()).isEqualTo(4);
+        assertThat(result.errorMessage()).startsWith("4 of 5 log records were refused; the first: "
+                + "resourceLogs[0].scopeLogs[0].logRecords[1] has an event_name that must not contain a control "
+                + "character (found U+000A at position 5)");
+        OtlpLogs.Result alone = logs.events(request(service("s"), big), NOW);
+        assertThat(alone.errorMessage()).contains("over the limit of 65536 bytes (--max-event-bytes)");
+        assertThat(logs.events(request(service("s"), badTrace), NOW).errorMessage())
+                .contains("has a trace_id of 3 bytes; a trace id is 16 bytes");
+        assertThat(logs.events(request(service("s"), duplicateKeys), NOW).errorMessage()).contains("'a' twice");
+    }
+
+    @Test
+    void a_service_name_that_cannot_be_a_source_refuses_its_records() {
+        OtlpLogs.Result result = logs.events(request(service("x".repeat(300)), LogRecord.getDefaultInstance()),
+                NOW);
+
+        assertThat(result.events()).isEmpty();
+        assertThat(result.errorMessage()).contains("has a resource whose service.name must be 1-255 characters long");
+    }
+
+    @Test
+    void both_encodings_read_the_same_request() throws Exception {
+        String json = """
+                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+                 "scopeLogs":[{"scope":{"name":"app"},"logRecords":[{"timeUnixNano":"1764669600123456789",
+                  "severityNumber":13,"severityText":"WARN","body":{"stringValue":"slow"},
+                  "traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"eee19b7ec3c1b174","flags":1,
+                  "attributes":[{"key":"n","value":{"intValue":"3"}}],"futureField":true}]}]}]}""";
+        ExportLogsServiceRequest fromJson = logs.parseJson(json.getBytes(StandardCharsets.UTF_8));
+
+        ExportLogsServiceRequest fromProtobuf = logs.parseProtobuf(fromJson.toByteArray());
+
+        assertThat(fromProtobuf).isEqualTo(fromJson);
+        Event e = logs.events(fromJson, NOW).events().get(0);
+        assertThat(e.type()).isEqualTo("log.warn");
+        assertThat(data(e).path("trace_id").asText()).isEqualTo("5b8efff798038103d269b633813fc60c");
+        assertThat(data(e).path("attributes").path("n").isIntegralNumber()).isTrue();
+    }
+
+    @Test
+    void a_body_that_is_not_a_request_is_malformed_with_a_reason() {
+        String notHex = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"not-hex\"}]}]}]}";
+        assertThatThrownBy(() -> logs.parseJson(notHex.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("traceId 'not-hex' is not hex");
+        assertThatThrownBy(() -> logs.parseJson("[1]".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("must be a JSON object");
+        assertThatThrownBy(() -> logs.parseJson("{\"resourceLogs\":5}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP ExportLogsServiceRequest");
+        assertThatThrownBy(() -> logs.parseJson("{\"resourceLogs\":[".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> logs.parseProtobuf(new byte[] {(byte) 0x0a, (byte) 0xff}))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP");
+    }
+
+    @Test
+    void a_lone_surrogate_from_json_refuses_the_record_not_the_request() throws Exception {
+        String json = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"\\ud800\"}},"
+                + "{\"body\":{\"stringValue\":\"ok\"}}]}]}]}";
+
+        OtlpLogs.Result result = logs.events(logs.parseJson(json.getBytes(StandardCharsets.UTF_8)), NOW);
+
+        assertThat(result.events()).hasSize(1);
+        assertThat(result.errorMessage()).contains("logRecords[0] has a string with an unpaired surrogate (\\uD800)");
+    }
+}
