@@ -431,8 +431,8 @@ abstract class OtlpNodeExporterScenarios {
                     .isEqualTo(OtlpLogEvents.timestamp(record.logRecord()));
             JsonNode one = s.event(id);
             assertThat(one).as("GET /events/%s", id).isNotNull();
-            assertThat(OtlpLogEvents.sameJson(comparable(one.path("data"), record), data)).as("GET /events/%s: %s, expected data %s", id,
-                    one, data).isTrue();
+            assertThat(OtlpLogEvents.sameJson(comparable(one.path("data"), record), data))
+                    .as("GET /events/%s: %s, expected data %s", id, one, data).isTrue();
             out.add(event);
         }
         return out;
