@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,6 +54,9 @@ final class JsonRequest {
         try {
             countValues(body);
             root = MAPPER.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new MalformedBodyException("the body nests deeper than " + MAX_DEPTH + " levels; an OTLP request "
+                    + "needs far fewer");
         } catch (JsonProcessingException e) {
             throw new MalformedBodyException("the body is not valid JSON: " + Messages.abbreviate(
                     e.getOriginalMessage()));

@@ -333,6 +333,7 @@ class OtlpLogsTest {
         assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":\"LOUD\","
                 + "\"body\":5}]}]}]}", "resourceLogs[0].scopeLogs[0].logRecords[0] is not an OTLP LogRecord in JSON");
         assertMalformed("{\"resourceLogs\":[", "not valid JSON");
+        assertMalformed("{\"a\":".repeat(300) + "1" + "}".repeat(300), "the body nests deeper than 200 levels");
         assertThatThrownBy(() -> logs.read(new byte[] {(byte) 0x0a, (byte) 0xff}, OtlpLogs.Encoding.PROTOBUF, NOW))
                 .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP ExportLogsServiceRequest");
         assertThatThrownBy(() -> logs.read(new byte[] {0x0a, 0x02, 0x12, 0x05}, OtlpLogs.Encoding.PROTOBUF, NOW))
