@@ -10,7 +10,6 @@ import io.eventpipeline.event.MalformedBodyException;
 import io.eventpipeline.source.otlp.OtlpLogs;
 import io.javalin.http.Context;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,12 +33,15 @@ final class OtlpRoutes {
 
     /** How a request's body is encoded, from its Content-Type. */
     enum Encoding {
-        PROTOBUF("application/x-protobuf"), JSON("application/json");
+        PROTOBUF("application/x-protobuf", OtlpLogs.Encoding.PROTOBUF),
+        JSON("application/json", OtlpLogs.Encoding.JSON);
 
         final String contentType;
+        final OtlpLogs.Encoding wire;
 
-        Encoding(String contentType) {
+        Encoding(String contentType, OtlpLogs.Encoding wire) {
             this.contentType = contentType;
+            this.wire = wire;
         }
 
         /**
@@ -68,7 +70,6 @@ final class OtlpRoutes {
     private final IngestRoutes intake;
     private final OtlpLogs logs;
     private final long maxBodyBytes;
-    private final int maxRecords;
 
     /**
      * @param maxBodyBytes the largest body, after gzip is inflated (--max-body-bytes)
@@ -76,9 +77,8 @@ final class OtlpRoutes {
      */
     OtlpRoutes(IngestRoutes intake, long maxBodyBytes, long maxEventBytes, int maxRecords) {
         this.intake = intake;
-        this.logs = new OtlpLogs(maxEventBytes);
+        this.logs = new OtlpLogs(maxEventBytes, maxRecords, maxBodyBytes);
         this.maxBodyBytes = maxBodyBytes;
-        this.maxRecords = maxRecords;
     }
 
     void logs(Context ctx) throws Exception {
@@ -95,20 +95,12 @@ final class OtlpRoutes {
                     + ": send application/x-protobuf or application/json (OTLP/HTTP)");
         }
         byte[] body = intake.readBody(ctx, maxBodyBytes, "--max-body-bytes", true);
-        ExportLogsServiceRequest request;
+        OtlpLogs.Result result;
         try {
-            request = encoding == Encoding.PROTOBUF ? logs.parseProtobuf(body) : logs.parseJson(body);
+            result = logs.read(body, encoding.wire, Instant.now());
         } catch (MalformedBodyException e) {
-            throw ApiError.badRequest(e.getMessage());
+            throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }
-        int records = OtlpLogs.recordCount(request);
-        tally.parsed(records, 0);
-        if (records > maxRecords) {
-            throw ApiError.tooLarge("the request holds " + records + " log records, over the limit of " + maxRecords
-                    + " (--max-batch-events): export smaller batches (an SDK's maxExportBatchSize, a Collector's "
-                    + "send_batch_max_size)").with("limit", maxRecords);
-        }
-        OtlpLogs.Result result = logs.events(request, Instant.now());
         tally.parsed(result.events().size(), result.rejected());
         if (!result.events().isEmpty()) {
             intake.accept(ctx, result.events());

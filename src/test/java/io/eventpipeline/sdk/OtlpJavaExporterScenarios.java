@@ -283,7 +283,7 @@ abstract class OtlpJavaExporterScenarios {
                 StandardCharsets.UTF_8));
         assertThat(json.status()).isEqualTo(400);
         assertThat(json.json().path("code").asInt()).isEqualTo(3);
-        assertThat(json.json().path("message").asText()).contains("not an OTLP ExportLogsServiceRequest");
+        assertThat(json.json().path("message").asText()).isEqualTo("resourceLogs must be an array");
         assertThat(json.json().path("error").asText()).isEqualTo(json.json().path("message").asText());
 
         Answer text = post("text/plain", "hello".getBytes(StandardCharsets.UTF_8));

@@ -3,27 +3,17 @@ package io.eventpipeline.source.otlp;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventRules;
 import io.eventpipeline.event.JsonFactories;
 import io.eventpipeline.event.MalformedBodyException;
 import io.eventpipeline.event.StorableJson;
 import io.eventpipeline.event.Surrogates;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,7 +27,6 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -69,8 +58,6 @@ public final class OtlpLogs {
     public static final String DEFAULT_SOURCE = "otlp";
     /** The type of records without an event name or a known severity; the severity's name follows it otherwise. */
     public static final String TYPE_PREFIX = "log";
-    /** The deepest a JSON body may nest before it is refused whole; JsonFormat's own limit is 100. */
-    static final int MAX_JSON_DEPTH = 200;
     private static final String[] SEVERITY_NAMES = {"trace", "debug", "info", "warn", "error", "fatal"};
     private static final HexFormat HEX = HexFormat.of();
 
@@ -83,123 +70,178 @@ public final class OtlpLogs {
     public record Result(List<Event> events, int rejected, String errorMessage) {
     }
 
+    /** How a request's body is encoded. */
+    public enum Encoding {
+        /** The binary protobuf encoding, {@code application/x-protobuf}. */
+        PROTOBUF,
+        /** OTLP/JSON, {@code application/json}. */
+        JSON
+    }
+
     private final JsonFactory factory = JsonFactories.factory();
-    private final ObjectMapper mapper;
     private final long maxEventBytes;
+    private final int maxRecords;
+    private final long maxDataBytes;
 
-    /** @param maxEventBytes the most bytes an event's data may have (--max-event-bytes) */
-    public OtlpLogs(long maxEventBytes) {
+    /**
+     * @param maxEventBytes the most bytes an event's data may have (--max-event-bytes)
+     * @param maxRecords    the most log records a request may hold (--max-batch-events)
+     * @param maxDataBytes  the most bytes the data of one request's events may have together (--max-body-bytes):
+     *                      each record's data repeats its resource and scope, so a small body could otherwise make
+     *                      far more than its own size
+     */
+    public OtlpLogs(long maxEventBytes, int maxRecords, long maxDataBytes) {
         this.maxEventBytes = maxEventBytes;
-        this.mapper = new ObjectMapper(JsonFactories.builder().streamReadConstraints(
-                com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
-                .build());
+        this.maxRecords = maxRecords;
+        this.maxDataBytes = maxDataBytes;
     }
 
     /**
-     * A request in the binary protobuf encoding ({@code application/x-protobuf}).
+     * The events of a request's records, received at {@code receivedAt}; see the class comment. The body is read a
+     * record at a time ({@link ProtobufRequest}, {@link JsonRequest}), so that what one request holds in memory is
+     * bounded by its events, not by what its parse trees would take.
      *
-     * @throws MalformedBodyException when the bytes are not an {@code ExportLogsServiceRequest}
+     * @throws MalformedBodyException when the body is not an {@code ExportLogsServiceRequest} in the encoding; with
+     *                                {@link MalformedBodyException#tooLarge()} when it holds more records than
+     *                                allowed, or makes more data than allowed
      */
-    public ExportLogsServiceRequest parseProtobuf(byte[] body) throws MalformedBodyException {
-        try {
-            return ExportLogsServiceRequest.parseFrom(body);
-        } catch (InvalidProtocolBufferException e) {
-            throw new MalformedBodyException("the body is not an OTLP ExportLogsServiceRequest in protobuf: "
-                    + Messages.abbreviate(e.getMessage()));
+    public Result read(byte[] body, Encoding encoding, Instant receivedAt) throws MalformedBodyException {
+        Reading reading = new Reading(receivedAt);
+        if (encoding == Encoding.PROTOBUF) {
+            ProtobufRequest.read(body, reading);
+        } else {
+            JsonRequest.read(body, reading);
         }
+        return reading.result();
     }
 
-    /**
-     * A request in OTLP/JSON ({@code application/json}): protobuf's JSON mapping, read by protobuf's own
-     * {@link JsonFormat}, with the two differences the OTLP specification makes: trace and span ids are hex strings
-     * (not base64), which are turned into what JsonFormat reads first; and unknown fields are ignored. Field names
-     * may be lowerCamelCase or the .proto's, enums names or numbers, 64-bit integers strings or numbers.
-     *
-     * @throws MalformedBodyException when the body is not such a request: not JSON, a field of the wrong kind, an
-     *                                id that is not hex
-     */
-    public ExportLogsServiceRequest parseJson(byte[] body) throws MalformedBodyException {
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
-        } catch (IOException e) {
-            String detail = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
-                    : e.getMessage();
-            throw new MalformedBodyException("the body is not valid JSON: " + Messages.abbreviate(detail));
-        }
-        if (root == null || !root.isObject()) {
-            throw new MalformedBodyException("the body must be a JSON object (an OTLP ExportLogsServiceRequest)");
-        }
-        hexIdsToBase64((ObjectNode) root);
-        ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
-        try {
-            JsonFormat.parser().ignoringUnknownFields().merge(mapper.writeValueAsString(root), request);
-        } catch (IOException | RuntimeException e) {
-            throw new MalformedBodyException("the body is not an OTLP ExportLogsServiceRequest in JSON: "
-                    + Messages.abbreviate(Messages.rootMessage(e)));
-        }
-        return request.build();
-    }
+    /** One request's records, taken as a reader finds them: each resource, then its scopes, each with its records. */
+    final class Reading {
+        private final Instant receivedAt;
+        private final List<Event> events = new ArrayList<>();
+        private final Set<String> ids = new HashSet<>();
+        private int rejected;
+        private long dataBytes;
+        private String firstError;
+        private Resource resource = Resource.getDefaultInstance();
+        private String resourceSchemaUrl = "";
+        private String source;
+        private String resourceError;
+        private String scopeError;
+        private String nextScopeError;
+        private String resourceJson;
+        private String scopeJson;
+        private MessageDigest prefix;
 
-    /** How many log records the request holds. */
-    public static int recordCount(ExportLogsServiceRequest request) {
-        int n = 0;
-        for (ResourceLogs rl : request.getResourceLogsList()) {
-            for (ScopeLogs sl : rl.getScopeLogsList()) {
-                n += sl.getLogRecordsCount();
-            }
+        private Reading(Instant receivedAt) {
+            this.receivedAt = receivedAt;
         }
-        return n;
-    }
 
-    /** The events of the request's records, received at {@code receivedAt}; see the class comment. */
-    public Result events(ExportLogsServiceRequest request, Instant receivedAt) {
-        List<Event> events = new ArrayList<>(recordCount(request));
-        Set<String> ids = new HashSet<>();
-        int rejected = 0;
-        String firstError = null;
-        for (int r = 0; r < request.getResourceLogsCount(); r++) {
-            ResourceLogs rl = request.getResourceLogs(r);
-            String source = serviceName(rl.getResource());
-            String resourceJson = json(g -> writeResource(g, rl.getResource(), rl.getSchemaUrl()));
-            String resourceError = source == null || EventRules.nameError(source) == null ? null
+        /**
+         * The most bytes a record, a resource or a scope may take in its encoding before it is refused unread:
+         * twice the event limit, since protobuf can be terser than the data made of it (a double is 9 bytes,
+         * "0.5" 3), and OTLP/JSON's form of a value is wordier than data's.
+         */
+        long maxEncodedBytes() {
+            return 2 * maxEventBytes;
+        }
+
+        /** The resource of the records that follow, until the next one. */
+        void resource(Resource r, String schemaUrl) {
+            resource = r;
+            resourceSchemaUrl = schemaUrl;
+            source = serviceName(r);
+            resourceJson = json(g -> writeResource(g, r, schemaUrl));
+            resourceError = source == null || EventRules.nameError(source) == null ? null
                     : "has a resource whose service.name " + EventRules.nameError(source) + " (it is the event's "
                     + "source: " + EventRules.NAME_RULE + ")";
-            for (int s = 0; s < rl.getScopeLogsCount(); s++) {
-                ScopeLogs sl = rl.getScopeLogs(s);
-                String scopeJson = json(g -> writeScope(g, sl.getScope(), sl.getSchemaUrl()));
-                MessageDigest prefix = sha256();
-                prefix.update(rl.getResource().toByteArray());
-                prefix.update(rl.getSchemaUrlBytes().toByteArray());
-                prefix.update((byte) 0);
-                prefix.update(sl.getScope().toByteArray());
-                prefix.update(sl.getSchemaUrlBytes().toByteArray());
-                prefix.update((byte) 0);
-                for (int i = 0; i < sl.getLogRecordsCount(); i++) {
-                    LogRecord record = sl.getLogRecords(i);
-                    String error = resourceError != null ? resourceError : recordError(record);
-                    byte[] data = null;
-                    if (error == null) {
-                        data = data(record, resourceJson, scopeJson);
-                        error = dataError(data);
-                    }
-                    if (error != null) {
-                        rejected++;
-                        if (firstError == null) {
-                            firstError = "resourceLogs[" + r + "].scopeLogs[" + s + "].logRecords[" + i + "] "
-                                    + error;
-                        }
-                        continue;
-                    }
-                    String id = id(prefix, record, ids);
-                    events.add(new Event(id, type(record), source == null ? DEFAULT_SOURCE : source,
-                            userId(record), time(record), data, receivedAt, null));
-                }
+        }
+
+        /**
+         * A resource or scope of {@code bytes} in its encoding, over {@link #maxEncodedBytes()}, left unread: the
+         * records of the resource, or of the scope whose {@link #scope} comes next, are refused.
+         */
+        void tooLarge(String what, long bytes) {
+            String error = "has a " + what + " of " + bytes + " bytes, over the limit of " + maxEncodedBytes()
+                    + " bytes (twice --max-event-bytes), which its data would repeat";
+            if (what.equals("resource")) {
+                resource(Resource.getDefaultInstance(), "");
+                resourceError = error;
+            } else {
+                nextScopeError = error;
             }
         }
-        String message = rejected == 0 ? null : rejected + " of " + (events.size() + rejected)
-                + " log records were refused; the first: " + firstError;
-        return new Result(events, rejected, message);
+
+        /** A record of {@code bytes} in its encoding, over {@link #maxEncodedBytes()}, refused unread. */
+        void recordTooLarge(long bytes, String where) throws MalformedBodyException {
+            count();
+            refuse(where + " is " + bytes + " bytes, over the limit of " + maxEncodedBytes()
+                    + " bytes (twice --max-event-bytes) for a log record");
+        }
+
+        /** The scope of the records that follow, until the next one. */
+        void scope(InstrumentationScope scope, String schemaUrl) {
+            scopeError = nextScopeError;
+            nextScopeError = null;
+            scopeJson = json(g -> writeScope(g, scope, schemaUrl));
+            prefix = sha256();
+            prefix.update(resource.toByteArray());
+            prefix.update(resourceSchemaUrl.getBytes(StandardCharsets.UTF_8));
+            prefix.update((byte) 0);
+            prefix.update(scope.toByteArray());
+            prefix.update(schemaUrl.getBytes(StandardCharsets.UTF_8));
+            prefix.update((byte) 0);
+        }
+
+        /**
+         * A record of the current scope, found at {@code where} ("resourceLogs[0].scopeLogs[1].logRecords[2]").
+         *
+         * @throws MalformedBodyException (too large) past the most records or the most data of a request
+         */
+        void record(LogRecord record, String where) throws MalformedBodyException {
+            count();
+            String error = resourceError != null ? resourceError : scopeError != null ? scopeError
+                    : recordError(record);
+            byte[] data = null;
+            if (error == null) {
+                data = data(record, resourceJson, scopeJson);
+                error = dataError(data);
+            }
+            if (error != null) {
+                refuse(where + " " + error);
+                return;
+            }
+            dataBytes += data.length;
+            if (dataBytes > maxDataBytes) {
+                throw new MalformedBodyException("the request's log records make more than " + maxDataBytes
+                        + " bytes of event data (each repeats its resource and scope), over --max-body-bytes: "
+                        + "export smaller batches", true);
+            }
+            events.add(new Event(id(prefix, record, ids), type(record), source == null ? DEFAULT_SOURCE : source,
+                    userId(record), time(record), data, receivedAt, null));
+        }
+
+        /** Counts a record against the request's limit. */
+        private void count() throws MalformedBodyException {
+            if (events.size() + rejected >= maxRecords) {
+                throw new MalformedBodyException("the request holds more than " + maxRecords + " log records "
+                        + "(--max-batch-events): export smaller batches (an SDK's maxExportBatchSize, a Collector's "
+                        + "send_batch_max_size)", true);
+            }
+        }
+
+        private void refuse(String error) {
+            rejected++;
+            if (firstError == null) {
+                firstError = error;
+            }
+        }
+
+        private Result result() {
+            String message = rejected == 0 ? null : rejected + " of " + (events.size() + rejected)
+                    + " log records were refused; the first: " + firstError;
+            return new Result(events, rejected, message);
+        }
     }
 
     /** What breaks a rule in the record's own fields, after "logRecords[i] ", or null. */
@@ -462,42 +504,6 @@ public final class OtlpLogs {
             throw new UncheckedIOException(e);
         }
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Rewrites every record's {@code traceId}/{@code spanId} (or {@code trace_id}/{@code span_id}) from the hex
-     * of OTLP/JSON to the base64 protobuf's JSON mapping reads.
-     */
-    private static void hexIdsToBase64(ObjectNode root) throws MalformedBodyException {
-        for (JsonNode rl : members(root, "resourceLogs", "resource_logs")) {
-            for (JsonNode sl : members(rl, "scopeLogs", "scope_logs")) {
-                for (JsonNode record : members(sl, "logRecords", "log_records")) {
-                    if (record instanceof ObjectNode o) {
-                        for (String name : List.of("traceId", "trace_id", "spanId", "span_id")) {
-                            JsonNode id = o.get(name);
-                            if (id != null && id.isTextual()) {
-                                o.set(name, new TextNode(base64OfHex(name, id.textValue())));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The elements of the array named either way, or none when it is missing or not an array. */
-    private static Iterable<JsonNode> members(JsonNode node, String camel, String snake) {
-        JsonNode array = node.has(camel) ? node.get(camel) : node.get(snake);
-        return array != null && array.isArray() ? array : List.of();
-    }
-
-    private static String base64OfHex(String name, String hex) throws MalformedBodyException {
-        try {
-            return Base64.getEncoder().encodeToString(HEX.parseHex(hex.toLowerCase(Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-            throw new MalformedBodyException("a log record's " + name + " '" + Messages.abbreviate(hex, 40)
-                    + "' is not hex: OTLP/JSON writes trace and span ids as hex strings");
-        }
     }
 
     private static MessageDigest sha256() {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.util.JsonFormat;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.MalformedBodyException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -21,6 +24,8 @@ import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +37,7 @@ class OtlpLogsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] TRACE = hex("5b8efff798038103d269b633813fc60c");
     private static final byte[] SPAN = hex("eee19b7ec3c1b174");
-    private final OtlpLogs logs = new OtlpLogs(64 * 1024);
+    private final OtlpLogs logs = new OtlpLogs(64 * 1024, 1000, 5L << 20);
 
     private static byte[] hex(String s) {
         return java.util.HexFormat.of().parseHex(s);
@@ -60,6 +65,45 @@ class OtlpLogsTest {
                 .addAttributes(kv("host.name", str("web-1"))).build();
     }
 
+    /**
+     * The request read in binary protobuf, after asserting that its OTLP/JSON form (protobuf's JSON mapping with
+     * hex ids, as the exporters write it) reads the same: the same events, ids included, and the same refusals.
+     */
+    private OtlpLogs.Result read(ExportLogsServiceRequest request, Instant receivedAt) throws Exception {
+        OtlpLogs.Result binary = logs.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, receivedAt);
+        OtlpLogs.Result json = logs.read(otlpJson(request), OtlpLogs.Encoding.JSON, receivedAt);
+        assertThat(json.rejected()).isEqualTo(binary.rejected());
+        assertThat(json.errorMessage()).isEqualTo(binary.errorMessage());
+        assertThat(json.events()).hasSameSizeAs(binary.events());
+        for (int i = 0; i < binary.events().size(); i++) {
+            Event b = binary.events().get(i);
+            Event j = json.events().get(i);
+            assertThat(List.of(j.id(), j.type(), j.source(), String.valueOf(j.userId()), String.valueOf(j.timestamp()),
+                    new String(j.data(), StandardCharsets.UTF_8))).isEqualTo(List.of(b.id(), b.type(), b.source(),
+                    String.valueOf(b.userId()), String.valueOf(b.timestamp()), new String(b.data(),
+                    StandardCharsets.UTF_8)));
+        }
+        return binary;
+    }
+
+    /** OTLP/JSON: protobuf's JSON mapping, with trace and span ids in hex instead of base64. */
+    static byte[] otlpJson(ExportLogsServiceRequest request) throws Exception {
+        JsonNode root = JSON.readTree(JsonFormat.printer().print(request));
+        for (JsonNode rl : root.path("resourceLogs")) {
+            for (JsonNode sl : rl.path("scopeLogs")) {
+                for (JsonNode r : sl.path("logRecords")) {
+                    for (String id : List.of("traceId", "spanId")) {
+                        if (r.has(id)) {
+                            ((ObjectNode) r).put(id, HexFormat.of().formatHex(Base64.getDecoder()
+                                    .decode(r.get(id).asText())));
+                        }
+                    }
+                }
+            }
+        }
+        return JSON.writeValueAsBytes(root);
+    }
+
     private static JsonNode data(Event e) throws Exception {
         return JSON.readTree(e.data());
     }
@@ -83,7 +127,7 @@ class OtlpLogsTest {
                 .setTimeUnixNano(1_764_669_600_123_456_789L).setObservedTimeUnixNano(1_764_669_600_200_000_000L)
                 .setDroppedAttributesCount(2).build();
 
-        OtlpLogs.Result result = logs.events(request(service("checkout"), record), NOW);
+        OtlpLogs.Result result = read(request(service("checkout"), record), NOW);
 
         assertThat(result.rejected()).isZero();
         Event e = result.events().get(0);
@@ -120,7 +164,7 @@ class OtlpLogsTest {
     void an_event_name_is_the_type_and_a_resource_without_service_name_is_source_otlp() throws Exception {
         LogRecord r = LogRecord.newBuilder().setEventName("order.placed").setSeverityNumberValue(9).build();
 
-        Event e = logs.events(request(Resource.getDefaultInstance(), r), NOW).events().get(0);
+        Event e = read(request(Resource.getDefaultInstance(), r), NOW).events().get(0);
 
         assertThat(e.type()).isEqualTo("order.placed");
         assertThat(e.source()).isEqualTo(OtlpLogs.DEFAULT_SOURCE);
@@ -134,7 +178,7 @@ class OtlpLogsTest {
         LogRecord observed = LogRecord.newBuilder().setObservedTimeUnixNano(1_000_000_000_500_000L).build();
         LogRecord far = LogRecord.newBuilder().setTimeUnixNano(-1L).build(); // 2^64-1 ns: the year 2554
 
-        List<Event> events = logs.events(request(service("s"), observed, far), NOW).events();
+        List<Event> events = read(request(service("s"), observed, far), NOW).events();
 
         assertThat(events.get(0).timestamp()).isEqualTo(Instant.ofEpochSecond(1_000_000, 500_000));
         assertThat(events.get(1).timestamp()).isEqualTo(Instant.ofEpochSecond(18_446_744_073L, 709_551_615));
@@ -142,13 +186,13 @@ class OtlpLogsTest {
     }
 
     @Test
-    void ids_are_the_same_for_the_same_request_and_differ_for_identical_records_in_one() {
+    void ids_are_the_same_for_the_same_request_and_differ_for_identical_records_in_one() throws Exception {
         LogRecord r = LogRecord.newBuilder().setBody(str("tick")).setTimeUnixNano(5).build();
         ExportLogsServiceRequest request = request(service("s"), r, r, r);
 
-        List<String> first = logs.events(request, NOW).events().stream().map(Event::id).toList();
-        List<String> again = logs.events(request, NOW.plusSeconds(9)).events().stream().map(Event::id).toList();
-        List<String> otherService = logs.events(request(service("t"), r), NOW).events().stream().map(Event::id)
+        List<String> first = read(request, NOW).events().stream().map(Event::id).toList();
+        List<String> again = read(request, NOW.plusSeconds(9)).events().stream().map(Event::id).toList();
+        List<String> otherService = read(request(service("t"), r), NOW).events().stream().map(Event::id)
                 .toList();
 
         assertThat(first).doesNotHaveDuplicates().hasSize(3).isEqualTo(again);
@@ -156,7 +200,7 @@ class OtlpLogsTest {
     }
 
     @Test
-    void records_breaking_a_rule_are_refused_and_counted_the_rest_kept() {
+    void records_breaking_a_rule_are_refused_and_counted_the_rest_kept() throws Exception {
         LogRecord ok = LogRecord.newBuilder().setBody(str("fine")).build();
         LogRecord badName = LogRecord.newBuilder().setEventName("order\nplaced").build();
         LogRecord badTrace = LogRecord.newBuilder().setTraceId(ByteString.copyFrom(new byte[3])).build();
@@ -164,23 +208,23 @@ class OtlpLogsTest {
         LogRecord duplicateKeys = LogRecord.newBuilder().addAttributes(kv("a", str("1"))).addAttributes(kv("a",
                 str("2"))).build();
 
-        OtlpLogs.Result result = logs.events(request(service("s"), ok, badName, badTrace, big, duplicateKeys), NOW);
+        OtlpLogs.Result result = read(request(service("s"), ok, badName, badTrace, big, duplicateKeys), NOW);
 
         assertThat(result.events()).hasSize(1);
         assertThat(result.rejected()).isEqualTo(4);
         assertThat(result.errorMessage()).startsWith("4 of 5 log records were refused; the first: "
                 + "resourceLogs[0].scopeLogs[0].logRecords[1] has an event_name that must not contain a control "
                 + "character (found U+000A at position 5)");
-        OtlpLogs.Result alone = logs.events(request(service("s"), big), NOW);
+        OtlpLogs.Result alone = read(request(service("s"), big), NOW);
         assertThat(alone.errorMessage()).contains("over the limit of 65536 bytes (--max-event-bytes)");
-        assertThat(logs.events(request(service("s"), badTrace), NOW).errorMessage())
+        assertThat(read(request(service("s"), badTrace), NOW).errorMessage())
                 .contains("has a trace_id of 3 bytes; a trace id is 16 bytes");
-        assertThat(logs.events(request(service("s"), duplicateKeys), NOW).errorMessage()).contains("'a' twice");
+        assertThat(read(request(service("s"), duplicateKeys), NOW).errorMessage()).contains("'a' twice");
     }
 
     @Test
-    void a_service_name_that_cannot_be_a_source_refuses_its_records() {
-        OtlpLogs.Result result = logs.events(request(service("x".repeat(300)), LogRecord.getDefaultInstance()),
+    void a_service_name_that_cannot_be_a_source_refuses_its_records() throws Exception {
+        OtlpLogs.Result result = read(request(service("x".repeat(300)), LogRecord.getDefaultInstance()),
                 NOW);
 
         assertThat(result.events()).isEmpty();
@@ -188,37 +232,117 @@ class OtlpLogsTest {
     }
 
     @Test
-    void both_encodings_read_the_same_request() throws Exception {
+    void json_takes_either_field_spelling_hex_ids_in_any_case_enum_numbers_and_unknown_fields() throws Exception {
         String json = """
-                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
-                 "scopeLogs":[{"scope":{"name":"app"},"logRecords":[{"timeUnixNano":"1764669600123456789",
-                  "severityNumber":13,"severityText":"WARN","body":{"stringValue":"slow"},
-                  "traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"eee19b7ec3c1b174","flags":1,
-                  "attributes":[{"key":"n","value":{"intValue":"3"}}],"futureField":true}]}]}]}""";
-        ExportLogsServiceRequest fromJson = logs.parseJson(json.getBytes(StandardCharsets.UTF_8));
+                {"resource_logs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+                 "scopeLogs":[{"scope":{"name":"app"},"log_records":[{"timeUnixNano":"1764669600123456789",
+                  "severityNumber":13,"severity_text":"WARN","body":{"stringValue":"slow"},
+                  "traceId":"5B8EFFF798038103D269B633813FC60C","span_id":"eee19b7ec3c1b174","flags":1,
+                  "attributes":[{"key":"n","value":{"intValue":"3"}}],"futureField":true}]}]}],"extra":[]}""";
 
-        ExportLogsServiceRequest fromProtobuf = logs.parseProtobuf(fromJson.toByteArray());
+        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW);
 
-        assertThat(fromProtobuf).isEqualTo(fromJson);
-        Event e = logs.events(fromJson, NOW).events().get(0);
+        Event e = result.events().get(0);
         assertThat(e.type()).isEqualTo("log.warn");
+        assertThat(e.source()).isEqualTo("api");
         assertThat(data(e).path("trace_id").asText()).isEqualTo("5b8efff798038103d269b633813fc60c");
+        assertThat(data(e).path("span_id").asText()).isEqualTo("eee19b7ec3c1b174");
+        assertThat(data(e).path("severity_text").asText()).isEqualTo("WARN");
         assertThat(data(e).path("attributes").path("n").isIntegralNumber()).isTrue();
     }
 
     @Test
+    void protobuf_fields_in_any_order_are_read_as_protobuf_reads_them() throws Exception {
+        // A ResourceLogs whose scope_logs (2) come before its resource (1), written field by field.
+        ScopeLogs scope = ScopeLogs.newBuilder().addLogRecords(LogRecord.newBuilder().setBody(str("late"))).build();
+        java.io.ByteArrayOutputStream rl = new java.io.ByteArrayOutputStream();
+        CodedOutputStream c = CodedOutputStream.newInstance(rl);
+        c.writeMessage(2, scope);
+        c.writeMessage(1, service("reordered"));
+        c.writeUInt64(99, 7); // an unknown field
+        c.flush();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        CodedOutputStream b = CodedOutputStream.newInstance(body);
+        b.writeByteArray(1, rl.toByteArray());
+        b.flush();
+
+        OtlpLogs.Result result = logs.read(body.toByteArray(), OtlpLogs.Encoding.PROTOBUF, NOW);
+
+        assertThat(result.events()).singleElement().satisfies(e -> assertThat(e.source()).isEqualTo("reordered"));
+        ExportLogsServiceRequest parsedWhole = ExportLogsServiceRequest.parseFrom(body.toByteArray());
+        assertThat(result.events().get(0).id()).isEqualTo(read(parsedWhole, NOW).events().get(0).id());
+    }
+
+    @Test
+    void a_request_over_the_record_or_data_limits_is_refused_whole_as_too_large() throws Exception {
+        OtlpLogs small = new OtlpLogs(64 * 1024, 3, 1000);
+        LogRecord r = LogRecord.newBuilder().setBody(str("x".repeat(300))).build();
+        LogRecord tiny = LogRecord.getDefaultInstance();
+
+        assertThatThrownBy(() -> small.read(request(service("s"), tiny, tiny, tiny, tiny).toByteArray(),
+                OtlpLogs.Encoding.PROTOBUF, NOW)).isInstanceOf(MalformedBodyException.class)
+                .hasMessageContaining("more than 3 log records (--max-batch-events)")
+                .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
+        assertThatThrownBy(() -> small.read(otlpJson(request(service("s"), r, r, r)), OtlpLogs.Encoding.JSON, NOW))
+                .isInstanceOf(MalformedBodyException.class)
+                .hasMessageContaining("more than 1000 bytes of event data (each repeats its resource and scope)")
+                .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
+        byte[] manyValues = ("{\"resourceLogs\":[" + "0,".repeat(JsonRequest.MAX_VALUES) + "0]}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> logs.read(manyValues, OtlpLogs.Encoding.JSON, NOW))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("more than " + JsonRequest.MAX_VALUES + " JSON values")
+                .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
+    }
+
+    @Test
+    void a_record_resource_or_scope_too_large_to_make_an_event_is_refused_unread() throws Exception {
+        OtlpLogs small = new OtlpLogs(1000, 1000, 1L << 20);
+        AnyValue many = AnyValue.newBuilder().setArrayValue(ArrayValue.newBuilder().addAllValues(
+                java.util.Collections.nCopies(1000, AnyValue.getDefaultInstance()))).build();
+        LogRecord big = LogRecord.newBuilder().setBody(many).build();
+        LogRecord ok = LogRecord.newBuilder().setBody(str("ok")).build();
+        Resource bigResource = Resource.newBuilder().addAttributes(kv("service.name", str("s")))
+                .addAttributes(kv("blob", many)).build();
+        ExportLogsServiceRequest request = ExportLogsServiceRequest.newBuilder()
+                .addResourceLogs(ResourceLogs.newBuilder().setResource(service("s"))
+                        .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(big).addLogRecords(ok))
+                        .addScopeLogs(ScopeLogs.newBuilder().setScope(InstrumentationScope.newBuilder()
+                                .addAttributes(kv("blob", many))).addLogRecords(ok))
+                        .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(ok)))
+                .addResourceLogs(ResourceLogs.newBuilder().setResource(bigResource)
+                        .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(ok)))
+                .build();
+
+        for (OtlpLogs.Result result : List.of(small.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, NOW),
+                small.read(otlpJson(request), OtlpLogs.Encoding.JSON, NOW))) {
+            assertThat(result.events()).extracting(e -> new String(e.data(), StandardCharsets.UTF_8))
+                    .hasSize(2).allSatisfy(d -> assertThat(d).contains("\"body\":\"ok\""));
+            assertThat(result.rejected()).isEqualTo(3);
+            assertThat(result.errorMessage()).contains("logRecords[0] is ")
+                    .contains("bytes, over the limit of 2000 bytes (twice --max-event-bytes) for a log record");
+        }
+    }
+
+    @Test
     void a_body_that_is_not_a_request_is_malformed_with_a_reason() {
-        String notHex = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"not-hex\"}]}]}]}";
-        assertThatThrownBy(() -> logs.parseJson(notHex.getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("traceId 'not-hex' is not hex");
-        assertThatThrownBy(() -> logs.parseJson("[1]".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("must be a JSON object");
-        assertThatThrownBy(() -> logs.parseJson("{\"resourceLogs\":5}".getBytes(StandardCharsets.UTF_8)))
+        assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"not-hex\"}]}]}]}",
+                "resourceLogs[0].scopeLogs[0].logRecords[0].traceId 'not-hex' is not hex");
+        assertMalformed("[1]", "must be a JSON object");
+        assertMalformed("{\"resourceLogs\":5}", "resourceLogs must be an array");
+        assertMalformed("{\"resourceLogs\":[7]}", "resourceLogs[0] must be a JSON object");
+        assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":\"LOUD\","
+                + "\"body\":5}]}]}]}", "resourceLogs[0].scopeLogs[0].logRecords[0] is not an OTLP LogRecord in JSON");
+        assertMalformed("{\"resourceLogs\":[", "not valid JSON");
+        assertMalformed("{\"a\":".repeat(300) + "1" + "}".repeat(300), "the body nests deeper than 200 levels");
+        assertThatThrownBy(() -> logs.read(new byte[] {(byte) 0x0a, (byte) 0xff}, OtlpLogs.Encoding.PROTOBUF, NOW))
                 .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP ExportLogsServiceRequest");
-        assertThatThrownBy(() -> logs.parseJson("{\"resourceLogs\":[".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not valid JSON");
-        assertThatThrownBy(() -> logs.parseProtobuf(new byte[] {(byte) 0x0a, (byte) 0xff}))
-                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP");
+        assertThatThrownBy(() -> logs.read(new byte[] {0x0a, 0x02, 0x12, 0x05}, OtlpLogs.Encoding.PROTOBUF, NOW))
+                .as("a ScopeLogs longer than its ResourceLogs").isInstanceOf(MalformedBodyException.class);
+    }
+
+    private void assertMalformed(String json, String message) {
+        assertThatThrownBy(() -> logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining(message);
     }
 
     @Test
@@ -226,7 +350,7 @@ class OtlpLogsTest {
         String json = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"\\ud800\"}},"
                 + "{\"body\":{\"stringValue\":\"ok\"}}]}]}]}";
 
-        OtlpLogs.Result result = logs.events(logs.parseJson(json.getBytes(StandardCharsets.UTF_8)), NOW);
+        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW);
 
         assertThat(result.events()).hasSize(1);
         assertThat(result.errorMessage()).contains("logRecords[0] has a string with an unpaired surrogate (\\uD800)");
