@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * Node project of {@code src/test/node} (exact versions in its committed {@code package-lock.json}) is installed with
  * {@code npm ci} under {@code target/node-sdk} once per JVM, when the lockfile differs from what was installed, and
  * {@code sdk-run.js} runs as a child process with the messages on its stdin and its report on its stdout (the
- * shapes are described at the top of {@code sdk-run.js}).
+ * shapes are described at the top of {@code sdk-run.js}). {@link OtlpNodeExporter} runs {@code otlp-logs-run.js} of
+ * the same project, for the OpenTelemetry JS logs exporter.
  *
  * <p>Needs {@code node} and {@code npm} on the PATH, Node 20 or newer ({@code @segment/analytics-node} 3.x requires
  * it). A suite annotated {@link NeedsNode} is skipped without them, with the reason, except under {@code CI=true},
@@ -44,7 +45,8 @@ public final class NodeSdk {
     static final int MIN_NODE_MAJOR = 20;
     static final Path PROJECT = Path.of("src", "test", "node");
     static final Path INSTALL = Path.of("target", "node-sdk");
-    private static final List<String> PROJECT_FILES = List.of("package.json", "package-lock.json", "sdk-run.js");
+    private static final List<String> PROJECT_FILES = List.of("package.json", "package-lock.json", "sdk-run.js",
+            "otlp-logs-run.js");
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -252,15 +254,17 @@ public final class NodeSdk {
         }
     }
 
-    /** A run of {@code sdk-run.js} under way. */
+    /** A run of {@code sdk-run.js} (or another script of the Node project) under way. */
     public static final class Run {
+        private final String script;
         private final Process process;
         private final CompletableFuture<String> stdout;
         private final StringBuffer stderr = new StringBuffer();
         private final Thread stderrReader;
         private final Duration deadline;
 
-        private Run(Process process, Duration deadline) {
+        private Run(String script, Process process, Duration deadline) {
+            this.script = script;
             this.process = process;
             this.deadline = deadline;
             this.stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
@@ -296,23 +300,7 @@ public final class NodeSdk {
          * killed) or exits other than 0 (a crash, or the SDK did not report on every message by the deadline).
          */
         public Result await() throws IOException, InterruptedException {
-            Duration limit = deadline.plusSeconds(30);
-            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError("sdk-run.js ran past " + limit + "; stderr:\n" + stderr());
-            }
-            String out;
-            try {
-                out = stdout.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new AssertionError("sdk-run.js's stdout could not be read", e);
-            }
-            stderrReader.join(Duration.ofSeconds(10)); // the pipe closes when the process ends
-            if (process.exitValue() != 0) {
-                throw new AssertionError("sdk-run.js exited " + process.exitValue() + " (2: the SDK had not reported "
-                        + "on every message by the deadline); stdout:\n" + out + "\nstderr:\n" + stderr());
-            }
-            JsonNode report = JSON.readTree(out);
+            JsonNode report = awaitReport();
             List<Message> messages = new ArrayList<>();
             for (JsonNode m : report.path("messages")) {
                 messages.add(new Message(m.path("index").asInt(), m.path("type").asText(), text(m.path("messageId")),
@@ -335,6 +323,30 @@ public final class NodeSdk {
                     reported, report.path("elapsedMs").asLong(), stderr());
         }
 
+        /**
+         * Waits for the run to end and returns the JSON line it printed; fails when it runs 30 s past its deadline
+         * (then it is killed) or exits other than 0 (a crash, or 2: its deadline passed first).
+         */
+        public JsonNode awaitReport() throws IOException, InterruptedException {
+            Duration limit = deadline.plusSeconds(30);
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError(script + " ran past " + limit + "; stderr:\n" + stderr());
+            }
+            String out;
+            try {
+                out = stdout.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new AssertionError(script + "'s stdout could not be read", e);
+            }
+            stderrReader.join(Duration.ofSeconds(10)); // the pipe closes when the process ends
+            if (process.exitValue() != 0) {
+                throw new AssertionError(script + " exited " + process.exitValue() + " (2: the SDK had not "
+                        + "finished by the deadline); stdout:\n" + out + "\nstderr:\n" + stderr());
+            }
+            return JSON.readTree(out);
+        }
+
         private static String text(JsonNode n) {
             return n.isNull() || n.isMissingNode() ? null : n.asText();
         }
@@ -342,11 +354,19 @@ public final class NodeSdk {
 
     /** Starts {@code node sdk-run.js} on {@code input} (installing the SDKs first if needed). */
     public static Run start(Input input) throws IOException, InterruptedException {
+        return start("sdk-run.js", input.json(), input.deadline());
+    }
+
+    /**
+     * Starts {@code node <script>} of the Node project (one of its files) with {@code json} on its stdin, installing
+     * the packages first if needed; {@code deadline} is the script's own, {@link Run#awaitReport} waits 30 s more.
+     */
+    static Run start(String script, String json, Duration deadline) throws IOException, InterruptedException {
         Path dir = install();
-        Process p = new ProcessBuilder("node", "sdk-run.js").directory(dir.toFile()).start();
-        Run run = new Run(p, input.deadline());
+        Process p = new ProcessBuilder("node", script).directory(dir.toFile()).start();
+        Run run = new Run(script, p, deadline);
         try (var stdin = p.getOutputStream()) {
-            stdin.write(input.json().getBytes(StandardCharsets.UTF_8));
+            stdin.write(json.getBytes(StandardCharsets.UTF_8));
         }
         return run;
     }
