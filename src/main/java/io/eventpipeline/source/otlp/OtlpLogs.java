@@ -358,7 +358,8 @@ public final class OtlpLogs {
      * {@code dropped_attributes_count}, {@code resource} and {@code scope}. Values ({@code body} and attributes) are
      * plain JSON: a string, a 64-bit integer as a number, a double as a number (NaN and the infinities as the
      * strings protobuf's JSON mapping gives them), a boolean, an array, a key-value list as an object, bytes as
-     * base64, an empty value as null.
+     * base64, an empty value as null (an empty body is left out, as the JavaScript SDK sends one for a record
+     * without a body).
      */
     private byte[] data(LogRecord record, String resourceJson, String scopeJson) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + resourceJson.length() + scopeJson.length());
@@ -370,7 +371,7 @@ public final class OtlpLogs {
             if (!record.getSeverityText().isEmpty()) {
                 g.writeStringField("severity_text", record.getSeverityText());
             }
-            if (record.hasBody()) {
+            if (record.getBody().getValueCase() != AnyValue.ValueCase.VALUE_NOT_SET) { // an empty body is none
                 g.writeFieldName("body");
                 writeValue(g, record.getBody());
             }

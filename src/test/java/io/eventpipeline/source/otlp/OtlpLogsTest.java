@@ -171,6 +171,9 @@ class OtlpLogsTest {
         assertThat(e.timestamp()).as("no time at all").isNull();
         assertThat(data(e).path("resource").has("attributes")).isFalse();
         assertThat(data(e).path("event_name").asText()).isEqualTo("order.placed");
+        LogRecord emptyBody = LogRecord.newBuilder().setBody(AnyValue.getDefaultInstance()).build();
+        assertThat(data(read(request(service("s"), emptyBody), NOW).events().get(0)).has("body"))
+                .as("an empty body, as the JavaScript SDK sends for a record without one").isFalse();
     }
 
     @Test
