@@ -45,7 +45,7 @@ final class Authenticator {
         if (path.equals("/events") || path.startsWith("/events/")) {
             return Optional.of(method.equals("POST") ? Scope.WRITE : Scope.READ);
         }
-        if (path.startsWith(SegmentRoutes.PREFIX)) { // the Segment routes and OTLP's /v1/logs
+        if (path.startsWith(SegmentRoutes.PREFIX) || OtlpRoutes.isRoute(path)) {
             return Optional.of(Scope.WRITE);
         }
         return Optional.empty();

@@ -68,6 +68,14 @@ final class BodyReader {
         } else {
             requireJson(ctx.header("Content-Type"));
         }
+        return read(ctx, limit, limitFlag);
+    }
+
+    /**
+     * The body as bytes, whatever its Content-Type (the caller checked it): gzip or identity, and at most
+     * {@code limit} bytes once inflated.
+     */
+    static byte[] read(Context ctx, long limit, String limitFlag) {
         boolean gzip = encoding(ctx.header("Content-Encoding"));
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {
@@ -150,7 +158,7 @@ final class BodyReader {
     }
 
     /** The media type of a Content-Type, lower case, without its parameters. */
-    private static String mediaType(String contentType) {
+    static String mediaType(String contentType) {
         int semi = contentType.indexOf(';');
         return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
     }

@@ -159,8 +159,17 @@ final class IngestRoutes {
 
     /** As {@link #readBody(Context, long, String)}; with {@code anyType}, whatever its Content-Type names. */
     byte[] readBody(Context ctx, long limit, String limitName, boolean anyType) {
+        return readBody(ctx, () -> BodyReader.readJson(ctx, limit, limitName, anyType));
+    }
+
+    /** As {@link #readBody(Context, long, String)}, for a body that is not JSON (its Content-Type checked). */
+    byte[] readBinaryBody(Context ctx, long limit, String limitName) {
+        return readBody(ctx, () -> BodyReader.read(ctx, limit, limitName));
+    }
+
+    private byte[] readBody(Context ctx, java.util.function.Supplier<byte[]> reader) {
         try {
-            return BodyReader.readJson(ctx, limit, limitName, anyType);
+            return reader.get();
         } catch (ApiError e) {
             if (e.status() == 408 && ingest.closed()) {
                 throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.MalformedBodyException;
 import io.eventpipeline.source.otlp.OtlpLogs;
+import io.eventpipeline.security.ApiKey;
 import io.javalin.http.Context;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * OTLP/HTTP logs, as the OpenTelemetry protocol specification defines them: {@code POST /v1/logs} with an
@@ -52,9 +52,7 @@ final class OtlpRoutes {
             if (contentType == null) {
                 return null;
             }
-            int semi = contentType.indexOf(';');
-            String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
-            return switch (type) {
+            return switch (BodyReader.mediaType(contentType)) {
                 case "application/x-protobuf", "application/protobuf" -> PROTOBUF;
                 case "application/json" -> JSON;
                 default -> null;
@@ -94,10 +92,13 @@ final class OtlpRoutes {
                     : "Content-Type '" + Messages.abbreviate(sent) + "' is not an OTLP encoding")
                     + ": send application/x-protobuf or application/json (OTLP/HTTP)");
         }
-        byte[] body = intake.readBody(ctx, maxBodyBytes, "--max-body-bytes", true);
+        // A charset parameter means nothing to protobuf; OTLP/JSON is UTF-8 like every JSON body here.
+        byte[] body = encoding == Encoding.PROTOBUF ? intake.readBinaryBody(ctx, maxBodyBytes, "--max-body-bytes")
+                : intake.readBody(ctx, maxBodyBytes, "--max-body-bytes", true);
+        ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
         OtlpLogs.Result result;
         try {
-            result = logs.read(body, encoding.wire, Instant.now());
+            result = logs.read(body, encoding.wire, key == null ? null : key.name(), Instant.now());
         } catch (MalformedBodyException e) {
             throw new ApiError(e.tooLarge() ? 413 : 400, e.getMessage());
         }
@@ -110,7 +111,9 @@ final class OtlpRoutes {
             response.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
                     .setRejectedLogRecords(result.rejected()).setErrorMessage(result.errorMessage()));
         }
-        ctx.status(200).contentType(encoding.contentType).result(encode(response.build(), encoding));
+        // The specification: the response has the Content-Type of the request (application/protobuf included).
+        ctx.status(200).contentType(BodyReader.mediaType(ctx.header("Content-Type")))
+                .result(encode(response.build(), encoding));
     }
 
     private static byte[] encode(ExportLogsServiceResponse response, Encoding encoding) {
@@ -164,10 +167,14 @@ final class OtlpRoutes {
         return new ErrorBody(Encoding.JSON.contentType, out.toByteArray());
     }
 
-    /** The gRPC status code of an HTTP status, as gRPC's own HTTP mapping and the OTLP specification pair them. */
+    /**
+     * The gRPC status code of an HTTP status: the code a gRPC server would give for the same refusal (the OTLP
+     * specification asks for a Status and leaves its code to the server; exporters act on the HTTP status alone).
+     */
     static int grpcCode(int status) {
         return switch (status) {
-            case 400, 413, 415 -> 3; // INVALID_ARGUMENT
+            case 400, 415 -> 3;      // INVALID_ARGUMENT
+            case 413 -> 8;           // RESOURCE_EXHAUSTED
             case 401 -> 16;          // UNAUTHENTICATED
             case 403 -> 7;           // PERMISSION_DENIED
             case 404, 405 -> 12;     // UNIMPLEMENTED

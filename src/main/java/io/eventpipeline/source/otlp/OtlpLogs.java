@@ -40,18 +40,21 @@ import java.util.Set;
  * number, not the scope or the severity text, since it is the field every language's SDK fills the same way,
  * which makes "all errors" one query; the scope (the logger's name) varies with the code and stays in data;</li>
  * <li>source: the resource attribute {@code service.name} (every SDK sets it), else {@code otlp};</li>
- * <li>user_id: the record attribute {@code user.id} (the semantic conventions' name) when it is a string that fits
- * the column, else none;</li>
+ * <li>user_id: the record attribute {@code user.id} (the semantic conventions' name) when it is a string of 1-128
+ * characters, not blank and without control characters, else none;</li>
  * <li>timestamp: the record's {@code time_unix_nano}, else its {@code observed_time_unix_nano}, else none;</li>
- * <li>id: a UUID-shaped digest (SHA-256, version 8) of the record with its resource and scope, so that an exporter
- * that sends a request again (after a timeout, or a 503 in Kafka mode) stores each record once. The n-th identical
- * record in one request gets a digest of its own, so identical records in one request are all kept;</li>
+ * <li>id: a UUID-shaped digest (SHA-256, version 8) of the API key's name and the event's data (the record with its
+ * resource and scope), so that an exporter that sends a request again (after a timeout, or a 503 in Kafka mode)
+ * stores each record once. The n-th identical record in one request gets a digest of its own, so identical records
+ * in one request are all kept; identical records in two requests are one event (the SDKs set every record's
+ * observed time, in nanoseconds, so only a resend is identical);</li>
  * <li>data: every field of the record, its resource and its scope, by the .proto's field names, each left out
  * at its protobuf default; see {@link #data}.</li>
  * </ul>
  * A record is refused, and counted for the answer's {@code partial_success}, when its event_name or service.name
  * break the rule of a type or source ({@link EventRules#nameError}), its trace or span id has the wrong length,
- * or its data is larger than the event limit or not storable ({@link StorableJson}).
+ * its data is larger than the event limit or not storable ({@link StorableJson}), or it, its resource or its scope
+ * is over {@link Reading#maxEncodedBytes()} in its encoding (left unread).
  */
 public final class OtlpLogs {
     /** The source of records whose resource has no {@code service.name}. */
@@ -101,12 +104,15 @@ public final class OtlpLogs {
      * record at a time ({@link ProtobufRequest}, {@link JsonRequest}), so that what one request holds in memory is
      * bounded by its events, not by what its parse trees would take.
      *
+     * @param keyName the name of the API key that sent the request, or null without keys: part of each id, so that
+     *                the same record from two keys is two events
      * @throws MalformedBodyException when the body is not an {@code ExportLogsServiceRequest} in the encoding; with
      *                                {@link MalformedBodyException#tooLarge()} when it holds more records than
      *                                allowed, or makes more data than allowed
      */
-    public Result read(byte[] body, Encoding encoding, Instant receivedAt) throws MalformedBodyException {
-        Reading reading = new Reading(receivedAt);
+    public Result read(byte[] body, Encoding encoding, String keyName, Instant receivedAt)
+            throws MalformedBodyException {
+        Reading reading = new Reading(keyName, receivedAt);
         if (encoding == Encoding.PROTOBUF) {
             ProtobufRequest.read(body, reading);
         } else {
@@ -117,24 +123,52 @@ public final class OtlpLogs {
 
     /** One request's records, taken as a reader finds them: each resource, then its scopes, each with its records. */
     final class Reading {
+        private final byte[] keyName;
         private final Instant receivedAt;
         private final List<Event> events = new ArrayList<>();
         private final Set<String> ids = new HashSet<>();
         private int rejected;
         private long dataBytes;
         private String firstError;
-        private Resource resource = Resource.getDefaultInstance();
-        private String resourceSchemaUrl = "";
+        private int resources;
+        private int scopes;
+        private int records;
         private String source;
         private String resourceError;
         private String scopeError;
         private String nextScopeError;
         private String resourceJson;
         private String scopeJson;
-        private MessageDigest prefix;
 
-        private Reading(Instant receivedAt) {
+        private Reading(String keyName, Instant receivedAt) {
+            this.keyName = keyName == null ? new byte[0] : keyName.getBytes(StandardCharsets.UTF_8);
             this.receivedAt = receivedAt;
+        }
+
+        /** What a request holds, counted as a reader finds it, before it is read. */
+        enum Part {
+            RESOURCE_LOGS, SCOPE_LOGS, LOG_RECORD
+        }
+
+        /**
+         * Counts a part found in the body, before it is read: past {@link #maxRecords} records, or as many
+         * ResourceLogs or ScopeLogs (which hold no events of their own, and each cost a resource or scope to write
+         * out), the request is refused whole.
+         *
+         * @throws MalformedBodyException (too large) past the limit
+         */
+        void found(Part part) throws MalformedBodyException {
+            int n = switch (part) {
+                case RESOURCE_LOGS -> ++resources;
+                case SCOPE_LOGS -> ++scopes;
+                case LOG_RECORD -> ++records;
+            };
+            if (n > maxRecords) {
+                throw new MalformedBodyException("the request holds more than " + maxRecords + " "
+                        + (part == Part.LOG_RECORD ? "log records" : part == Part.SCOPE_LOGS ? "ScopeLogs"
+                        : "ResourceLogs") + " (--max-batch-events): export smaller batches (an SDK's "
+                        + "maxExportBatchSize, a Collector's send_batch_max_size)", true);
+            }
         }
 
         /**
@@ -148,8 +182,6 @@ public final class OtlpLogs {
 
         /** The resource of the records that follow, until the next one. */
         void resource(Resource r, String schemaUrl) {
-            resource = r;
-            resourceSchemaUrl = schemaUrl;
             source = serviceName(r);
             resourceJson = json(g -> writeResource(g, r, schemaUrl));
             resourceError = source == null || EventRules.nameError(source) == null ? null
@@ -173,8 +205,7 @@ public final class OtlpLogs {
         }
 
         /** A record of {@code bytes} in its encoding, over {@link #maxEncodedBytes()}, refused unread. */
-        void recordTooLarge(long bytes, String where) throws MalformedBodyException {
-            count();
+        void recordTooLarge(long bytes, String where) {
             refuse(where + " is " + bytes + " bytes, over the limit of " + maxEncodedBytes()
                     + " bytes (twice --max-event-bytes) for a log record");
         }
@@ -184,22 +215,14 @@ public final class OtlpLogs {
             scopeError = nextScopeError;
             nextScopeError = null;
             scopeJson = json(g -> writeScope(g, scope, schemaUrl));
-            prefix = sha256();
-            prefix.update(resource.toByteArray());
-            prefix.update(resourceSchemaUrl.getBytes(StandardCharsets.UTF_8));
-            prefix.update((byte) 0);
-            prefix.update(scope.toByteArray());
-            prefix.update(schemaUrl.getBytes(StandardCharsets.UTF_8));
-            prefix.update((byte) 0);
         }
 
         /**
          * A record of the current scope, found at {@code where} ("resourceLogs[0].scopeLogs[1].logRecords[2]").
          *
-         * @throws MalformedBodyException (too large) past the most records or the most data of a request
+         * @throws MalformedBodyException (too large) past the most data of a request
          */
         void record(LogRecord record, String where) throws MalformedBodyException {
-            count();
             String error = resourceError != null ? resourceError : scopeError != null ? scopeError
                     : recordError(record);
             byte[] data = null;
@@ -217,23 +240,36 @@ public final class OtlpLogs {
                         + " bytes of event data (each repeats its resource and scope), over --max-body-bytes: "
                         + "export smaller batches", true);
             }
-            events.add(new Event(id(prefix, record, ids), type(record), source == null ? DEFAULT_SOURCE : source,
+            events.add(new Event(id(data), type(record), source == null ? DEFAULT_SOURCE : source,
                     userId(record), time(record), data, receivedAt, null));
-        }
-
-        /** Counts a record against the request's limit. */
-        private void count() throws MalformedBodyException {
-            if (events.size() + rejected >= maxRecords) {
-                throw new MalformedBodyException("the request holds more than " + maxRecords + " log records "
-                        + "(--max-batch-events): export smaller batches (an SDK's maxExportBatchSize, a Collector's "
-                        + "send_batch_max_size)", true);
-            }
         }
 
         private void refuse(String error) {
             rejected++;
             if (firstError == null) {
                 firstError = error;
+            }
+        }
+
+        /**
+         * The id of the event with {@code data}: a digest of the key's name and the data, which holds every field of
+         * the record, its resource and its scope as the two encodings read alike (unknown fields left out), and of
+         * its occurrence among identical records of the request.
+         */
+        private String id(byte[] data) {
+            MessageDigest base = sha256();
+            base.update(keyName);
+            base.update((byte) 0);
+            base.update(data);
+            for (int occurrence = 0;; occurrence++) {
+                MessageDigest d = copy(base);
+                if (occurrence > 0) {
+                    d.update(Integer.toString(occurrence).getBytes(StandardCharsets.US_ASCII));
+                }
+                String id = uuid(d.digest());
+                if (ids.add(id)) {
+                    return id;
+                }
             }
         }
 
@@ -323,22 +359,6 @@ public final class OtlpLogs {
         }
         long seconds = Long.divideUnsigned(nanos, 1_000_000_000L);
         return Instant.ofEpochSecond(seconds, Long.remainderUnsigned(nanos, 1_000_000_000L));
-    }
-
-    /** The record's id: a digest of the resource and scope ({@code prefix}), the record, and its occurrence. */
-    private static String id(MessageDigest prefix, LogRecord record, Set<String> used) {
-        MessageDigest base = copy(prefix);
-        base.update(record.toByteArray());
-        for (int occurrence = 0;; occurrence++) {
-            MessageDigest d = copy(base);
-            if (occurrence > 0) {
-                d.update(Integer.toString(occurrence).getBytes(StandardCharsets.US_ASCII));
-            }
-            String id = uuid(d.digest());
-            if (used.add(id)) {
-                return id;
-            }
-        }
     }
 
     /** The first 16 bytes as a UUID of version 8 (RFC 9562 §5.8: a custom layout, here a SHA-256 digest). */

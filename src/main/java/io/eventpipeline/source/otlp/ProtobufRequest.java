@@ -43,6 +43,7 @@ final class ProtobufRequest {
     static void read(byte[] body, OtlpLogs.Reading reading) throws MalformedBodyException {
         try {
             forEach(body, new Span(0, body.length), RESOURCE_LOGS, (rl, r) -> {
+                reading.found(OtlpLogs.Reading.Part.RESOURCE_LOGS);
                 long resourceBytes = bytes(body, rl, HEAD);
                 if (resourceBytes > reading.maxEncodedBytes()) {
                     reading.tooLarge("resource", resourceBytes);
@@ -52,6 +53,7 @@ final class ProtobufRequest {
                     reading.resource(resource.build(), lastString(body, rl, SCHEMA_URL));
                 }
                 forEach(body, rl, NESTED, (sl, s) -> {
+                    reading.found(OtlpLogs.Reading.Part.SCOPE_LOGS);
                     long scopeBytes = bytes(body, sl, HEAD);
                     InstrumentationScope.Builder scope = InstrumentationScope.newBuilder();
                     if (scopeBytes > reading.maxEncodedBytes()) {
@@ -61,6 +63,7 @@ final class ProtobufRequest {
                     }
                     reading.scope(scope.build(), lastString(body, sl, SCHEMA_URL));
                     forEach(body, sl, NESTED, (record, i) -> {
+                        reading.found(OtlpLogs.Reading.Part.LOG_RECORD);
                         String where = "resourceLogs[" + r + "].scopeLogs[" + s + "].logRecords[" + i + "]";
                         if (record.length > reading.maxEncodedBytes()) {
                             reading.recordTooLarge(record.length, where);
@@ -72,7 +75,7 @@ final class ProtobufRequest {
             });
         } catch (IOException e) {
             throw new MalformedBodyException("the body is not an OTLP ExportLogsServiceRequest in protobuf: "
-                    + Messages.abbreviate(e.getMessage()));
+                    + reason(e));
         }
     }
 
@@ -94,12 +97,27 @@ final class ProtobufRequest {
             }
             int length = c.readRawVarint32();
             if (length < 0) {
-                throw new InvalidProtocolBufferException("a field has a negative length");
+                throw new InvalidProtocolBufferException("a field's length is over 2 GiB");
             }
             int from = in.from + c.getTotalBytesRead();
             c.skipRawBytes(length); // throws when the field runs past its message
             visitor.visit(new Span(from, length), index++);
         }
+    }
+
+    /**
+     * Protobuf's reason, without its advice to the programmer of a parser ("Use CodedInputStream.setSizeLimit() to
+     * increase the size limit"), which a client cannot act on.
+     */
+    private static String reason(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int advice = m.indexOf(" Use ");
+        if (advice > 0 && m.contains("setRecursionLimit")) {
+            m = "it nests messages deeper than protobuf's limit of 100";
+        } else if (advice > 0) {
+            m = m.substring(0, advice);
+        }
+        return Messages.abbreviate(m);
     }
 
     /** The bytes of every occurrence of the field {@code field}, together. */

@@ -70,8 +70,8 @@ class OtlpLogsTest {
      * hex ids, as the exporters write it) reads the same: the same events, ids included, and the same refusals.
      */
     private OtlpLogs.Result read(ExportLogsServiceRequest request, Instant receivedAt) throws Exception {
-        OtlpLogs.Result binary = logs.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, receivedAt);
-        OtlpLogs.Result json = logs.read(otlpJson(request), OtlpLogs.Encoding.JSON, receivedAt);
+        OtlpLogs.Result binary = logs.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, null, receivedAt);
+        OtlpLogs.Result json = logs.read(otlpJson(request), OtlpLogs.Encoding.JSON, null, receivedAt);
         assertThat(json.rejected()).isEqualTo(binary.rejected());
         assertThat(json.errorMessage()).isEqualTo(binary.errorMessage());
         assertThat(json.events()).hasSameSizeAs(binary.events());
@@ -198,8 +198,12 @@ class OtlpLogsTest {
         List<String> otherService = read(request(service("t"), r), NOW).events().stream().map(Event::id)
                 .toList();
 
+        List<String> otherKey = logs.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, "another-key", NOW)
+                .events().stream().map(Event::id).toList();
+
         assertThat(first).doesNotHaveDuplicates().hasSize(3).isEqualTo(again);
         assertThat(otherService.get(0)).isNotIn(first);
+        assertThat(otherKey).as("the same records from another API key").doesNotContainAnyElementsOf(first);
     }
 
     @Test
@@ -243,7 +247,7 @@ class OtlpLogsTest {
                   "traceId":"5B8EFFF798038103D269B633813FC60C","span_id":"eee19b7ec3c1b174","flags":1,
                   "attributes":[{"key":"n","value":{"intValue":"3"}}],"futureField":true}]}]}],"extra":[]}""";
 
-        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW);
+        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, null, NOW);
 
         Event e = result.events().get(0);
         assertThat(e.type()).isEqualTo("log.warn");
@@ -262,14 +266,14 @@ class OtlpLogsTest {
         CodedOutputStream c = CodedOutputStream.newInstance(rl);
         c.writeMessage(2, scope);
         c.writeMessage(1, service("reordered"));
-        c.writeUInt64(99, 7); // an unknown field
+        c.writeUInt64(99, 7); // an unknown field: no part of the event, nor of its id
         c.flush();
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         CodedOutputStream b = CodedOutputStream.newInstance(body);
         b.writeByteArray(1, rl.toByteArray());
         b.flush();
 
-        OtlpLogs.Result result = logs.read(body.toByteArray(), OtlpLogs.Encoding.PROTOBUF, NOW);
+        OtlpLogs.Result result = logs.read(body.toByteArray(), OtlpLogs.Encoding.PROTOBUF, null, NOW);
 
         assertThat(result.events()).singleElement().satisfies(e -> assertThat(e.source()).isEqualTo("reordered"));
         ExportLogsServiceRequest parsedWhole = ExportLogsServiceRequest.parseFrom(body.toByteArray());
@@ -283,18 +287,24 @@ class OtlpLogsTest {
         LogRecord tiny = LogRecord.getDefaultInstance();
 
         assertThatThrownBy(() -> small.read(request(service("s"), tiny, tiny, tiny, tiny).toByteArray(),
-                OtlpLogs.Encoding.PROTOBUF, NOW)).isInstanceOf(MalformedBodyException.class)
+                OtlpLogs.Encoding.PROTOBUF, null, NOW)).isInstanceOf(MalformedBodyException.class)
                 .hasMessageContaining("more than 3 log records (--max-batch-events)")
                 .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
-        assertThatThrownBy(() -> small.read(otlpJson(request(service("s"), r, r, r)), OtlpLogs.Encoding.JSON, NOW))
+        assertThatThrownBy(() -> small.read(otlpJson(request(service("s"), r, r, r)), OtlpLogs.Encoding.JSON, null, NOW))
                 .isInstanceOf(MalformedBodyException.class)
                 .hasMessageContaining("more than 1000 bytes of event data (each repeats its resource and scope)")
                 .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
-        byte[] manyValues = ("{\"resourceLogs\":[" + "0,".repeat(JsonRequest.MAX_VALUES) + "0]}")
+        byte[] emptyScopes = ("{\"resourceLogs\":[{\"scopeLogs\":[" + "{},".repeat(3) + "{}]}]}")
                 .getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> logs.read(manyValues, OtlpLogs.Encoding.JSON, NOW))
-                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("more than " + JsonRequest.MAX_VALUES + " JSON values")
+        assertThatThrownBy(() -> small.read(emptyScopes, OtlpLogs.Encoding.JSON, null, NOW))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("more than 3 ScopeLogs")
                 .satisfies(e -> assertThat(((MalformedBodyException) e).tooLarge()).isTrue());
+        ExportLogsServiceRequest.Builder resources = ExportLogsServiceRequest.newBuilder();
+        for (int i = 0; i < 4; i++) {
+            resources.addResourceLogs(ResourceLogs.getDefaultInstance());
+        }
+        assertThatThrownBy(() -> small.read(resources.build().toByteArray(), OtlpLogs.Encoding.PROTOBUF, null, NOW))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("more than 3 ResourceLogs");
     }
 
     @Test
@@ -316,8 +326,8 @@ class OtlpLogsTest {
                         .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(ok)))
                 .build();
 
-        for (OtlpLogs.Result result : List.of(small.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, NOW),
-                small.read(otlpJson(request), OtlpLogs.Encoding.JSON, NOW))) {
+        for (OtlpLogs.Result result : List.of(small.read(request.toByteArray(), OtlpLogs.Encoding.PROTOBUF, null, NOW),
+                small.read(otlpJson(request), OtlpLogs.Encoding.JSON, null, NOW))) {
             assertThat(result.events()).extracting(e -> new String(e.data(), StandardCharsets.UTF_8))
                     .hasSize(2).allSatisfy(d -> assertThat(d).contains("\"body\":\"ok\""));
             assertThat(result.rejected()).isEqualTo(3);
@@ -336,15 +346,43 @@ class OtlpLogsTest {
         assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":\"LOUD\","
                 + "\"body\":5}]}]}]}", "resourceLogs[0].scopeLogs[0].logRecords[0] is not an OTLP LogRecord in JSON");
         assertMalformed("{\"resourceLogs\":[", "not valid JSON");
+        assertMalformed("{\"resourceLogs\":[],\"resourceLogs\":[]}", "Duplicate field 'resourceLogs'");
+        assertMalformed("{\"resourceLogs\":[],\"resource_logs\":[]}",
+                "resourceLogs is given twice (as resourceLogs and resource_logs)");
+        assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{},\"body\":{}}]}]}]}",
+                "Duplicate field 'body'");
+        assertMalformed("{\"resourceLogs\":[]} {\"resourceLogs\":[]}", "more than one JSON value");
+        assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":12}]}]}]}",
+                "logRecords[0].traceId must be a string of hex digits");
+        assertMalformed("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[5]}]}]}",
+                "resourceLogs[0].scopeLogs[0].logRecords[0] must be a JSON object");
+        assertMalformed("{\"resourceLogs\":[{\"schemaUrl\":5}]}", "resourceLogs[0].schemaUrl must be a string");
         assertMalformed("{\"a\":".repeat(300) + "1" + "}".repeat(300), "the body nests deeper than 200 levels");
-        assertThatThrownBy(() -> logs.read(new byte[] {(byte) 0x0a, (byte) 0xff}, OtlpLogs.Encoding.PROTOBUF, NOW))
+        assertThatThrownBy(() -> logs.read(new byte[] {(byte) 0x0a, (byte) 0xff}, OtlpLogs.Encoding.PROTOBUF, null, NOW))
                 .isInstanceOf(MalformedBodyException.class).hasMessageContaining("not an OTLP ExportLogsServiceRequest");
-        assertThatThrownBy(() -> logs.read(new byte[] {0x0a, 0x02, 0x12, 0x05}, OtlpLogs.Encoding.PROTOBUF, NOW))
+        assertThatThrownBy(() -> logs.read(new byte[] {0x0a, 0x02, 0x12, 0x05}, OtlpLogs.Encoding.PROTOBUF, null, NOW))
                 .as("a ScopeLogs longer than its ResourceLogs").isInstanceOf(MalformedBodyException.class);
     }
 
+    @Test
+    void a_json_body_must_be_utf8_in_every_string_even_those_skipped_at_first() {
+        byte[] utf16 = "{\"resourceLogs\":[]}".getBytes(StandardCharsets.UTF_16LE);
+        assertThatThrownBy(() -> logs.read(utf16, OtlpLogs.Encoding.JSON, null, NOW))
+                .isInstanceOf(MalformedBodyException.class).hasMessageContaining("the body is not UTF-8");
+        for (String at : List.of("resource", "record")) {
+            String surrogate = "\"s\u00ed\u00a0\u0080\""; // ED A0 80 once each char is one byte: CESU-8's U+D800
+            String json = at.equals("resource")
+                    ? "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":" + surrogate + "}]}}]}"
+                    : "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityText\":" + surrogate + "}]}]}]}";
+            assertThatThrownBy(() -> logs.read(json.getBytes(StandardCharsets.ISO_8859_1), OtlpLogs.Encoding.JSON,
+                    null, NOW)).as(at).isInstanceOf(MalformedBodyException.class)
+                    .hasMessageContaining(at.equals("resource") ? "resourceLogs[0].resource is not valid JSON"
+                            : "resourceLogs[0].scopeLogs[0].logRecords[0] is not valid JSON");
+        }
+    }
+
     private void assertMalformed(String json, String message) {
-        assertThatThrownBy(() -> logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW))
+        assertThatThrownBy(() -> logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, null, NOW))
                 .isInstanceOf(MalformedBodyException.class).hasMessageContaining(message);
     }
 
@@ -353,7 +391,7 @@ class OtlpLogsTest {
         String json = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"\\ud800\"}},"
                 + "{\"body\":{\"stringValue\":\"ok\"}}]}]}]}";
 
-        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, NOW);
+        OtlpLogs.Result result = logs.read(json.getBytes(StandardCharsets.UTF_8), OtlpLogs.Encoding.JSON, null, NOW);
 
         assertThat(result.events()).hasSize(1);
         assertThat(result.errorMessage()).contains("logRecords[0] has a string with an unpaired surrogate (\\uD800)");
