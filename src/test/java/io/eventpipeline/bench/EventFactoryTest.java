@@ -21,14 +21,14 @@ class EventFactoryTest {
     @Test
     void an_otlp_request_is_one_resource_and_scope_whose_records_the_service_stores_as_the_benchs_events()
             throws Exception {
-        byte[] body = factory.otlpLogs(512); // an SDK exporter's batch
+        byte[] body = factory.otlpLogs(OtlpBench.RECORDS);
 
         ExportLogsServiceRequest request = ExportLogsServiceRequest.parseFrom(body);
         assertThat(request.getResourceLogsCount()).isEqualTo(1);
         assertThat(request.getResourceLogs(0).getScopeLogsCount()).isEqualTo(1);
         OtlpLogs.Result result = new OtlpLogs(64 << 10).events(request, Instant.now());
         assertThat(result.rejected()).as(result.errorMessage()).isZero();
-        assertThat(result.events()).hasSize(512);
+        assertThat(result.events()).hasSize(OtlpBench.RECORDS);
         Event first = result.events().get(0);
         assertThat(first.type()).isEqualTo("log.info");
         assertThat(first.source()).isEqualTo("web");
