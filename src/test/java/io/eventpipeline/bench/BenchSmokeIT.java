@@ -27,7 +27,7 @@ class BenchSmokeIT {
     Path out;
 
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void a_one_second_run_on_h2_writes_valid_results_json_with_positive_rates() throws Exception {
         String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
 
