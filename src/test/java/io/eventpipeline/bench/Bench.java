@@ -15,10 +15,10 @@ import java.util.Map;
 /**
  * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the naive
  * one-INSERT-per-event design and (d) the service (default flags, --durability memory, and --queue kafka on a single
- * broker started here), and judges the service against the project's performance goals
- * as ratios of those numbers (absolute rates on a shared 2-core machine say little; ratios within one run say
- * more). Prints a
- * table, writes results.json and throughput.svg. See {@link BenchOptions#USAGE}.
+ * broker started here; with default flags, MQTT through a Mosquitto started here, and OTLP logs), and judges the
+ * service against the project's performance goals as ratios of those numbers (absolute rates on a shared 2-core
+ * machine say little; ratios within one run say more). Prints a table, writes results.json and throughput.svg. See
+ * {@link BenchOptions#USAGE}.
  */
 public final class Bench {
     private final BenchOptions options;
@@ -94,10 +94,11 @@ public final class Bench {
                 progress.say("a single Kafka broker (KRaft) up at %s in %d ms, for the --queue kafka rows",
                         broker.bootstrap(), (System.nanoTime() - t0) / 1_000_000);
                 MqttBench mqttBench = mqtt == null ? null : new MqttBench(options, load, events, progress);
+                OtlpBench otlpBench = new OtlpBench(options, load, events, service, progress);
                 for (String name : targetNames) {
                     try (BenchTarget target = open(name)) {
                         targets.put(name, measure(target, http, events, service, broker.bootstrap(), mqttBench,
-                                mqtt));
+                                mqtt, otlpBench));
                     }
                 }
             }
@@ -138,8 +139,8 @@ public final class Bench {
     }
 
     private Results.Target measure(BenchTarget target, Results.HttpCeiling http, EventFactory events,
-            ServiceBench service, String kafkaBootstrap, MqttBench mqttBench, MosquittoBroker mqtt)
-            throws Exception {
+            ServiceBench service, String kafkaBootstrap, MqttBench mqttBench, MosquittoBroker mqtt,
+            OtlpBench otlpBench) throws Exception {
         Path scratch = TempDirs.create("pipeline-bench-jdbc-");
         try {
             progress.say("(b) DB ceiling on %s: multi-row INSERT, %d connections x %d rows", target.name(),
@@ -158,8 +159,9 @@ public final class Bench {
                     seed.eventsPerSecond(), runs.get("journal"));
             Results.Mqtt mqttRow = mqttBench == null ? null
                     : mqttBench.run(target, mqtt, runs.get("journal").batch());
+            Results.Otlp otlpRow = otlpBench.run(target, runs.get("journal").batch());
             return new Results.Target(target.name(), target.describe(), ceiling, seed, runs, goals,
-                    journalOverMemory(runs.get("journal"), runs.get("memory")), mqttRow);
+                    journalOverMemory(runs.get("journal"), runs.get("memory")), mqttRow, otlpRow);
         } finally {
             TempDirs.delete(scratch);
         }

@@ -23,7 +23,7 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
             Usage: Bench [--seconds N] [--db-url URL] [--targets mariadb,h2] [--out DIR] [--jar PATH]
                          [--jvm-flag FLAG]... [--jfr]
               --seconds N      length of each measured phase (default 8); each server is first warmed up until
-                               its rate settles (1.5 N to 2.5 N s). A default run takes 7-8 minutes
+                               its rate settles (1.5 N to 2.5 N s). A default run takes 9-11 minutes
               --db-url URL     MariaDB/MySQL server, e.g. jdbc:mysql://127.0.0.1:3306/x?user=root&password=
                                (default: $PIPELINE_BENCH_DB_URL, else the local MariaDB if it answers). The bench
                                creates, uses and drops its own database 'pipeline_bench' on that server.

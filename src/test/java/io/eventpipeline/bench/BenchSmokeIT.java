@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bench still runs end to end: one second per phase on the embedded H2 only (no MariaDB needed), real child
- * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch) stored in
- * full. It checks shape and sanity, not speed. The table and the
+ * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch) and the
+ * OTLP row (/v1/logs) stored in full. It checks shape and sanity, not speed. The table and the
  * progress lines are kept, not printed: a one-second run misses goals by design, and its table of MISS lines
  * belongs to {@code make bench}, not to a green build; they are shown when the run fails.
  */
@@ -27,7 +27,7 @@ class BenchSmokeIT {
     Path out;
 
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void a_one_second_run_on_h2_writes_valid_results_json_with_positive_rates() throws Exception {
         String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
 
@@ -88,6 +88,22 @@ class BenchSmokeIT {
         assertThat(kafka.at("/service_metrics_at_end/kafka_consumed").asLong())
                 .isGreaterThanOrEqualTo(kafka.at("/service_metrics_at_end/kafka_produced").asLong());
         assertThat(h2.at("/service/memory/sdk_batches").isNull()).isTrue();
+        // The OTLP row: every log record a 200 took is a row, and no answer's partial_success refused any.
+        assertThat(table.toString(StandardCharsets.UTF_8)).contains("/v1/logs over /events/batch");
+        JsonNode otlp = h2.path("otlp");
+        assertThat(otlp.path("records_per_request").asInt()).isEqualTo(OtlpBench.RECORDS);
+        assertThat(otlp.at("/logs/events_per_request").asInt()).isEqualTo(OtlpBench.RECORDS);
+        assertThat(otlp.at("/logs/connections").asInt()).isEqualTo(ServiceBench.BATCH_CONNECTIONS);
+        assertThat(otlp.at("/logs/failed").asLong()).as("requests not answered 2xx or 503").isZero();
+        assertThat(otlp.at("/logs/accepted_events").asLong()).isPositive();
+        assertThat(otlp.at("/logs/stored_events").asLong()).isEqualTo(otlp.at("/logs/accepted_events").asLong());
+        assertThat(otlp.at("/logs/end_to_end_per_second").asDouble()).isPositive();
+        assertThat(otlp.path("rejected_log_records").isIntegralNumber()).isTrue();
+        assertThat(otlp.path("rejected_log_records").asLong()).as("refused in partial_success").isZero();
+        assertThat(otlp.path("over_events_batch_end_to_end").asDouble()).isPositive();
+        assertThat(otlp.path("server_cpu_per_record_over_events_batch").asDouble()).isPositive();
+        assertThat(otlp.at("/service_metrics_at_end/rejected").asLong()).as("refused").isZero();
+        assertThat(otlp.at("/service_metrics_at_end/failed").asLong()).as("dead-lettered").isZero();
         // The MQTT row, where a mosquitto binary is (in CI it is): every message the broker acknowledged to the
         // publisher is a row, none dead-lettered.
         MosquittoBroker.require("the bench's MQTT row");

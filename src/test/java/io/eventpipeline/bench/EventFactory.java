@@ -2,6 +2,15 @@ package io.eventpipeline.bench;
 
 import io.eventpipeline.event.Event;
 import io.eventpipeline.event.EventParser;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import io.opentelemetry.proto.resource.v1.Resource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,12 +20,20 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The benchmark's events: ~150-byte JSON objects, each with its own id, so that every phase stores exactly what it
  * sent and a COUNT(*) tells when it is all in. The JDBC phases insert the very same events: they are parsed from
- * this JSON by the service's own parser, so the bound values are what the service would bind.
+ * this JSON by the service's own parser, so the bound values are what the service would bind. The OTLP row sends
+ * them as log records instead ({@link #otlpLogs}).
  */
 final class EventFactory {
     /** The events vary (user, page, ms) over this many shapes; the id alone makes them distinct. */
     private static final int SHAPES = 1000;
     private static final String[] PAGES = {"/home", "/search", "/cart", "/checkout", "/product/42"};
+    /** The events' timestamp, 2024-05-01T12:30:00.250Z, as a log record's time_unix_nano. */
+    private static final long TIME_UNIX_NANO = Instant.parse("2024-05-01T12:30:00.250Z").toEpochMilli() * 1_000_000;
+    /** The one resource and scope of every OTLP request: the service's name, as every SDK sets it, and a logger. */
+    private static final Resource RESOURCE = Resource.newBuilder().addAttributes(string("service.name", "web"))
+            .build();
+    private static final InstrumentationScope SCOPE = InstrumentationScope.newBuilder().setName("bench.clicks")
+            .setVersion("1.0").build();
 
     private final String idPrefix;
     private final AtomicLong next = new AtomicLong();
@@ -50,6 +67,44 @@ final class EventFactory {
             appendEvent(sb, first + i);
         }
         return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code n} fresh events as the log records of one OTLP {@code ExportLogsServiceRequest} in protobuf, the body of
+     * POST /v1/logs, as an SDK's OTLP exporter sends a batch: one resource with {@code service.name} (the events'
+     * source), one scope, and for each event a record with its time (and an observed time a millisecond later),
+     * severity INFO, a string body, and as attributes its id ({@code log.record.uid}, which makes each record
+     * distinct, so that none is taken for another sent again), {@code user.id}, action, page and ms. The service
+     * stores each as an event of type {@code log.info}, source {@code web}, user_id the event's.
+     */
+    byte[] otlpLogs(int n) {
+        long first = next.getAndAdd(n);
+        ScopeLogs.Builder scope = ScopeLogs.newBuilder().setScope(SCOPE);
+        for (int i = 0; i < n; i++) {
+            long seq = first + i;
+            int shape = (int) (seq % SHAPES);
+            String user = "u" + shape;
+            String page = PAGES[shape % PAGES.length];
+            scope.addLogRecords(LogRecord.newBuilder()
+                    .setTimeUnixNano(TIME_UNIX_NANO)
+                    .setObservedTimeUnixNano(TIME_UNIX_NANO + 1_000_000)
+                    .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_INFO)
+                    .setSeverityText("INFO")
+                    .setBody(AnyValue.newBuilder().setStringValue(user + " clicked " + page))
+                    .addAttributes(string("log.record.uid", id(seq)))
+                    .addAttributes(string("user.id", user))
+                    .addAttributes(string("action", "click"))
+                    .addAttributes(string("page", page))
+                    .addAttributes(KeyValue.newBuilder().setKey("ms")
+                            .setValue(AnyValue.newBuilder().setIntValue(shape))));
+        }
+        return ExportLogsServiceRequest.newBuilder()
+                .addResourceLogs(ResourceLogs.newBuilder().setResource(RESOURCE).addScopeLogs(scope))
+                .build().toByteArray();
+    }
+
+    private static KeyValue string(String key, String value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
     }
 
     /** {@code n} fresh events for a JDBC phase, received now: the same fields the service would store. */

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Closed-loop HTTP load: {@code connections} virtual threads, each sending its next request as soon as the last one
@@ -33,6 +34,19 @@ final class LoadGenerator implements AutoCloseable {
             .executor(clientExecutor)
             .build();
 
+    /**
+     * How a phase's requests are made: their Content-Type, and how many of a request's events a 2xx answer refused,
+     * read from its body; null for the routes whose 2xx takes every event, whose answers are then not read.
+     */
+    record Format(String contentType, ToIntFunction<byte[]> refusedInAnswer) {
+        /** The service's own routes: JSON, and a 2xx takes every event of the bench's (they are all valid). */
+        static final Format JSON = new Format("application/json", null);
+    }
+
+    /** A request's HTTP status (-1 when there was no answer), and the events its 2xx answer said it refused. */
+    private record Answer(int status, int refusedEvents) {
+    }
+
     /** What a closed-loop phase did; times are System.nanoTime() values. */
     record ClosedLoop(long requests, long acceptedEvents, long refused, long failed, long startNanos,
             long lastAnswerNanos) {
@@ -49,13 +63,20 @@ final class LoadGenerator implements AutoCloseable {
         return client;
     }
 
-    /**
-     * Posts bodies from {@code body} over {@code connections} connections for {@code duration}. A 2xx counts
-     * {@code eventsPerRequest} accepted events (every event the bench sends is valid): our own routes answer 202,
-     * the Segment door's /v1/batch 200, each once the events are accepted.
-     */
+    /** {@link #closedLoop(URI, Format, int, Duration, Supplier, int)} with JSON bodies. */
     ClosedLoop closedLoop(URI uri, int connections, Duration duration, Supplier<byte[]> body, int eventsPerRequest)
             throws InterruptedException {
+        return closedLoop(uri, Format.JSON, connections, duration, body, eventsPerRequest);
+    }
+
+    /**
+     * Posts bodies from {@code body} over {@code connections} connections for {@code duration}. A 2xx counts
+     * {@code eventsPerRequest} accepted events, less those its answer refused ({@link Format#refusedInAnswer}):
+     * our own routes answer 202, the Segment door's /v1/batch and OTLP's /v1/logs 200, each once the events are
+     * accepted.
+     */
+    ClosedLoop closedLoop(URI uri, Format format, int connections, Duration duration, Supplier<byte[]> body,
+            int eventsPerRequest) throws InterruptedException {
         LongAdder requests = new LongAdder();
         LongAdder accepted = new LongAdder();
         LongAdder refused = new LongAdder();
@@ -68,11 +89,12 @@ final class LoadGenerator implements AutoCloseable {
             int slot = i;
             senders.add(Thread.ofVirtual().name("load-" + i).start(() -> {
                 while (System.nanoTime() < deadline) {
-                    int status = post(uri, body.get());
+                    Answer answer = send(uri, format, body.get());
+                    int status = answer.status();
                     lastAnswer[slot] = System.nanoTime();
                     requests.increment();
                     if (status >= 200 && status < 300) {
-                        accepted.add(eventsPerRequest);
+                        accepted.add(eventsPerRequest - answer.refusedEvents());
                     } else if (status == 503) {
                         refused.increment();
                         LockSupport.parkNanos(BACKOFF_AFTER_REFUSAL_NANOS);
@@ -96,18 +118,29 @@ final class LoadGenerator implements AutoCloseable {
 
     /** POSTs one JSON body; the HTTP status, or -1 when there was no answer (refused, reset, timed out). */
     int post(URI uri, byte[] body) {
+        return send(uri, Format.JSON, body).status();
+    }
+
+    /** POSTs one body as {@code format} says; its 2xx answer's body is read only when the format reads it. */
+    private Answer send(URI uri, Format format, byte[] body) {
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(REQUEST_TIMEOUT)
-                .header("Content-Type", "application/json")
+                .header("Content-Type", format.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         try {
-            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (format.refusedInAnswer() == null) {
+                return new Answer(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode(), 0);
+            }
+            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            return new Answer(status, status >= 200 && status < 300
+                    ? format.refusedInAnswer().applyAsInt(response.body()) : 0);
         } catch (IOException e) {
-            return -1;
+            return new Answer(-1, 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return new Answer(-1, 0);
         }
     }
 

@@ -66,6 +66,9 @@ final class ReportTable {
         if (t.mqtt() != null) {
             mqttRows(out, t.mqtt());
         }
+        if (t.otlp() != null) {
+            otlpRows(out, t.otlp());
+        }
         out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
                 "ratio", "need");
         for (Goal g : t.goals()) {
@@ -101,6 +104,18 @@ final class ReportTable {
         ingestRow(out, "MQTT messages, publish to stored (accepted = broker PUBACK)", m.qos1());
         out.printf("      MQTT over /events/batch (default flags), end-to-end: %s%n",
                 ratio(m.overEventsBatchEndToEnd()));
+    }
+
+    /** The OTLP row: protobuf log records to /v1/logs, beside the default-flags process's /events/batch. */
+    private static void otlpRows(PrintStream out, Results.Otlp o) {
+        out.printf("  (d) service, default flags: POST /v1/logs, OTLP/HTTP in %s as an SDK's exporter sends it,%n"
+                + "      %d log records a request (%s, one resource and scope); up in %,d ms, warm-up %.0f s%n",
+                o.encoding(), o.recordsPerRequest(), kib(o.requestBytes()), o.startupMs(), o.warmupSeconds());
+        ingestRow(out, String.format("OTLP log records, %d a request, %d connections", o.recordsPerRequest(),
+                o.logs().connections()), o.logs());
+        out.printf("      /v1/logs over /events/batch (default flags), end-to-end: %s (server CPU per event: %s);%n"
+                + "        refused in partial_success: %,d records%n", ratio(o.overEventsBatchEndToEnd()),
+                ratio(o.serverCpuPerRecordOverEventsBatch()), o.rejectedLogRecords());
     }
 
     /** The SDK-shaped batches and their ratios, under the default-flags rows. */

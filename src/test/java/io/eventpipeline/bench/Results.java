@@ -24,7 +24,7 @@ record Results(
         Map<String, Target> targets,
         double totalSeconds) {
 
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
 
     /** (a): the bare Javalin server. */
     record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
@@ -39,7 +39,8 @@ record Results(
             Map<String, Service> service,
             List<Goal> goals,
             Map<String, Double> journalOverMemory,
-            Mqtt mqtt) {
+            Mqtt mqtt,
+            Otlp otlp) {
     }
 
     /**
@@ -56,6 +57,28 @@ record Results(
             double warmupSeconds,
             Ingest qos1,
             Double overEventsBatchEndToEnd,
+            Map<String, Object> serviceMetricsAtEnd) {
+    }
+
+    /**
+     * The OTLP row ({@link OtlpBench}): {@code ExportLogsServiceRequest}s of {@code recordsPerRequest} log records
+     * (one body being {@code requestBytes}) in {@code encoding} to POST /v1/logs of a default-flags process of its
+     * own. {@code logs} counts each record as an event: {@code acceptedPerSecond} the records its 200 answers took,
+     * {@code endToEndPerSecond} first request to last row; {@code rejectedLogRecords} sums what the answers'
+     * {@code partial_success} refused (the bench's records are all valid, so 0). {@code overEventsBatchEndToEnd}
+     * divides that end-to-end rate by the default-flags process's /events/batch one of the same run,
+     * {@code serverCpuPerRecordOverEventsBatch} the server's CPU time per record by that row's per event.
+     */
+    record Otlp(
+            String encoding,
+            int recordsPerRequest,
+            int requestBytes,
+            long startupMs,
+            double warmupSeconds,
+            Ingest logs,
+            long rejectedLogRecords,
+            Double overEventsBatchEndToEnd,
+            Double serverCpuPerRecordOverEventsBatch,
             Map<String, Object> serviceMetricsAtEnd) {
     }
 

@@ -29,8 +29,12 @@ final class ServiceBench {
     private final SegmentEventFactory segment;
     private final Progress progress;
 
-    /** One closed-loop load: where, over how many connections, which bodies, and the events in each. */
-    private record Load(URI uri, int connections, Supplier<byte[]> body, int eventsPerRequest) {
+    /** One closed-loop load: where, in which format, over how many connections, which bodies, the events in each. */
+    record Load(URI uri, LoadGenerator.Format format, int connections, Supplier<byte[]> body, int eventsPerRequest) {
+        /** A load of JSON bodies, the service's own format. */
+        Load(URI uri, int connections, Supplier<byte[]> body, int eventsPerRequest) {
+            this(uri, LoadGenerator.Format.JSON, connections, body, eventsPerRequest);
+        }
     }
 
     ServiceBench(BenchOptions options, LoadGenerator load, EventFactory events, SegmentEventFactory segment,
@@ -179,57 +183,60 @@ final class ServiceBench {
                 jvm.peakRssKib() / 1024.0);
     }
 
-    private static Double cpuPerEvent(Results.Ingest i) {
+    /** The server's CPU seconds per accepted event while sending; null when none was accepted. */
+    static Double cpuPerEvent(Results.Ingest i) {
         return i.acceptedEvents() == 0 ? null : i.serverCpuSeconds() / i.acceptedEvents();
     }
 
     /**
-     * From an empty table, runs both loads, half a round each, until their rates settle (the geometric mean, so
-     * that either route still speeding up keeps the warm-up going); then waits for the events to be stored and
-     * empties the table.
+     * From an empty table, runs the loads, an equal share of a round each, until their rates settle (the geometric
+     * mean, so that any route still speeding up keeps the warm-up going); then waits for the events to be stored
+     * and empties the table.
      */
-    private WarmUp.Done warmUp(WarmUp.Plan plan, EventTable table, Load first, Load second) throws Exception {
+    WarmUp.Done warmUp(WarmUp.Plan plan, EventTable table, Load... loads) throws Exception {
         // Rows an earlier phase left (the naive design's, the other service's) would let the wait below end while
         // warm-up events are still queued, to land in the first measured phase.
         table.truncate();
         long[] accepted = {0};
         WarmUp.Done done = WarmUp.run(plan, round -> {
-            Duration half = round.dividedBy(2);
-            LoadGenerator.ClosedLoop a = load.closedLoop(first.uri(), first.connections(), half, first.body(),
-                    first.eventsPerRequest());
-            LoadGenerator.ClosedLoop b = load.closedLoop(second.uri(), second.connections(), half, second.body(),
-                    second.eventsPerRequest());
-            accepted[0] += a.acceptedEvents() + b.acceptedEvents();
-            return Math.sqrt(a.acceptedPerSecond() * b.acceptedPerSecond());
+            Duration share = round.dividedBy(loads.length);
+            double logRates = 0;
+            for (Load l : loads) {
+                LoadGenerator.ClosedLoop r = load.closedLoop(l.uri(), l.format(), l.connections(), share, l.body(),
+                        l.eventsPerRequest());
+                accepted[0] += r.acceptedEvents();
+                logRates += Math.log(r.acceptedPerSecond());
+            }
+            return Math.exp(logRates / loads.length);
         });
         table.awaitCount(accepted[0], options.drainTimeout());
         table.truncate();
         return done;
     }
 
-    private Results.Ingest ingest(ChildJvm jvm, EventTable table, Load l, Duration length) throws Exception {
-        return ingest(jvm, table, l.uri(), l.connections(), l.eventsPerRequest(), l.body(), length);
-    }
-
     private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
             Supplier<byte[]> body) throws Exception {
-        return ingest(jvm, table, uri, connections, eventsPerRequest, body, options.phase());
+        return ingest(jvm, table, new Load(uri, connections, body, eventsPerRequest), options.phase());
     }
 
-    private Results.Ingest ingest(ChildJvm jvm, EventTable table, URI uri, int connections, int eventsPerRequest,
-            Supplier<byte[]> body, Duration length) throws Exception {
+    /**
+     * One closed-loop phase of {@code length} from an empty table, its end-to-end rate counted until every accepted
+     * event is a row, with the server's, the load generator's and the machine's CPU while sending.
+     */
+    Results.Ingest ingest(ChildJvm jvm, EventTable table, Load l, Duration length) throws Exception {
         table.truncate();
         Duration serverCpu = jvm.cpuTime();
         long benchCpu = benchCpuNanos();
         MachineCpu machine = MachineCpu.start();
-        LoadGenerator.ClosedLoop r = load.closedLoop(uri, connections, length, body, eventsPerRequest);
+        LoadGenerator.ClosedLoop r = load.closedLoop(l.uri(), l.format(), l.connections(), length, l.body(),
+                l.eventsPerRequest());
         double loadCpu = (benchCpuNanos() - benchCpu) / 1e9;
         double busyCores = machine.busyCores();
         double serverCpuSeconds = jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0;
         EventTable.Stored stored = table.awaitCount(r.acceptedEvents(), options.drainTimeout());
         double e2eSeconds = (stored.atNanos() - r.startNanos()) / 1e9;
-        return new Results.Ingest(connections, eventsPerRequest, r.requests(), r.acceptedEvents(), r.refused(),
-                r.failed(), r.seconds(), r.acceptedPerSecond(), stored.rows(), e2eSeconds,
+        return new Results.Ingest(l.connections(), l.eventsPerRequest(), r.requests(), r.acceptedEvents(),
+                r.refused(), r.failed(), r.seconds(), r.acceptedPerSecond(), stored.rows(), e2eSeconds,
                 stored.complete() ? r.acceptedEvents() / e2eSeconds : null, serverCpuSeconds, loadCpu, busyCores);
     }
 
@@ -245,7 +252,8 @@ final class ServiceBench {
                 r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), busyCores);
     }
 
-    private Map<String, Object> json(URI uri) throws Exception {
+    /** A JSON document the service answers, such as /health or /metrics. */
+    Map<String, Object> json(URI uri) throws Exception {
         String body = load.get(uri, Duration.ofSeconds(5)).body();
         return Results.mapper().readValue(body, new TypeReference<Map<String, Object>>() { });
     }

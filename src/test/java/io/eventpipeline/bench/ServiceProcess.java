@@ -29,6 +29,11 @@ final class ServiceProcess {
             return base.resolve("/v1/batch");
         }
 
+        /** OTLP/HTTP's logs route, where an OpenTelemetry SDK's OTLP exporter posts. */
+        URI otlpLogs() {
+            return base.resolve("/v1/logs");
+        }
+
         URI health() {
             return base.resolve("/health");
         }
