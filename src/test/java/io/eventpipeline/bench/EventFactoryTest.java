@@ -26,7 +26,8 @@ class EventFactoryTest {
         ExportLogsServiceRequest request = ExportLogsServiceRequest.parseFrom(body);
         assertThat(request.getResourceLogsCount()).isEqualTo(1);
         assertThat(request.getResourceLogs(0).getScopeLogsCount()).isEqualTo(1);
-        OtlpLogs.Result result = new OtlpLogs(64 << 10).events(request, Instant.now());
+        OtlpLogs.Result result = new OtlpLogs(64 << 10, 1000, 5L << 20).read(body, OtlpLogs.Encoding.PROTOBUF, null,
+                Instant.now());
         assertThat(result.rejected()).as(result.errorMessage()).isZero();
         assertThat(result.events()).hasSize(OtlpBench.RECORDS);
         Event first = result.events().get(0);
@@ -43,11 +44,11 @@ class EventFactoryTest {
 
     @Test
     void every_record_is_a_fresh_event_with_an_id_of_its_own_across_requests() throws Exception {
-        OtlpLogs logs = new OtlpLogs(64 << 10);
+        OtlpLogs logs = new OtlpLogs(64 << 10, 1000, 5L << 20);
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 3; i++) {
-            List<Event> events = logs.events(ExportLogsServiceRequest.parseFrom(factory.otlpLogs(100)),
-                    Instant.now()).events();
+            List<Event> events = logs.read(factory.otlpLogs(100), OtlpLogs.Encoding.PROTOBUF, null, Instant.now())
+                    .events();
             events.forEach(e -> ids.add(e.id()));
         }
 
