@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,7 +168,7 @@ final class IngestRoutes {
         return readBody(ctx, () -> BodyReader.read(ctx, limit, limitName));
     }
 
-    private byte[] readBody(Context ctx, java.util.function.Supplier<byte[]> reader) {
+    private byte[] readBody(Context ctx, Supplier<byte[]> reader) {
         try {
             return reader.get();
         } catch (ApiError e) {

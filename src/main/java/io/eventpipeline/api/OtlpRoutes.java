@@ -1,14 +1,15 @@
 package io.eventpipeline.api;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.event.MalformedBodyException;
-import io.eventpipeline.source.otlp.OtlpLogs;
 import io.eventpipeline.security.ApiKey;
+import io.eventpipeline.source.otlp.OtlpLogs;
 import io.javalin.http.Context;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
@@ -70,8 +71,10 @@ final class OtlpRoutes {
     private final long maxBodyBytes;
 
     /**
-     * @param maxBodyBytes the largest body, after gzip is inflated (--max-body-bytes)
-     * @param maxRecords   the most log records one request may hold (--max-batch-events)
+     * @param maxBodyBytes  the largest body, after gzip is inflated, and the most event data one request may make
+     *                      (--max-body-bytes)
+     * @param maxEventBytes the largest data of one record's event (--max-event-bytes)
+     * @param maxRecords    the most log records one request may hold (--max-batch-events)
      */
     OtlpRoutes(IngestRoutes intake, long maxBodyBytes, long maxEventBytes, int maxRecords) {
         this.intake = intake;
@@ -135,15 +138,14 @@ final class OtlpRoutes {
     /**
      * The body of an error answer on an OTLP route: a {@code google.rpc.Status} (the specification: every 4xx and
      * 5xx carries one), in protobuf when the request was protobuf, else in JSON, where it also has the
-     * {@code "error"} member every other answer of the service has. Its {@code code} is the gRPC code the
-     * specification pairs with the HTTP status (400 INVALID_ARGUMENT, 503 UNAVAILABLE, …).
+     * {@code "error"} member every other answer of the service has. Its {@code code} is {@link #grpcCode}'s.
      */
     static ErrorBody errorBody(Context ctx, int status, String message, ObjectMapper json) {
         int code = grpcCode(status);
         if (Encoding.of(ctx.header("Content-Type")) == Encoding.PROTOBUF) {
             byte[] utf8 = message.getBytes(StandardCharsets.UTF_8);
             byte[] out = new byte[CodedOutputStream.computeInt32Size(1, code)
-                    + CodedOutputStream.computeBytesSize(2, com.google.protobuf.ByteString.copyFrom(utf8))];
+                    + CodedOutputStream.computeBytesSize(2, ByteString.copyFrom(utf8))];
             try {
                 CodedOutputStream c = CodedOutputStream.newInstance(out);
                 c.writeInt32(1, code); // google.rpc.Status: int32 code = 1; string message = 2;
