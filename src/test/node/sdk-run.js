@@ -31,24 +31,9 @@
  */
 const zlib = require('zlib');
 
-const started = Date.now();
-const ms = () => Date.now() - started;
-const log = (line) => process.stderr.write(`sdk-run: ${ms()} ms ${line}\n`);
+const { ms, logger, readStdin } = require('./driver-io');
 
-function readStdin() {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    process.stdin.on('data', (c) => chunks.push(c));
-    process.stdin.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (e) {
-        reject(new Error(`stdin is not one JSON object: ${e.message}`));
-      }
-    });
-    process.stdin.on('error', reject);
-  });
-}
+const log = logger('sdk-run');
 
 const TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 

@@ -46,7 +46,7 @@ public final class NodeSdk {
     static final Path PROJECT = Path.of("src", "test", "node");
     static final Path INSTALL = Path.of("target", "node-sdk");
     private static final List<String> PROJECT_FILES = List.of("package.json", "package-lock.json", "sdk-run.js",
-            "otlp-logs-run.js");
+            "otlp-logs-run.js", "driver-io.js");
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
