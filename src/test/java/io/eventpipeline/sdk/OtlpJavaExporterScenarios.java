@@ -286,6 +286,12 @@ abstract class OtlpJavaExporterScenarios {
         assertThat(json.json().path("message").asText()).isEqualTo("resourceLogs must be an array");
         assertThat(json.json().path("error").asText()).isEqualTo(json.json().path("message").asText());
 
+        Answer other = post("application/protobuf; charset=latin1", ExportLogsServiceRequest.getDefaultInstance()
+                .toByteArray());
+        assertThat(other.status()).as("application/protobuf, a charset meaning nothing to protobuf").isEqualTo(200);
+        assertThat(other.raw().headers().firstValue("Content-Type")).as("the request's media type, as the "
+                + "specification asks").hasValueSatisfying(t -> assertThat(t).startsWith("application/protobuf"));
+
         Answer text = post("text/plain", "hello".getBytes(StandardCharsets.UTF_8));
         assertThat(text.status()).isEqualTo(415);
         assertThat(text.json().path("error").asText()).contains("application/x-protobuf or application/json");
