@@ -133,9 +133,9 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--journal-flush-interval",
             converter = DurationConverter.class,
-            description = "With --durability journal-async: the longest time between a 202 and the force of its "
-                    + "events to disk, so what a power loss may lose; 1ms to 10s. Read but unused by the other "
-                    + "tiers (journal forces before each 202, memory writes the journal at a stop only) "
+            description = "With --durability journal-async: the least time between two forces of the journal, "
+                    + "so about what a power loss may lose (plus one force's time); 1ms to 10s. Read but unused by "
+                    + "the other tiers (journal forces before each 202, memory writes the journal at a stop only) "
                     + "(env PIPELINE_JOURNAL_FLUSH_INTERVAL). Default: ${DEFAULT-VALUE}")
     Duration journalFlushInterval;
 
