@@ -60,7 +60,7 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
         return option.longestName().replaceFirst("^-+", "");
     }
 
-    /** The value as an operator would write the flag: 32MiB, 5ms, journal, 0. */
+    /** The value as an operator would write the flag: 32MiB, 5ms, journal-async, 0. */
     private static String text(Object value, OptionSpec option) {
         if (value == null) {
             return null;
@@ -69,7 +69,7 @@ final class FlagDefaults implements CommandLine.IDefaultValueProvider {
             return Units.formatDuration(d);
         }
         if (value instanceof Enum<?> e) {
-            return e.name().toLowerCase(Locale.ROOT);
+            return Main.wireName(e);
         }
         if (value instanceof Long bytes && isSize(option)) {
             return Units.formatSize(bytes);

@@ -124,10 +124,20 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--durability",
             converter = DurabilityConverter.class,
-            description = "With --queue local: journal, a 202 means the event is on local disk (survives kill -9); "
-                    + "memory, a 202 means it is queued in memory (faster, lost on a crash) (env PIPELINE_DURABILITY). "
+            description = "With --queue local, what a 202 promises: journal, the event is forced to local disk "
+                    + "(survives power loss); journal-async, it is written to the journal file and forced within "
+                    + "--journal-flush-interval (survives kill -9 and out-of-memory, a power loss may lose that "
+                    + "interval); memory, it is queued in memory (fastest, lost on a crash) (env PIPELINE_DURABILITY). "
                     + "Refused with --queue kafka, where the broker's acknowledgement is the promise. Default: journal")
     Durability durability;
+
+    @Option(names = "--journal-flush-interval",
+            converter = DurationConverter.class,
+            description = "With --durability journal-async: the least time between two forces of the journal, "
+                    + "so about what a power loss may lose (plus one force's time); 1ms to 10s. Read but unused by "
+                    + "the other tiers (journal forces before each 202, memory writes the journal at a stop only) "
+                    + "(env PIPELINE_JOURNAL_FLUSH_INTERVAL). Default: ${DEFAULT-VALUE}")
+    Duration journalFlushInterval;
 
     @Option(names = "--queue",
             converter = QueueModeConverter.class,
@@ -318,7 +328,8 @@ public final class Main implements Callable<Integer> {
                 .dbPoolSize(dbPoolSize)
                 .maxRetries(maxRetries).shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout)
                 .maxBodyBytes(maxBodyBytes)
-                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
+                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability)
+                .journalFlushInterval(journalFlushInterval).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(env.get("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
                 .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
                 .queue(queue).role(role).kafkaBootstrap(kafkaBootstrap).kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig)
@@ -330,7 +341,8 @@ public final class Main implements Callable<Integer> {
 
     /** The composition root: builds the unstarted service from its config. Tests call it too. */
     static Service build(Config config) {
-        return new Service(config, journalDir -> JournalAcceptLog.open(journalDir, config.durability()));
+        return new Service(config, journalDir -> JournalAcceptLog.open(journalDir, config.durability(),
+                config.journalFlushInterval()));
     }
 
     static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
@@ -356,8 +368,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * A flag whose values are the names of {@code E}'s constants, written in any case (journal, Journal); a value
-     * that names none is refused listing them.
+     * A flag whose values are the names of {@code E}'s constants as {@link #wireName} writes them, taken in any case
+     * (journal-async, Journal-Async); a value that names none is refused listing the wire names.
      */
     abstract static class LowerCaseEnumConverter<E extends Enum<E>> implements CommandLine.ITypeConverter<E> {
         private final Class<E> type;
@@ -371,15 +383,22 @@ public final class Main implements Callable<Integer> {
         @Override
         public E convert(String value) {
             for (E e : type.getEnumConstants()) {
-                if (e.name().equalsIgnoreCase(value.strip())) {
+                if (wireName(e).equalsIgnoreCase(value.strip())) {
                     return e;
                 }
             }
-            List<String> names = java.util.Arrays.stream(type.getEnumConstants())
-                    .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList();
+            List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(Main::wireName).toList();
             throw new CommandLine.TypeConversionException("'" + value + "' is not " + noun + ": use "
                     + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
         }
+    }
+
+    /**
+     * How a flag writes an enum constant: its name in lower case, '-' for '_' ({@code JOURNAL_ASYNC} is
+     * {@code journal-async}), as {@link Durability#wireName()} does.
+     */
+    static String wireName(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     static final class DurabilityConverter extends LowerCaseEnumConverter<Durability> {

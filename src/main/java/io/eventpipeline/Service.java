@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.eventpipeline.api.Dependency;
 import io.eventpipeline.api.HttpApi;
 import io.eventpipeline.config.Config;
+import io.eventpipeline.config.Durability;
 import io.eventpipeline.config.QueueMode;
 import io.eventpipeline.config.Role;
 import io.eventpipeline.config.Units;
@@ -277,11 +278,14 @@ public final class Service {
             resources.pushLeaving("mqtt", afterDrain(config.shutdownTimeout()), mqtt::stop);
             mqtt.start();
         }
-        log.info("event=started host={} port={} db={} queue={} role={} durability={} workers={} start_ms={}",
+        // The flush interval only where it bounds what a power loss may lose.
+        String flush = !kafka && config.durability() == Durability.JOURNAL_ASYNC
+                ? " journal_flush_interval=" + Units.formatDuration(config.journalFlushInterval()) : "";
+        log.info("event=started host={} port={} db={} queue={} role={} durability={}{} workers={} start_ms={}",
                 access.host(), app.port(), hasDatabase ? Config.redactUrl(url) : "none",
                 config.queue().name().toLowerCase(java.util.Locale.ROOT),
                 role.name().toLowerCase(java.util.Locale.ROOT),
-                mode, config.workers(), (System.nanoTime() - t0) / 1_000_000);
+                mode, flush, config.workers(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**

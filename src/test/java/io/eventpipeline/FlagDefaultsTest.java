@@ -1,9 +1,13 @@
 package io.eventpipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eventpipeline.config.Config;
+import io.eventpipeline.config.Durability;
 import java.lang.reflect.Field;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +29,8 @@ class FlagDefaultsTest {
             Map.entry("--db-password", "pw"), Map.entry("--db-pool-size", "9"), Map.entry("--max-retries", "5"),
             Map.entry("--shutdown-timeout", "10s"), Map.entry("--idle-timeout", "2m"),
             Map.entry("--max-body-bytes", "1MiB"), Map.entry("--max-batch-events", "200"),
-            Map.entry("--max-event-bytes", "16KiB"), Map.entry("--durability", "memory"),
+            Map.entry("--max-event-bytes", "16KiB"), Map.entry("--durability", "journal-async"),
+            Map.entry("--journal-flush-interval", "50ms"),
             Map.entry("--data-dir", "/var/lib/pipeline"), Map.entry("--log-level", "debug"),
             Map.entry("--api-keys-file", "/etc/pipeline/keys"), Map.entry("--insecure-no-auth", "true"),
             Map.entry("--rate-limit", "2.5"), Map.entry("--metrics-need-key", "true"), Map.entry("--queue", "kafka"),
@@ -86,9 +91,9 @@ class FlagDefaultsTest {
         CommandLine cli = Main.commandLine(Map.of());
 
         assertThat(Stream.of("--queue-max-bytes", "--batch-linger", "--idle-timeout", "--queue", "--role",
-                "--rate-limit", "--data-dir", "--port", "--kafka-ack-timeout")
+                "--rate-limit", "--data-dir", "--port", "--kafka-ack-timeout", "--journal-flush-interval")
                 .map(name -> cli.getCommandSpec().findOption(name).defaultValueString()))
-                .containsExactly("32MiB", "5ms", "75s", "local", "both", "0", "data", "8080", "5s");
+                .containsExactly("32MiB", "5ms", "75s", "local", "both", "0", "data", "8080", "5s", "10ms");
     }
 
     @Test
@@ -128,14 +133,42 @@ class FlagDefaultsTest {
                 .as(option.longestName() + " from " + FlagDefaults.envName(option))
                 .isEqualTo(valueOf(fromFlags, option))
                 .isNotEqualTo(valueOf(defaults, option)));
-        // --durability memory was read from both, but is refused with --queue kafka: the same config without it.
+        // --durability journal-async was read from both, but is refused with --queue kafka: the same config
+        // without it.
         env.remove("PIPELINE_DURABILITY");
-        args.remove("--durability=memory");
+        args.remove("--durability=journal-async");
         Main withoutDurabilityFromEnv = main(parse(env));
         Main withoutDurabilityFromFlags = main(parse(Map.of("PIPELINE_API_KEYS", env.get("PIPELINE_API_KEYS")),
                 args.toArray(String[]::new)));
         assertThat(withoutDurabilityFromEnv.config()).isEqualTo(withoutDurabilityFromFlags.config());
         assertThat(withoutDurabilityFromEnv.config().apiKeys()).isEqualTo(env.get("PIPELINE_API_KEYS"));
+    }
+
+    @Test
+    void durability_takes_the_wire_names_in_any_case_and_a_wrong_one_is_refused_listing_them() {
+        assertThat(main(parse(Map.of(), "--durability", "journal-async")).config().durability())
+                .isEqualTo(Durability.JOURNAL_ASYNC);
+        assertThat(main(parse(Map.of("PIPELINE_DURABILITY", "Journal-Async"))).durability)
+                .isEqualTo(Durability.JOURNAL_ASYNC);
+        assertThat(main(parse(Map.of(), "--durability=MEMORY")).durability).isEqualTo(Durability.MEMORY);
+
+        assertThatThrownBy(() -> parse(Map.of(), "--durability", "journal_async"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("'journal_async' is not a durability: use journal, journal-async or memory");
+        assertThat(String.join(" ", Main.commandLine(Map.of()).getCommandSpec().findOption("--durability")
+                .description())).contains("journal-async").doesNotContain("JOURNAL_ASYNC");
+    }
+
+    @Test
+    void the_journal_flush_interval_is_a_duration_and_a_wrong_one_is_refused_naming_the_flag() {
+        Main main = main(parse(Map.of(), "--durability=journal-async", "--journal-flush-interval=250ms"));
+        assertThat(main.config().journalFlushInterval()).isEqualTo(Duration.ofMillis(250));
+
+        Main zero = main(parse(Map.of("PIPELINE_JOURNAL_FLUSH_INTERVAL", "0ms"), "--durability=journal-async"));
+        assertThatIllegalArgumentException().isThrownBy(zero::config)
+                .withMessage("--journal-flush-interval must be between 1ms and 10s, got 0ms");
+        assertThatThrownBy(() -> parse(Map.of(), "--journal-flush-interval=10"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("is not a duration");
     }
 
     @Test

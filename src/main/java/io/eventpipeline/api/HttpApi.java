@@ -92,7 +92,7 @@ public final class HttpApi {
      * @param acceptsEvents whether the routes that accept events are served (false on a Kafka writer node)
      * @param health       the database's health, or null on a node without a database
      * @param reader       the query API's reads, or null on a node without a database (no query routes)
-     * @param durability   what a 202 promises: journal, memory or kafka
+     * @param durability   what a 202 promises: journal, journal-async, memory or kafka
      * @param rateLimiter  null when there is no per-key rate limit
      * @param queueState   what /health and /metrics show as "queue", or null for the local queue's depth and bounds
      * @param databaseRequired whether the node is not ready while the database is down (false on an ingest node,

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param rateLimit     events per second per API key, or 0 for no limit
  * @param durability    what a 202 promises with {@code --queue local}; null with {@code --queue kafka}, where the
  *                      broker's acknowledgement (acks=all) is the promise
+ * @param journalFlushInterval with {@link Durability#JOURNAL_ASYNC}, the longest time from a 202 to the force of
+ *                      its events (what a power loss may lose), 1ms to 10s; validated always, used by that tier only
  * @param kafkaBootstrap host:port[,host:port...] of Kafka brokers, or null to take bootstrap.servers from
  *                      {@code kafkaConfig}; null in local mode
  * @param kafkaConfig   a Kafka client properties file, or null
@@ -41,6 +43,7 @@ public record Config(
         int maxBatchEvents,
         long maxEventBytes,
         Durability durability,
+        Duration journalFlushInterval,
         Path dataDir,
         Path apiKeysFile,
         String apiKeys,
@@ -90,6 +93,7 @@ public record Config(
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(batchLinger, "batchLinger");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(journalFlushInterval, "journalFlushInterval");
         require(host == null || !host.isBlank(), "--host must not be empty");
         // An empty path is the working directory: never what an operator who left the value empty meant.
         require(!dataDir.toString().isBlank(), "--data-dir must not be empty");
@@ -104,6 +108,11 @@ public record Config(
         require(dbPoolSize >= 1 && dbPoolSize <= 1024, "--db-pool-size must be between 1 and 1024, got " + dbPoolSize);
         require(maxRetries >= 0, "--max-retries must not be negative, got " + maxRetries);
         require(!shutdownTimeout.isNegative(), "--shutdown-timeout must not be negative");
+        // Above 0, or the syncer would force without pause; up to 10s, past which "a power loss loses at most the
+        // interval" stops being a small loss (PostgreSQL's wal_writer_delay stops at 10s as well).
+        require(journalFlushInterval.isPositive() && journalFlushInterval.compareTo(Duration.ofSeconds(10)) <= 0,
+                "--journal-flush-interval must be between 1ms and 10s, got "
+                        + Units.formatDuration(journalFlushInterval));
         require(idleTimeout.compareTo(Duration.ofSeconds(1)) >= 0 && idleTimeout.compareTo(Duration.ofHours(1)) <= 0,
                 "--idle-timeout must be between 1s and 1h, got " + Units.formatDuration(idleTimeout));
         require(maxEventBytes >= 2, "--max-event-bytes must be at least 2 bytes, got " + maxEventBytes);
@@ -156,8 +165,9 @@ public record Config(
                 .queueMaxBytes(queueMaxBytes).batchSize(batchSize).batchLinger(batchLinger).dbUrl(dbUrl)
                 .dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPoolSize).maxRetries(maxRetries)
                 .shutdownTimeout(shutdownTimeout).idleTimeout(idleTimeout).maxBodyBytes(maxBodyBytes)
-                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability).dataDir(dataDir)
-                .apiKeysFile(apiKeysFile).apiKeys(apiKeys).insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
+                .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability)
+                .journalFlushInterval(journalFlushInterval).dataDir(dataDir).apiKeysFile(apiKeysFile).apiKeys(apiKeys)
+                .insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
                 .metricsNeedKey(metricsNeedKey).queue(queue).role(role).kafkaBootstrap(kafkaBootstrap)
                 .kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig).kafkaAckTimeout(kafkaAckTimeout)
                 .kafkaPartitions(kafkaPartitions).mqttUrl(mqtt == null ? null : mqtt.url())
@@ -191,6 +201,7 @@ public record Config(
         private long maxEventBytes = 64L << 10;
         /** Null until set: JOURNAL with --queue local, refused with --queue kafka (see {@link Config}). */
         private Durability durability;
+        private Duration journalFlushInterval = Duration.ofMillis(10);
         private Path dataDir = Path.of("data");
         private Path apiKeysFile;
         private String apiKeys;
@@ -232,6 +243,8 @@ public record Config(
         public Builder maxBatchEvents(int v) { maxBatchEvents = v; return this; }
         public Builder maxEventBytes(long v) { maxEventBytes = v; return this; }
         public Builder durability(Durability v) { durability = v; return this; }
+        /** With {@link Durability#JOURNAL_ASYNC}: the longest time from a 202 to the force of its events. */
+        public Builder journalFlushInterval(Duration v) { journalFlushInterval = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder apiKeysFile(Path v) { apiKeysFile = v; return this; }
         public Builder apiKeys(String v) { apiKeys = v; return this; }
@@ -275,7 +288,8 @@ public record Config(
             int pool = dbPoolSize != null ? dbPoolSize : Math.min(workers + 1, 1024);
             return new Config(blankToNull(host), port, workers, queueCapacity, queueMaxBytes, batchSize,
                     batchLinger, blankToNull(dbUrl), blankToNull(dbUser), dbPassword, pool, maxRetries, shutdownTimeout,
-                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, dataDir,
+                    idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, journalFlushInterval,
+                    dataDir,
                     apiKeysFile == null || apiKeysFile.toString().isBlank() ? null : apiKeysFile,
                     blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey, queue, role,
                     blankToNull(kafkaBootstrap), kafkaTopic == null ? null : kafkaTopic.strip(),
@@ -316,7 +330,8 @@ public record Config(
                 + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", maxRetries=" + maxRetries
                 + ", shutdownTimeout=" + shutdownTimeout + ", idleTimeout=" + idleTimeout + ", maxBodyBytes="
                 + maxBodyBytes + ", maxBatchEvents=" + maxBatchEvents + ", maxEventBytes=" + maxEventBytes
-                + ", durability=" + durability + ", dataDir=" + dataDir + ", apiKeysFile=" + apiKeysFile
+                + ", durability=" + durability + ", journalFlushInterval=" + journalFlushInterval + ", dataDir="
+                + dataDir + ", apiKeysFile=" + apiKeysFile
                 + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
                 + ", rateLimit=" + rateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
                 + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + ", kafkaAckTimeout="

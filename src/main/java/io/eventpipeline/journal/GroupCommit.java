@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * forced is in one segment, the one last appended to: a roll forces the old segment ({@link #forceLocked})
  * before appends move on.
  *
+ * <p>With a flush interval (the {@code journal-async} tier) nobody waits for the syncer: it forces at most once
+ * per interval, counted from the start of its last force (or its own start), whatever was written meanwhile; an
+ * append after a pause longer than the interval is forced at once. Rolls and the close still force from the
+ * caller's thread. A failed force then refuses every later append (see {@link #failUnforcedLocked}). Without one
+ * (the {@code journal} tier) it forces as soon as anything is written.
+ *
  * <p>Shares the journal's lock, since appends move the written position and rolls force under it. Methods named
  * {@code *Locked} expect the caller to hold it; the others take it themselves.
  */
@@ -38,6 +44,8 @@ final class GroupCommit {
     /** Signalled whenever {@link #synced} moves or the syncer stops. */
     private final Condition durable;
     private final Thread syncer;
+    /** The least time between the starts of two syncer forces, in nanoseconds; 0 forces as soon as there is data. */
+    private final long flushIntervalNanos;
 
     // Everything below is guarded by lock.
     /** Keyed by the end of each failed range; failures are rare, so this stays tiny. */
@@ -50,13 +58,28 @@ final class GroupCommit {
     private long synced;
     private long forceCount;
     private boolean closing;
+    /** True while the syncer waits for something to force: with a flush interval, only then does an append wake it. */
+    private boolean syncerIdle;
+    /**
+     * With a flush interval, the failed force after which appends are refused: the events it covered were
+     * acknowledged already, and no request waits to be told.
+     */
+    private IOException unforcedAcknowledged;
     /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
     private IOException stopped;
 
-    /** @param dir the journal's directory, for messages */
-    GroupCommit(Path dir, ReentrantLock lock) {
+    /**
+     * @param dir           the journal's directory, for messages
+     * @param flushInterval null or zero to force as soon as anything is written (callers wait for it); else the
+     *                      least time between the starts of two syncer forces (nobody waits)
+     */
+    GroupCommit(Path dir, ReentrantLock lock, Duration flushInterval) {
         this.dir = dir;
         this.lock = lock;
+        this.flushIntervalNanos = flushInterval == null ? 0 : flushInterval.toNanos();
+        if (flushIntervalNanos < 0) {
+            throw new IllegalArgumentException("negative flush interval: " + flushInterval);
+        }
         this.syncNeeded = lock.newCondition();
         this.durable = lock.newCondition();
         this.syncer = Thread.ofPlatform().name("journal-sync").daemon(true).unstarted(this::syncLoop);
@@ -66,13 +89,21 @@ final class GroupCommit {
         syncer.start();
     }
 
-    /** @throws IOException if the journal is closing or its syncer has stopped: nothing would force an append */
+    /**
+     * @throws IOException if the journal is closing or its syncer has stopped (nothing would force an append), or,
+     *                     with a flush interval, a force has failed
+     */
     void ensureAcceptingLocked() throws IOException {
         if (closing) {
             throw new IOException("Journal in " + dir + " is closed");
         }
         if (stopped != null) {
             throw new IOException("Journal in " + dir + " is not accepting appends", stopped);
+        }
+        if (unforcedAcknowledged != null) {
+            throw new IOException("Journal in " + dir + " takes no more appends since a force to disk failed ("
+                    + unforcedAcknowledged.getMessage() + "); restart the service once the disk is sound",
+                    unforcedAcknowledged);
         }
     }
 
@@ -82,14 +113,17 @@ final class GroupCommit {
     }
 
     /**
-     * Counts {@code bytes} just written at the end of {@code segment} and wakes the syncer.
+     * Counts {@code bytes} just written at the end of {@code segment} and wakes the syncer: always without a flush
+     * interval; with one only if it is idle, since it forces on its own time otherwise.
      *
      * @return the position at their end, for {@link #awaitDurable}
      */
     long appendedLocked(Segment segment, int bytes) {
         current = segment;
         written += bytes;
-        syncNeeded.signal();
+        if (flushIntervalNanos == 0 || syncerIdle) {
+            syncNeeded.signal();
+        }
         return written;
     }
 
@@ -229,16 +263,34 @@ final class GroupCommit {
         }
     }
 
-    /** Forces outside the lock, so appends go on while the disk works; what they write meanwhile is the next group. */
+    /**
+     * Forces outside the lock, so appends go on while the disk works; what they write meanwhile is the next group.
+     * With a flush interval it first waits out the rest of the interval since its last force began (a close cuts
+     * the wait short).
+     */
     private void syncLoop() {
+        long lastForce = System.nanoTime(); // as if it had forced at start: the first force, too, an interval on
         lock.lock();
         try {
             while (true) {
+                syncerIdle = true;
                 while (synced >= written && !closing) {
                     syncNeeded.await();
                 }
+                syncerIdle = false;
                 if (synced >= written) {
                     return; // closing, nothing left
+                }
+                if (flushIntervalNanos > 0) {
+                    long left = lastForce + flushIntervalNanos - System.nanoTime();
+                    while (left > 0 && !closing) {
+                        syncNeeded.awaitNanos(left);
+                        left = lastForce + flushIntervalNanos - System.nanoTime();
+                    }
+                    if (synced >= written) {
+                        continue; // a roll forced it all meanwhile
+                    }
+                    lastForce = System.nanoTime();
                 }
                 long target = written;
                 FileChannel channel = current.channel();
@@ -279,11 +331,23 @@ final class GroupCommit {
 
     /**
      * After a failed force the page cache may have dropped the data while a later force reports success
-     * ("fsyncgate"), so the range fails for good and the segment takes no more appends.
+     * ("fsyncgate"), so the range fails for good and the segment takes no more appends. With a flush interval its
+     * events were acknowledged already and nobody waits to hear of it: the journal then takes no more appends at
+     * all, so that ingest answers 503 until a restart instead of acknowledging more of what may not reach the
+     * disk (PostgreSQL stops for the same reason: a failed fsync of its WAL is a PANIC).
      */
     private void failUnforcedLocked(IOException cause) {
-        log.error("event=journal_force_failed segment={} error=\"{}\" bytes_not_durable={} note=\"segment sealed\"",
-                current, cause.toString(), written - synced);
+        if (flushIntervalNanos > 0) {
+            log.error("event=journal_force_failed segment={} error=\"{}\" bytes_not_durable={} note=\"events "
+                    + "already acknowledged may be lost on a power loss; the journal refuses appends, ingest answers "
+                    + "503 until a restart\"", current, cause.toString(), written - synced);
+            if (unforcedAcknowledged == null) {
+                unforcedAcknowledged = cause;
+            }
+        } else {
+            log.error("event=journal_force_failed segment={} error=\"{}\" bytes_not_durable={} "
+                    + "note=\"segment sealed\"", current, cause.toString(), written - synced);
+        }
         forceFailures.put(written, new ForceFailure(synced, cause));
         synced = written;
         current.sealed = true;

@@ -2,8 +2,10 @@ package io.eventpipeline.journal;
 
 import io.eventpipeline.errors.IoReason;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Write-ahead journal for accepted events: the HTTP handler appends records and answers 202 only once they are
- * on disk, workers release them once they are in the database, and at start the records not yet released are
- * handed back for replay.
+ * on disk (or, opened with a flush interval, once they are written to the file, forced within the interval),
+ * workers release them once they are in the database, and at start the records not yet released are handed back
+ * for replay.
  *
  * <p>Three parts do the work, all under this class's one {@link #lock}: {@link Recovery} reads what earlier
  * runs left, at open; {@link Segments} keeps the segment files, rolls over to a new one when the active one is
@@ -47,12 +50,12 @@ public final class Journal implements AutoCloseable {
     /** Guarded by {@link #lock}. */
     private List<RecoveredSegment> recovered;
 
-    private Journal(Path dir, long segmentBytes, int sync, Recovery found) {
+    private Journal(Path dir, long segmentBytes, int sync, Recovery found, Duration flushInterval) {
         this.dir = dir;
         this.sync = sync;
         this.recovered = found.replay();
         this.corruptions = found.corruptions();
-        this.commit = new GroupCommit(dir, lock);
+        this.commit = new GroupCommit(dir, lock, flushInterval);
         this.segments = new Segments(dir, segmentBytes, sync, found.segments(), found.nextSegmentId(),
                 commit::forceLocked);
     }
@@ -66,11 +69,33 @@ public final class Journal implements AutoCloseable {
      * @param segmentBytes a segment is rolled over before an append would take it past this size
      */
     public static Journal open(Path dir, long segmentBytes) throws IOException {
-        return open(dir, segmentBytes, Segment.newSync());
+        return open(dir, segmentBytes, Segment.newSync(), null);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, for callers that do not wait for the force ({@code journal-async}): the syncer
+     * forces at most once per {@code flushInterval}, counted from the start of its last force, whatever was
+     * appended meanwhile; {@link #close()} forces what is left. After a failed force every later append fails.
+     * The segments left by an earlier run are forced here first, since a run that crashed may have left the
+     * records it acknowledged in the page cache only.
+     *
+     * @param flushInterval the least time between the starts of two forces by the syncer; positive
+     * @throws IOException as {@link #open(Path, long)} does, or if a recovered segment cannot be forced
+     */
+    public static Journal open(Path dir, long segmentBytes, Duration flushInterval) throws IOException {
+        if (!flushInterval.isPositive()) {
+            throw new IllegalArgumentException("flushInterval must be positive: " + flushInterval);
+        }
+        return open(dir, segmentBytes, Segment.newSync(), flushInterval);
     }
 
     /** With a given sync marker, so that tests can know every byte of a segment. */
     static Journal open(Path dir, long segmentBytes, int sync) throws IOException {
+        return open(dir, segmentBytes, sync, null);
+    }
+
+    /** @param flushInterval null to force as soon as anything is written, for callers that wait */
+    private static Journal open(Path dir, long segmentBytes, int sync, Duration flushInterval) throws IOException {
         if (segmentBytes <= Segment.HEADER_BYTES) {
             throw new IllegalArgumentException("segmentBytes too small: " + segmentBytes);
         }
@@ -81,7 +106,10 @@ public final class Journal implements AutoCloseable {
                     + IoReason.of(e), e);
         }
         Recovery found = Recovery.scan(dir);
-        Journal journal = new Journal(dir, segmentBytes, sync, found);
+        if (flushInterval != null) {
+            forceRecovered(found);
+        }
+        Journal journal = new Journal(dir, segmentBytes, sync, found, flushInterval);
         long firstId;
         journal.lock.lock();
         try {
@@ -96,6 +124,19 @@ public final class Journal implements AutoCloseable {
         log.info("event=journal_opened dir={} replay_records={} replay_segments={} appending_segment={}",
                 dir, found.records(), found.replay().size(), firstId);
         return journal;
+    }
+
+    /** Forces the files of recovered segments, whose last records a crashed run may not have forced. */
+    private static void forceRecovered(Recovery found) throws IOException {
+        for (Segment segment : found.segments()) {
+            // Linux's fsync forces a file's dirty pages whichever descriptor wrote them, a read-only one too.
+            try (FileChannel channel = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new IOException("cannot force the journal segment " + segment.path.toAbsolutePath() + ": "
+                        + IoReason.of(e), e);
+            }
+        }
     }
 
     /** Segments found at open, oldest first, until {@link #takeRecovered} hands them over. */
@@ -127,8 +168,11 @@ public final class Journal implements AutoCloseable {
     /**
      * Appends the records to one segment, without forcing them; see {@link #awaitDurable}. If this throws, none
      * of the records count as written. If a later {@code awaitDurable} fails, the records were not accepted:
-     * whoever will not hand them on to be stored should {@link #release} them.
+     * whoever will not hand them on to be stored should {@link #release} them. On return the records are in the
+     * file (the page cache): a crash of this process cannot lose them, a power loss can until they are forced.
      *
+     * @throws IOException if the write failed, the journal is closed, or (opened with a flush interval) an earlier
+     *                     force failed
      * @throws IllegalArgumentException for an empty or over-long (> 64 MiB) record
      */
     public Appended append(List<byte[]> records) throws IOException {
@@ -228,8 +272,9 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Forces what was written and closes. Segments with unreleased records stay on disk for the next open; the
-     * active segment is deleted if all its records were released.
+     * Forces what was written (with a flush interval too, without waiting out the interval) and closes. Segments
+     * with unreleased records stay on disk for the next open; the active segment is deleted if all its records
+     * were released.
      */
     @Override
     public void close() throws IOException {

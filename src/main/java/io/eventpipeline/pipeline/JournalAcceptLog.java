@@ -14,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The accept log on top of the write-ahead journal, in either durability mode. With JOURNAL every accepted
- * request is in the journal, forced to disk, before its 202. With MEMORY nothing is written per request, and
- * only the events left unstored at shutdown are written to the journal. Either way the next start replays what
- * the journal holds: one mechanism for crashes, timeouts and outages.
+ * The accept log on top of the write-ahead journal, in each durability mode. With JOURNAL every accepted
+ * request is in the journal, forced to disk, before its 202. With JOURNAL_ASYNC it is written to the journal file
+ * before its 202 and forced by the journal's syncer within the flush interval. With MEMORY nothing is written per
+ * request, and only the events left unstored at shutdown are written to the journal. Either way the next start
+ * replays what the journal holds: one mechanism for crashes, timeouts and outages.
  */
 public final class JournalAcceptLog implements AcceptLog {
     private static final Logger log = LoggerFactory.getLogger(JournalAcceptLog.class);
@@ -35,10 +36,33 @@ public final class JournalAcceptLog implements AcceptLog {
         this.durability = durability;
     }
 
+    /**
+     * Opens the journal in {@code dir} for {@code durability}; with JOURNAL_ASYNC the journal forces every
+     * {@code flushInterval} (see {@link Journal#open(Path, long, Duration)}), the other tiers ignore it.
+     *
+     * @throws IOException if the journal cannot be opened, with the directory and the cause in its message
+     */
+    public static JournalAcceptLog open(Path dir, Durability durability, Duration flushInterval) throws IOException {
+        Journal journal = durability == Durability.JOURNAL_ASYNC
+                ? Journal.open(dir, SEGMENT_BYTES, flushInterval) : Journal.open(dir, SEGMENT_BYTES);
+        return new JournalAcceptLog(journal, durability);
+    }
+
+    /** As {@link #open(Path, Durability, Duration)} for JOURNAL or MEMORY, which have no flush interval. */
     public static JournalAcceptLog open(Path dir, Durability durability) throws IOException {
+        if (durability == Durability.JOURNAL_ASYNC) {
+            throw new IllegalArgumentException("journal-async needs a flush interval");
+        }
         return new JournalAcceptLog(Journal.open(dir, SEGMENT_BYTES), durability);
     }
 
+    /**
+     * {@inheritDoc} JOURNAL: forced to disk on return; JOURNAL_ASYNC: written to the journal file on return,
+     * forced within the flush interval; MEMORY: nothing written, -1.
+     *
+     * @throws IOException if the write (or with JOURNAL the force) failed, or with JOURNAL_ASYNC an earlier force
+     *                     failed: the events are not accepted
+     */
     @Override
     public long append(List<Event> events) throws IOException, InterruptedException {
         if (durability == Durability.MEMORY) {
@@ -47,6 +71,9 @@ public final class JournalAcceptLog implements AcceptLog {
         List<byte[]> records = new ArrayList<>(events.size());
         for (Event e : events) {
             records.add(EventCodec.encode(e));
+        }
+        if (durability == Durability.JOURNAL_ASYNC) {
+            return journal.append(records).segmentId();
         }
         return journal.write(records).segmentId();
     }
@@ -58,9 +85,13 @@ public final class JournalAcceptLog implements AcceptLog {
         }
     }
 
+    /**
+     * {@inheritDoc} With JOURNAL and JOURNAL_ASYNC every accepted event is in the journal already, unreleased until
+     * stored, so nothing is written; with JOURNAL_ASYNC the close forces what the syncer had not.
+     */
     @Override
     public void keep(List<Envelope> unstored, Duration within) throws IOException {
-        if (durability == Durability.JOURNAL) {
+        if (durability != Durability.MEMORY) {
             return; // every accepted event is in the journal already, unreleased until stored
         }
         List<byte[]> records = new ArrayList<>(unstored.size());
@@ -107,9 +138,10 @@ public final class JournalAcceptLog implements AcceptLog {
         return journal.corruptions().size();
     }
 
+    /** The tier's wire name: journal, journal-async or memory. */
     @Override
     public String describe() {
-        return durability.name().toLowerCase(java.util.Locale.ROOT);
+        return durability.wireName();
     }
 
     @Override

@@ -33,6 +33,7 @@ class ConfigTest {
         assertThat(c.maxBatchEvents()).isEqualTo(1000);
         assertThat(c.maxEventBytes()).isEqualTo(64L * 1024);
         assertThat(c.durability()).isEqualTo(Durability.JOURNAL);
+        assertThat(c.journalFlushInterval()).isEqualTo(Duration.ofMillis(10));
         assertThat(c.dataDir()).isEqualTo(Path.of("data"));
         assertThat(c.dbUrl()).isNull();
         assertThat(c.embeddedDatabase()).isTrue();
@@ -101,7 +102,8 @@ class ConfigTest {
                 .batchSize(50).batchLinger(Duration.ofMillis(20)).dbUrl("jdbc:mysql://db/events").dbUser("u").dbPassword(SECRET).dbPoolSize(3)
                 .maxRetries(0).shutdownTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofMinutes(3))
                 .maxBodyBytes(1 << 16).maxBatchEvents(5)
-                .maxEventBytes(1 << 10).durability(Durability.MEMORY).dataDir(Path.of("/var/lib/x")).build();
+                .maxEventBytes(1 << 10).durability(Durability.JOURNAL_ASYNC).journalFlushInterval(Duration.ofMillis(50))
+                .dataDir(Path.of("/var/lib/x")).build();
 
         assertThat(c.toBuilder().build()).isEqualTo(c);
     }
@@ -122,6 +124,10 @@ class ConfigTest {
                 arguments(op(b -> b.dbPoolSize(0)), "--db-pool-size must be between 1 and 1024, got 0"),
                 arguments(op(b -> b.maxRetries(-1)), "--max-retries must not be negative, got -1"),
                 arguments(op(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "--shutdown-timeout must not be negative"),
+                arguments(op(b -> b.durability(Durability.JOURNAL_ASYNC).journalFlushInterval(Duration.ZERO)),
+                        "--journal-flush-interval must be between 1ms and 10s, got 0ms"),
+                arguments(op(b -> b.journalFlushInterval(Duration.ofSeconds(11))),
+                        "--journal-flush-interval must be between 1ms and 10s, got 11s"),
                 arguments(op(b -> b.idleTimeout(Duration.ofMillis(999))),
                         "--idle-timeout must be between 1s and 1h, got 999ms"),
                 arguments(op(b -> b.idleTimeout(Duration.ofMinutes(61))),
@@ -156,7 +162,9 @@ class ConfigTest {
         Config c = Config.builder().port(0).workers(1).queueCapacity(1).batchSize(10_000).dbPoolSize(1024)
                 .maxRetries(0).shutdownTimeout(Duration.ZERO).idleTimeout(Duration.ofSeconds(1)).maxEventBytes(2)
                 .queueMaxBytes(2).maxBodyBytes(64)
-                .maxBatchEvents(1).build();
+                .maxBatchEvents(1).journalFlushInterval(Duration.ofMillis(1)).build();
+        assertThat(Config.builder().journalFlushInterval(Duration.ofSeconds(10)).build().journalFlushInterval())
+                .hasSeconds(10);
 
         assertThat(c.port()).isZero();
         assertThat(c.queueMaxBytes()).isEqualTo(c.maxEventBytes());

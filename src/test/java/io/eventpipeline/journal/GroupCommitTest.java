@@ -31,7 +31,7 @@ class GroupCommitTest {
 
     @BeforeEach
     void createSegment() throws IOException {
-        commit = new GroupCommit(dir, lock);
+        commit = new GroupCommit(dir, lock, null);
         segment = Segment.create(dir, 1, SYNC);
     }
 
@@ -166,10 +166,53 @@ class GroupCommitTest {
                     .hasRootCauseInstanceOf(NullPointerException.class);
             assertThat(log.text()).contains("event=journal_syncer_died");
         }
+        assertRefusesAppends("not accepting appends");
+    }
+
+    /**
+     * journal-async: nobody waits, yet the bookkeeping stays right (a wait for a failed range fails), and since
+     * the failed range was acknowledged already, every later append is refused.
+     */
+    @Test
+    void with_a_flush_interval_a_failed_force_is_logged_and_refuses_every_later_append() throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(500)); // its first force comes after the close below
+        start();
+        try (LogCapture log = new LogCapture()) {
+            long position = append("acknowledged");
+            segment.channel().close(); // the syncer's force now fails with an IOException, as on a failing disk
+            assertThatThrownBy(() -> commit.awaitDurable(position, WAIT)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("force failed for position " + position);
+            assertThat(log.text()).contains("event=journal_force_failed", "ingest answers 503 until a restart");
+        }
+        assertThat(segment.sealed).isTrue();
+        assertRefusesAppends("takes no more appends since a force to disk failed");
+        assertThat(commit.forceCount()).isZero();
+    }
+
+    /** journal-async: appends do not wait, and the syncer's forces start at least an interval apart. */
+    @Test
+    void with_a_flush_interval_the_syncer_forces_on_its_own_at_most_once_per_interval() throws Exception {
+        Duration interval = Duration.ofMillis(100);
+        commit = new GroupCommit(dir, lock, interval);
+        long t0 = System.nanoTime();
+        start();
+        long first = append("one");
+        assertThat(commit.forceCount()).as("the first force waits an interval from the start too").isZero();
+        commit.awaitDurable(first, WAIT);
+        long second = append("two");
+        commit.awaitDurable(second, WAIT);
+        long elapsed = System.nanoTime() - t0;
+
+        assertThat(commit.forceCount()).isEqualTo(2);
+        assertThat(Duration.ofNanos(elapsed)).as("two forces, each an interval after the last")
+                .isGreaterThanOrEqualTo(interval.multipliedBy(2));
+    }
+
+    private void assertRefusesAppends(String why) {
         lock.lock();
         try {
             assertThatThrownBy(commit::ensureAcceptingLocked).isInstanceOf(IOException.class)
-                    .hasMessageContaining("not accepting appends");
+                    .hasMessageContaining(why);
         } finally {
             lock.unlock();
         }

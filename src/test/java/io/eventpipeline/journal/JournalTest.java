@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -361,20 +362,11 @@ class JournalTest {
         int segmentsUsed;
         try (Journal journal = Journal.open(dir, 16 * 1024)) {
             Queue<Long> segmentIds = new ConcurrentLinkedQueue<>();
-            List<Thread> writers = IntStream.range(0, threads)
-                    .mapToObj(t -> Thread.ofVirtual().name("writer-" + t).start(() -> {
-                        try {
-                            for (int i = 0; i < writesPerThread; i++) {
-                                segmentIds.add(journal.write(records("t" + t + "-" + i)).segmentId());
-                            }
-                        } catch (Throwable e) {
-                            failures.add(e);
-                        }
-                    }))
-                    .toList();
-            for (Thread writer : writers) {
-                writer.join();
-            }
+            runWriters(threads, failures, t -> {
+                for (int i = 0; i < writesPerThread; i++) {
+                    segmentIds.add(journal.write(records("t" + t + "-" + i)).segmentId());
+                }
+            });
             forces = journal.forceCount();
             segmentsUsed = (int) segmentIds.stream().distinct().count();
         }
@@ -466,7 +458,92 @@ class JournalTest {
         assertThatThrownBy(() -> journal.append(records("late"))).isInstanceOf(IOException.class);
     }
 
+    /** journal-async: an append is in the file on return, read back by recovery, though nothing was forced. */
+    @Test
+    void with_a_flush_interval_an_append_is_in_the_file_before_any_force_and_the_close_forces_it() throws Exception {
+        Journal journal = Journal.open(dir, BIG, Duration.ofSeconds(10));
+        try {
+            Appended a = journal.append(records("a", "b"));
+            journal.append(records("c"));
+
+            // What a kill -9 would leave: the file as written, read as the next start reads it.
+            assertThat(Recovery.scan(dir).replay()).singleElement()
+                    .satisfies(r -> assertThat(r.segmentId()).isEqualTo(a.segmentId()))
+                    .satisfies(r -> assertThat(strings(r.records())).containsExactly("a", "b", "c"));
+            assertThat(journal.forceCount()).as("no force within the 10s interval").isZero();
+        } finally {
+            journal.close();
+        }
+        assertThat(journal.forceCount()).as("the close forced what the interval had not").isEqualTo(1);
+
+        try (Journal reopened = Journal.open(dir, BIG)) {
+            assertThat(reopened.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("a", "b", "c");
+        }
+    }
+
+    /** Forces start at least an interval apart, so a run of T has at most T / interval + 1 of them. */
+    @Test
+    void with_a_flush_interval_forces_are_spaced_by_it_under_many_appends() throws Exception {
+        Duration interval = Duration.ofMillis(50);
+        int threads = 8;
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        long forces;
+        long elapsedNanos;
+        int appends;
+        try (Journal journal = Journal.open(dir, 64L << 20, interval)) { // no roll: a roll forces too
+            long start = System.nanoTime();
+            long end = start + Duration.ofMillis(600).toNanos();
+            AtomicInteger count = new AtomicInteger();
+            runWriters(threads, failures, t -> {
+                for (int i = 0; System.nanoTime() < end; i++) {
+                    journal.append(records("t" + t + "-" + i));
+                    count.incrementAndGet();
+                }
+            });
+            forces = journal.forceCount();
+            elapsedNanos = System.nanoTime() - start;
+            appends = count.get();
+        }
+        assertThat(failures).isEmpty();
+        long bound = elapsedNanos / interval.toNanos() + 2;
+        assertThat(forces).as("forces for %d appends in %d ms", appends, elapsedNanos / 1_000_000)
+                .isLessThanOrEqualTo(bound)
+                .as("the syncer forces on its own, with nobody waiting").isGreaterThanOrEqualTo(2);
+        assertThat(appends).as("appends").isGreaterThan((int) (10 * bound));
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).flatExtracting(RecoveredSegment::records).hasSize(appends);
+        }
+    }
+
+    @Test
+    void a_flush_interval_must_be_positive() {
+        assertThatThrownBy(() -> Journal.open(dir, BIG, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // --- helpers
+
+    /** One writer's work, given its number. */
+    @FunctionalInterface
+    private interface Writer {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code writer} on {@code threads} virtual threads and waits for them; what they throw goes to failures. */
+    private static void runWriters(int threads, Queue<Throwable> failures, Writer writer) throws InterruptedException {
+        List<Thread> writers = IntStream.range(0, threads)
+                .mapToObj(t -> Thread.ofVirtual().name("writer-" + t).start(() -> {
+                    try {
+                        writer.run(t);
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }))
+                .toList();
+        for (Thread w : writers) {
+            w.join();
+        }
+    }
 
     private static List<byte[]> records(String... values) {
         return Stream.of(values).map(v -> v.getBytes(UTF_8)).toList();

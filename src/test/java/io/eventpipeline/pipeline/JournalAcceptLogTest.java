@@ -91,6 +91,37 @@ class JournalAcceptLogTest {
     }
 
     @Test
+    void in_journal_async_mode_an_accepted_event_is_in_the_journal_without_a_force_and_replayed_until_stored()
+            throws Exception {
+        long segment;
+        try (JournalAcceptLog log = JournalAcceptLog.open(dir, Durability.JOURNAL_ASYNC, Duration.ofSeconds(10))) {
+            assertThat(log.describe()).isEqualTo("journal-async");
+            long started = System.nanoTime();
+            segment = log.append(List.of(event("e-0"), event("e-1")));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no wait for the 10s interval")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(segment).isNotNegative();
+            assertThat(singleSegment()).as("written before the return").satisfies(
+                    f -> assertThat(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1))
+                            .contains("e-0", "e-1"));
+            log.stored(segment, 1);
+            log.keep(List.of(new Envelope(event("e-1"), segment, 0)), Duration.ofSeconds(10)); // no second copy
+        }
+
+        try (JournalAcceptLog log = JournalAcceptLog.open(dir, Durability.JOURNAL_ASYNC, Duration.ofMillis(10))) {
+            List<Envelope> recovered = log.recover();
+            assertThat(recovered).extracting(e -> e.event().id()).containsExactly("e-0", "e-1");
+            log.stored(recovered.getFirst().segment(), recovered.size());
+        }
+    }
+
+    @Test
+    void journal_async_needs_a_flush_interval() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> JournalAcceptLog.open(dir, Durability.JOURNAL_ASYNC));
+    }
+
+    @Test
     void in_memory_mode_nothing_is_journaled_per_request_and_the_unstored_are_kept_for_the_next_start()
             throws Exception {
         try (LogCapture capture = new LogCapture();
