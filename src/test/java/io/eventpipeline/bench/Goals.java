@@ -76,7 +76,7 @@ final class Goals {
         goals.add(Goal.atLeast("journal_async_4_connections", "journal-async, 4 connections >= 0.9 x memory",
                 closedRate(runs.get("journal-async")), memoryRate == null ? 0 : memoryRate, "events/s", 0.9));
         Results.Latency journal = openAt(runs.get("journal"));
-        goals.add(Goal.atMost("journal_p99_vs_fsync", "journal: p99 at 25% of (a) <= 1.5 x fsync p99 + 1 ms",
+        goals.add(Goal.atMost("journal_p99_vs_fsync", "journal: p99 at 25% of (a) <= 1.5 x fsync p99+1 ms",
                 journal == null ? null : journal.p99Ms(), probe == null ? 0 : 1.5 * probe.p99Ms() + 1, "ms"));
         goals.add(Goal.atLeast("journal_4_connections_vs_fsync", "journal, 4 connections >= 0.8 x 4 / fsync mean",
                 closedRate(runs.get("journal")),

@@ -113,10 +113,11 @@ final class ReportTable {
                 continue;
             }
             if (!header) {
-                out.printf("  latency of single events by durability tier (%.1f s a phase but the 64-connection "
-                        + "one; open loop: its own JVM, ms from the scheduled send)%n", m.seconds());
+                out.printf("  latency of single events by durability tier, ms (%.1f s a phase, the 64-connection one "
+                        + "excepted;%n  open loop: a generator in its own JVM, latency from the scheduled send)%n",
+                        m.seconds());
                 out.printf("    %-14s %-24s %10s %10s %8s %8s %8s %8s%n", "tier", "load", "target/s", "req/s",
-                        "p50", "p99", "p99.9", "max ms");
+                        "p50", "p99", "p99.9", "max");
                 header = true;
             }
             for (Results.ClosedLatency c : m.closed()) {
@@ -135,11 +136,16 @@ final class ReportTable {
                 probe = m.fsyncProbe();
             }
         }
+        for (String tier : BenchOptions.TIERS) {
+            if (!t.service().containsKey(tier)) {
+                out.printf("    %-14s not run (--tiers left it out)%n", tier);
+            }
+        }
         if (probe != null) {
-            out.printf("    fsync probe: write %d B + fdatasync on %s (%s), during %s: %,d in %.1f s, mean %.2f ms,%n"
-                    + "      p50 %.2f  p99 %.2f  p99.9 %.2f  max %.1f ms%n", probe.recordBytes(), probe.directory(),
-                    probe.fileSystem(), probe.during(), probe.writes(), probe.seconds(), probe.meanMs(),
-                    probe.p50Ms(), probe.p99Ms(), probe.p999Ms(), probe.maxMs());
+            out.printf("    fsync probe: write %d B + fdatasync, %s on %s, during %s:%n      %,d in %.1f s, mean "
+                    + "%.2f ms, p50 %.2f  p99 %.2f  p99.9 %.2f  max %.1f ms%n", probe.recordBytes(),
+                    probe.fileSystem(), probe.directory(), probe.during(), probe.writes(), probe.seconds(),
+                    probe.meanMs(), probe.p50Ms(), probe.p99Ms(), probe.p999Ms(), probe.maxMs());
         }
     }
 

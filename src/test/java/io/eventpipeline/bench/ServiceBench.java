@@ -291,6 +291,7 @@ final class ServiceBench {
     private Results.LatencyMatrix latencyMatrix(ChildJvm jvm, EventTable table, ServiceProcess.Running service,
             Phase single, double httpCeiling, BenchTarget target, String run, boolean probe) throws Exception {
         Duration length = options.latencyPhase();
+        long t0 = System.nanoTime();
         List<Results.ClosedLatency> closed = new ArrayList<>();
         Results.FsyncProbe fsync = null;
         for (int connections : MATRIX_CONNECTIONS) {
@@ -325,6 +326,7 @@ final class ServiceBench {
             open.add(new Results.OpenLatency(share, latency(table, service.events(), rate, length,
                     logOf(target, run, "open-loop-" + Math.round(share * 100) + "pct"))));
         }
+        progress.say("(d) %s: the latency matrix took %.1f s", run, (System.nanoTime() - t0) / 1e9);
         return new Results.LatencyMatrix(length.toMillis() / 1000.0, closed, open, fsync);
     }
 
