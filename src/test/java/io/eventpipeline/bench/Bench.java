@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the naive
- * one-INSERT-per-event design and (d) the service (default flags, --durability memory, and --queue kafka on a single
- * broker started here; with default flags, MQTT through a Mosquitto started here, and OTLP logs), and judges the
+ * one-INSERT-per-event design and (d) the service (default flags, i.e. --durability journal, then --durability
+ * journal-async and memory, each with a latency matrix, and --queue kafka on a single broker started here; with
+ * default flags, MQTT through a Mosquitto started here, and OTLP logs), and an fsync probe, and judges the
  * service against the project's performance goals as ratios of those numbers (absolute rates on a shared 2-core
  * machine say little; ratios within one run say more). Prints a table, writes results.json and throughput.svg. See
  * {@link BenchOptions#USAGE}.
@@ -77,8 +78,9 @@ public final class Bench {
         Machine machine = Machine.describe();
         String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         List<String> targetNames = targetNames();
-        progress.say("%s; targets %s; %.1f s per phase; load generator: %s", machine.summary(), targetNames,
-                options.seconds(), LoadGenerator.NAME);
+        progress.say("%s; targets %s; tiers %s; %.1f s per phase, %.1f s per latency-matrix phase; load generator: "
+                + "%s", machine.summary(), targetNames, options.tiers(), options.seconds(), options.latencySeconds(),
+                LoadGenerator.NAME);
         // Ids differ between runs too, so that a leftover row can never pass for one of this run's.
         EventFactory events = new EventFactory("b" + Long.toString(System.currentTimeMillis(), 36) + "-");
         Map<String, Results.Target> targets = new LinkedHashMap<>();
@@ -106,7 +108,7 @@ public final class Bench {
             TempDirs.delete(brokerDir);
             TempDirs.delete(mqttDir);
         }
-        return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(),
+        return new Results(Results.SCHEMA_VERSION, startedAt, options.seconds(), options.latencySeconds(),
                 options.serverWarmUp().max().toMillis() / 1000.0,
                 machine.withLoadAverageAtEnd(), LoadGenerator.NAME, options.jvmFlags(), http, targets,
                 Math.round(progress.elapsedSeconds() * 10) / 10.0);
@@ -152,11 +154,14 @@ public final class Bench {
             JdbcPhase.Result seed = SeedDesign.run(target.ceilingUrl(), scratch, events, options.jdbcWarmUp(),
                     options.phase());
             Map<String, Results.Service> runs = new LinkedHashMap<>();
-            runs.put("journal", service.run(target, null));
-            runs.put("memory", service.run(target, "memory"));
+            double httpCeiling = http.single().acceptedPerSecond();
+            for (String tier : options.tiers()) {
+                runs.put(tier, service.run(target, tier.equals("journal") ? null : tier, httpCeiling));
+            }
             runs.put("kafka", service.runKafka(target, kafkaBootstrap));
-            List<Goal> goals = Goals.judge(http.single().acceptedPerSecond(), ceiling.eventsPerSecond(),
-                    seed.eventsPerSecond(), runs.get("journal"));
+            List<Goal> goals = new ArrayList<>(Goals.judge(httpCeiling, ceiling.eventsPerSecond(),
+                    seed.eventsPerSecond(), runs.get("journal")));
+            goals.addAll(Goals.tiers(runs, runs.get(ServiceBench.FSYNC_PROBE_TIER).latencyMatrix().fsyncProbe()));
             Results.Mqtt mqttRow = mqttBench == null ? null
                     : mqttBench.run(target, mqtt, runs.get("journal").batch());
             Results.Otlp otlpRow = otlpBench.run(target, runs.get("journal").batch());

@@ -14,16 +14,25 @@ import java.util.Map;
  * @param dbUrlGiven   whether the user named it, so that it failing to answer is an error, not a skip
  * @param targets      null for the default: mariadb when it answers, then h2
  * @param jvmFlags     given to both server JVMs (the bare server and the service) alike
+ * @param latencySeconds length of each phase of the latency matrix (closed 4 and 16 connections, open loop)
+ * @param tiers        the durability tiers the service runs in, in order (journal and memory always)
  */
 record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<String> targets, Path outDir, Path jar,
-        List<String> jvmFlags, boolean help) {
+        List<String> jvmFlags, double latencySeconds, List<String> tiers, boolean help) {
 
     static final double DEFAULT_SECONDS = 8;
+    static final double DEFAULT_LATENCY_SECONDS = 5;
+    /** The service's --durability values the bench runs, "journal" being the default flags. */
+    static final List<String> TIERS = List.of("journal", "journal-async", "memory");
     static final String USAGE = """
-            Usage: Bench [--seconds N] [--db-url URL] [--targets mariadb,h2] [--out DIR] [--jar PATH]
-                         [--jvm-flag FLAG]... [--jfr]
+            Usage: Bench [--seconds N] [--latency-seconds N] [--db-url URL] [--targets mariadb,h2]
+                         [--tiers LIST] [--out DIR] [--jar PATH] [--jvm-flag FLAG]... [--jfr]
               --seconds N      length of each measured phase (default 8); each server is first warmed up until
-                               its rate settles (1.5 N to 2.5 N s). A default run takes 9-11 minutes
+                               its rate settles (1.5 N to 2.5 N s). A default run takes 14-17 minutes
+              --latency-seconds N  length of each phase of the latency matrix: closed loop over 4 and 16
+                               connections, open loop at 10, 25 and 50% of the HTTP ceiling (default 5)
+              --tiers LIST     durability tiers to run the service in (default journal,journal-async,memory;
+                               journal and memory cannot be left out: the other goals are judged on them)
               --db-url URL     MariaDB/MySQL server, e.g. jdbc:mysql://127.0.0.1:3306/x?user=root&password=
                                (default: $PIPELINE_BENCH_DB_URL, else the local MariaDB if it answers). The bench
                                creates, uses and drops its own database 'pipeline_bench' on that server.
@@ -87,6 +96,8 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
         Path out = Path.of("target", "bench");
         Path jar = Path.of("target", "event-pipeline.jar");
         List<String> jvmFlags = new ArrayList<>();
+        double latencySeconds = DEFAULT_LATENCY_SECONDS;
+        List<String> tiers = TIERS;
         boolean jfr = false;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
@@ -98,6 +109,14 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
                         throw new IllegalArgumentException("--seconds must be between 0.5 and 600, got " + seconds);
                     }
                 }
+                case "--latency-seconds" -> {
+                    latencySeconds = Double.parseDouble(value(args, ++i, a));
+                    if (!(latencySeconds >= 0.5 && latencySeconds <= 600)) {
+                        throw new IllegalArgumentException("--latency-seconds must be between 0.5 and 600, got "
+                                + latencySeconds);
+                    }
+                }
+                case "--tiers" -> tiers = tiers(value(args, ++i, a));
                 case "--db-url" -> {
                     dbUrl = value(args, ++i, a);
                     dbUrlGiven = true;
@@ -119,7 +138,36 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
             jvmFlags.add("-XX:StartFlightRecording=settings=profile,filename="
                     + out.toAbsolutePath().resolve("server-%p.jfr"));
         }
-        return new BenchOptions(seconds, dbUrl, dbUrlGiven, targets, out, jar, List.copyOf(jvmFlags), help);
+        return new BenchOptions(seconds, dbUrl, dbUrlGiven, targets, out, jar, List.copyOf(jvmFlags),
+                latencySeconds, tiers, help);
+    }
+
+    /** The tiers named, in {@link #TIERS}' order; journal and memory must be among them. */
+    private static List<String> tiers(String list) {
+        List<String> named = java.util.Arrays.stream(list.split(",")).map(String::strip).toList();
+        for (String t : named) {
+            if (!TIERS.contains(t)) {
+                throw new IllegalArgumentException("--tiers takes " + String.join(", ", TIERS) + ", got '" + t + "'");
+            }
+        }
+        if (!named.contains("journal") || !named.contains("memory")) {
+            throw new IllegalArgumentException("--tiers must name journal and memory: the other goals and rows are "
+                    + "judged on them");
+        }
+        return TIERS.stream().filter(named::contains).toList();
+    }
+
+    /** One phase of the latency matrix. */
+    Duration latencyPhase() {
+        return Duration.ofMillis(Math.round(latencySeconds * 1000));
+    }
+
+    /**
+     * The open-loop generator's own warm-up before each measured run, at the same rate: a quarter of a latency
+     * phase, 0.25 to 1 s.
+     */
+    Duration generatorWarmUp() {
+        return millis(clamp(latencySeconds * 250, 250, 1000));
     }
 
     private static List<String> targets(String list) {

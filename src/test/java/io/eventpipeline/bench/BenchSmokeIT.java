@@ -17,9 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bench still runs end to end: one second per phase on the embedded H2 only (no MariaDB needed), real child
- * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch) and the
- * OTLP row (/v1/logs) stored in full. It checks shape and sanity, not speed. The table and the
- * progress lines are kept, not printed: a one-second run misses goals by design, and its table of MISS lines
+ * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch), the
+ * OTLP row (/v1/logs) and each durability tier's latency matrix (one second a phase) stored in full. It checks
+ * shape and sanity, not speed. The table and the progress lines are kept, not printed: a one-second run misses
+ * goals by design, and its table of MISS lines
  * belongs to {@code make bench}, not to a green build; they are shown when the run fails.
  */
 class BenchSmokeIT {
@@ -27,7 +28,7 @@ class BenchSmokeIT {
     Path out;
 
     @Test
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void a_one_second_run_on_h2_writes_valid_results_json_with_positive_rates() throws Exception {
         String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
 
@@ -35,12 +36,13 @@ class BenchSmokeIT {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         int exit = Bench.run(new PrintStream(table, true, StandardCharsets.UTF_8),
                 new PrintStream(progress, true, StandardCharsets.UTF_8),
-                "--seconds", "1", "--targets", "h2", "--out", out.toString(), "--jar", jar);
+                "--seconds", "1", "--latency-seconds", "1", "--targets", "h2", "--out", out.toString(), "--jar", jar);
 
         assertThat(exit).as("bench exit code; its output:%n%s%n%s", progress, table).isZero();
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service")
                 .contains("POST /v1/batch").contains("/v1/batch over /events/batch")
-                .contains("--queue kafka, a single broker").contains("kafka / journal");
+                .contains("--queue kafka, a single broker").contains("kafka / journal")
+                .contains("latency of single events by durability tier").contains("fsync probe: write");
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
         assertThat(r.at("/machine/cores").asInt()).isPositive();
@@ -52,7 +54,7 @@ class BenchSmokeIT {
         assertThat(h2.at("/db_ceiling/events_per_second").asDouble()).isPositive();
         assertThat(h2.at("/db_ceiling/counted_rows").asLong()).isEqualTo(h2.at("/db_ceiling/rows").asLong());
         assertThat(h2.at("/seed_design/events_per_second").asDouble()).isPositive();
-        for (String durability : new String[] {"journal", "memory", "kafka"}) {
+        for (String durability : new String[] {"journal", "journal-async", "memory", "kafka"}) {
             JsonNode s = h2.at("/service/" + durability);
             assertThat(s.isObject()).as(durability + " row").isTrue();
             assertThat(s.at("/single/end_to_end_per_second").asDouble()).as(durability).isPositive();
@@ -63,6 +65,27 @@ class BenchSmokeIT {
             assertThat(s.path("startup_ms").asLong()).isPositive();
             assertThat(s.path("peak_rss_mib").asDouble()).isPositive();
         }
+        // The latency matrix of each durability tier (not of Kafka): closed 4/16/64, open 10/25/50% of (a); the
+        // fsync probe beside the memory tier's 4-connection phase.
+        for (String tier : BenchOptions.TIERS) {
+            JsonNode m = h2.at("/service/" + tier + "/latency_matrix");
+            assertThat(m.path("closed")).as(tier).hasSize(3);
+            assertThat(m.path("open")).as(tier).hasSize(3);
+            for (JsonNode c : m.path("closed")) {
+                assertThat(c.path("accepted_per_second").asDouble()).as(tier).isPositive();
+                assertThat(c.path("p99_ms").asDouble()).as(tier).isPositive();
+                assertThat(c.path("failed").asLong()).as(tier).isZero();
+            }
+            for (JsonNode o : m.path("open")) {
+                assertThat(o.at("/latency/achieved_requests_per_second").asDouble()).as(tier).isPositive();
+                assertThat(o.at("/latency/answered").asInt()).as(tier).isPositive();
+                assertThat(o.at("/latency/p999_ms").asDouble()).as(tier).isPositive();
+            }
+            assertThat(m.path("fsync_probe").isObject()).as(tier).isEqualTo(tier.equals(ServiceBench.FSYNC_PROBE_TIER));
+        }
+        assertThat(h2.at("/service/memory/latency_matrix/fsync_probe/writes").asLong()).isPositive();
+        assertThat(h2.at("/service/memory/latency_matrix/fsync_probe/mean_ms").asDouble()).isPositive();
+        assertThat(h2.at("/service/kafka/latency_matrix").isNull()).isTrue();
         // The SDK-shaped row, with default flags only: every Segment message stored, and the ratio measured.
         JsonNode sdk = h2.at("/service/journal/sdk_batches");
         assertThat(sdk.path("library").asText()).startsWith("@segment/analytics-node ");
@@ -123,7 +146,7 @@ class BenchSmokeIT {
         if (aot) {
             assertThat(h2.at("/service/journal/startup_aot_cache_ms").asLong()).isPositive();
         }
-        assertThat(h2.path("goals")).hasSize(aot ? 7 : 6);
+        assertThat(h2.path("goals")).hasSize((aot ? 7 : 6) + 7); // the default flags' goals, then the tiers'
         for (JsonNode goal : h2.path("goals")) {
             assertThat(goal.path("name").asText()).isNotBlank();
             assertThat(goal.path("pass").isBoolean()).isTrue();

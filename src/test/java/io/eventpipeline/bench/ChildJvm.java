@@ -81,6 +81,19 @@ final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * Waits for a process that ends by itself (a load generator) and returns its exit code; kills it and throws
+     * when it has not ended within {@code timeout}.
+     */
+    int waitFor(Duration timeout) throws IOException, InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(name + " did not end within " + timeout.toSeconds() + " s; its log " + log
+                    + " ends with:\n" + logTail());
+        }
+        return process.exitValue();
+    }
+
     /** The process's peak resident set (VmHWM), in KiB; 0 where /proc does not say. */
     long peakRssKib() {
         return procStatusKib("VmHWM:");

@@ -51,6 +51,11 @@ final class EventFactory {
         }
     }
 
+    /** What every id of this factory's events starts with. */
+    String idPrefix() {
+        return idPrefix;
+    }
+
     /** One event as the body of POST /events. */
     byte[] single() {
         return json(next.getAndIncrement());

@@ -7,10 +7,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -19,13 +21,21 @@ import java.util.function.ToIntFunction;
 /**
  * Closed-loop HTTP load: {@code connections} virtual threads, each sending its next request as soon as the last one
  * is answered, for a fixed time. One HTTP/1.1 client, so each sender keeps its own pooled keep-alive connection.
+ * Each request's latency (send to answer, in the sender's own timeline) is kept, at most {@link #MAX_SAMPLES} a
+ * phase, for the phase's percentiles.
  */
 final class LoadGenerator implements AutoCloseable {
-    static final String NAME = "java.net.http.HttpClient (HTTP/1.1, keep-alive) on virtual threads, in the bench JVM";
+    static final String NAME = "java.net.http.HttpClient (HTTP/1.1, keep-alive) on virtual threads: closed loop in "
+            + "the bench JVM, open loop in a JVM of its own";
     /** Bounds every request, so a stuck server cannot hang a phase. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** A 503 says "retry later": a sender that retried at once would only spin. */
     private static final long BACKOFF_AFTER_REFUSAL_NANOS = 5_000_000;
+    /**
+     * Latency samples a closed-loop phase keeps at most (8 bytes each, so 16 MB): past that, later requests are
+     * counted but not sampled. A default phase makes far fewer (15,000 req/s x 8 s = 120,000).
+     */
+    static final int MAX_SAMPLES = 2_000_000;
 
     private final ExecutorService clientExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient client = HttpClient.newBuilder()
@@ -47,9 +57,12 @@ final class LoadGenerator implements AutoCloseable {
     private record Answer(int status, int refusedEvents) {
     }
 
-    /** What a closed-loop phase did; times are System.nanoTime() values. */
+    /**
+     * What a closed-loop phase did; times are System.nanoTime() values. {@code latency} covers every answered or
+     * failed request (2xx, 503 or other), up to {@link #MAX_SAMPLES} of them, in ms.
+     */
     record ClosedLoop(long requests, long acceptedEvents, long refused, long failed, long startNanos,
-            long lastAnswerNanos) {
+            long lastAnswerNanos, Percentiles latency) {
         double seconds() {
             return (lastAnswerNanos - startNanos) / 1e9;
         }
@@ -82,16 +95,25 @@ final class LoadGenerator implements AutoCloseable {
         LongAdder refused = new LongAdder();
         LongAdder failed = new LongAdder();
         long[] lastAnswer = new long[connections];
+        Samples[] samples = new Samples[connections];
+        AtomicInteger sampled = new AtomicInteger();
         long start = System.nanoTime();
         long deadline = start + duration.toNanos();
         List<Thread> senders = new ArrayList<>(connections);
         for (int i = 0; i < connections; i++) {
             int slot = i;
+            Samples mine = samples[i] = new Samples();
             senders.add(Thread.ofVirtual().name("load-" + i).start(() -> {
                 while (System.nanoTime() < deadline) {
-                    Answer answer = send(uri, format, body.get());
+                    byte[] payload = body.get();
+                    long sent = System.nanoTime();
+                    Answer answer = send(uri, format, payload);
                     int status = answer.status();
-                    lastAnswer[slot] = System.nanoTime();
+                    long answered = System.nanoTime();
+                    lastAnswer[slot] = answered;
+                    if (sampled.getAndIncrement() < MAX_SAMPLES) {
+                        mine.add(answered - sent);
+                    }
                     requests.increment();
                     if (status >= 200 && status < 300) {
                         accepted.add(eventsPerRequest - answer.refusedEvents());
@@ -113,7 +135,31 @@ final class LoadGenerator implements AutoCloseable {
         for (long t : lastAnswer) {
             last = Math.max(last, t);
         }
-        return new ClosedLoop(requests.sum(), accepted.sum(), refused.sum(), failed.sum(), start, last);
+        return new ClosedLoop(requests.sum(), accepted.sum(), refused.sum(), failed.sum(), start, last,
+                Percentiles.of(Samples.concat(samples)));
+    }
+
+    /** One sender's latency samples in ns, in an array that grows as needed (a sender is one thread). */
+    private static final class Samples {
+        private long[] nanos = new long[1024];
+        private int size;
+
+        void add(long n) {
+            if (size == nanos.length) {
+                nanos = Arrays.copyOf(nanos, size * 2);
+            }
+            nanos[size++] = n;
+        }
+
+        static long[] concat(Samples[] all) {
+            long[] out = new long[Arrays.stream(all).mapToInt(s -> s.size).sum()];
+            int at = 0;
+            for (Samples s : all) {
+                System.arraycopy(s.nanos, 0, out, at, s.size);
+                at += s.size;
+            }
+            return out;
+        }
     }
 
     /** POSTs one JSON body; the HTTP status, or -1 when there was no answer (refused, reset, timed out). */

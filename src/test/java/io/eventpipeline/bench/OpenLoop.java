@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * Open-loop latency: requests go out on a fixed schedule whatever the server does, and each latency is measured
  * from the time the request was SCHEDULED, not from when it was sent. A server that stalls therefore shows its
- * stall in every request that should have gone out meanwhile (no coordinated omission).
+ * stall in every request that should have gone out meanwhile (no coordinated omission). The bench runs it in a
+ * JVM of its own ({@link OpenLoopProcess}). Latencies in ms, rates in requests/s.
  */
 final class OpenLoop {
     /** Keeps the sample array (8 bytes each) and so the bench's memory bounded whatever --seconds says. */

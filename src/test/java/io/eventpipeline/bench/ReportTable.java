@@ -3,7 +3,10 @@ package io.eventpipeline.bench;
 import java.io.PrintStream;
 import java.util.Map;
 
-/** The human-readable report: rates per phase, then each goal as measured / reference with PASS or MISS. */
+/**
+ * The human-readable report: rates per phase (events/s), per target the durability tiers' latency matrix (req/s,
+ * ms) and the fsync probe, then each goal as measured / reference with PASS or MISS.
+ */
 final class ReportTable {
     private ReportTable() {
     }
@@ -22,9 +25,9 @@ final class ReportTable {
         out.printf("%n%-62s %10s ev/s   start %,d ms, peak RSS %.0f MiB, warm-up %.0f s%n",
                 "(a) HTTP ceiling: bare Javalin, parse + 202, 64 connections", rate(a.single().acceptedPerSecond()),
                 a.startupMs(), a.peakRssMib(), a.warmupSeconds());
-        out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s; the machine kept %.1f of %d cores busy%n",
-                a.single().serverCpuSeconds(), a.single().loadGeneratorCpuSeconds(), a.single().sendSeconds(),
-                a.single().machineBusyCores(), m.cores());
+        out.printf("    server CPU %.1f s, load generator CPU %.1f s in %.1f s; the machine kept %.1f of %d cores "
+                + "busy%n", a.single().serverCpuSeconds(), a.single().loadGeneratorCpuSeconds(),
+                a.single().sendSeconds(), a.single().machineBusyCores(), m.cores());
         for (Results.Target t : r.targets().values()) {
             printTarget(t, out);
         }
@@ -38,12 +41,12 @@ final class ReportTable {
                 "(b) DB ceiling: multi-row INSERT, 4 connections x 500 rows", "", rate(t.dbCeiling().eventsPerSecond()),
                 t.dbCeiling().machineBusyCores());
         out.printf("  %-60s %12s %12s   (machine busy: %.1f cores)%n",
-                "(c) naive design: one INSERT per event, autocommit, 4 conns", "", rate(t.seedDesign().eventsPerSecond()),
-                t.seedDesign().machineBusyCores());
+                "(c) naive design: one INSERT per event, autocommit, 4 conns", "",
+                rate(t.seedDesign().eventsPerSecond()), t.seedDesign().machineBusyCores());
         for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
             Results.Service s = e.getValue();
             String flags = switch (e.getKey()) {
-                case "journal" -> "default flags";
+                case "journal" -> "default flags (--durability journal)";
                 case "kafka" -> "--queue kafka, a single broker on this machine";
                 default -> "--durability " + s.durabilityFlag();
             };
@@ -69,8 +72,9 @@ final class ReportTable {
         if (t.otlp() != null) {
             otlpRows(out, t.otlp());
         }
-        out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags)", "measured", "reference",
-                "ratio", "need");
+        latencyMatrix(out, t);
+        out.printf("  %-52s %14s %14s %7s %8s%n", "goals (the service with default flags unless a tier is named)",
+                "measured", "reference", "ratio", "need");
         for (Goal g : t.goals()) {
             out.printf("    %-50s %14s %14s %7s %8s  %s%n", g.rule(), value(g.measured(), g.unit()),
                     value(g.reference(), g.unit()), g.ratio() == null ? "-" : String.format("%.2f", g.ratio()),
@@ -94,6 +98,59 @@ final class ReportTable {
                     ratio(Bench.ratio(kafka.batch().endToEndPerSecond(), journal.batch().endToEndPerSecond())),
                     ratio(Bench.ratio(kafka.latency().p99Ms(), journal.latency().p99Ms())));
         }
+    }
+
+    /**
+     * Per durability tier, single events: closed loop over 4/16/64 connections, open loop at shares of (a) from a
+     * generator in its own JVM; then the fsync probe.
+     */
+    private static void latencyMatrix(PrintStream out, Results.Target t) {
+        Results.FsyncProbe probe = null;
+        boolean header = false;
+        for (Map.Entry<String, Results.Service> e : t.service().entrySet()) {
+            Results.LatencyMatrix m = e.getValue().latencyMatrix();
+            if (m == null) {
+                continue;
+            }
+            if (!header) {
+                out.printf("  latency of single events by durability tier, ms (%.1f s a phase, the 64-connection one "
+                        + "excepted;%n  open loop: a generator in its own JVM, latency from the scheduled send)%n",
+                        m.seconds());
+                out.printf("    %-14s %-24s %10s %10s %8s %8s %8s %8s%n", "tier", "load", "target/s", "req/s",
+                        "p50", "p99", "p99.9", "max");
+                header = true;
+            }
+            for (Results.ClosedLatency c : m.closed()) {
+                out.printf("    %-14s %-24s %10s %10s %8.2f %8.2f %8.2f %8.1f%s%n", e.getKey(),
+                        "closed, " + c.connections() + " connections", "", rate(c.acceptedPerSecond()), c.p50Ms(),
+                        c.p99Ms(), c.p999Ms(), c.maxMs(), problems(c.refused(), c.failed()));
+            }
+            for (Results.OpenLatency o : m.open()) {
+                Results.Latency l = o.latency();
+                out.printf("    %-14s %-24s %10s %10s %8.2f %8.2f %8.2f %8.1f%s%n", e.getKey(),
+                        String.format("open, %.0f%% of (a)", o.shareOfHttpCeiling() * 100),
+                        rate(l.targetRequestsPerSecond()), rate(l.achievedRequestsPerSecond()), l.p50Ms(), l.p99Ms(),
+                        l.p999Ms(), l.maxMs(), problems(l.refused(), l.failed()));
+            }
+            if (m.fsyncProbe() != null) {
+                probe = m.fsyncProbe();
+            }
+        }
+        for (String tier : BenchOptions.TIERS) {
+            if (!t.service().containsKey(tier)) {
+                out.printf("    %-14s not run (--tiers left it out)%n", tier);
+            }
+        }
+        if (probe != null) {
+            out.printf("    fsync probe: write %d B + fdatasync, %s on %s, during %s:%n      %,d in %.1f s, mean "
+                    + "%.2f ms, p50 %.2f  p99 %.2f  p99.9 %.2f  max %.1f ms%n", probe.recordBytes(),
+                    probe.fileSystem(), probe.directory(), probe.during(), probe.writes(), probe.seconds(),
+                    probe.meanMs(), probe.p50Ms(), probe.p99Ms(), probe.p999Ms(), probe.maxMs());
+        }
+    }
+
+    private static String problems(long refused, long failed) {
+        return refused + failed > 0 ? "  (" + refused + " refused, " + failed + " failed)" : "";
     }
 
     /** The MQTT row: QoS 1 messages through Mosquitto, beside the default-flags process's /events/batch. */

@@ -16,6 +16,7 @@ record Results(
         int schemaVersion,
         String startedAt,
         double secondsPerPhase,
+        double secondsPerLatencyPhase,
         double maxWarmupSeconds,
         Machine machine,
         String loadGenerator,
@@ -24,7 +25,8 @@ record Results(
         Map<String, Target> targets,
         double totalSeconds) {
 
-    static final int SCHEMA_VERSION = 3;
+    /** 4: each service row's {@code latency_matrix} (durability tiers, the fsync probe); the rest as in 3. */
+    static final int SCHEMA_VERSION = 4;
 
     /** (a): the bare Javalin server. */
     record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
@@ -84,8 +86,8 @@ record Results(
 
     /**
      * (d) in one process: start-up, the two ingest phases and the latency phase, then with default flags the
-     * SDK-shaped batches; {@code startupAotCacheMs} is the start-up of a second process from an AOT cache (default
-     * flags only, JDK 25+; else null).
+     * SDK-shaped batches, then (each durability tier, not Kafka) the latency matrix; {@code startupAotCacheMs} is
+     * the start-up of a second process from an AOT cache (default flags only, JDK 25+; else null).
      */
     record Service(
             String durabilityFlag,
@@ -98,7 +100,53 @@ record Results(
             Ingest batch,
             Latency latency,
             SdkBatches sdkBatches,
+            LatencyMatrix latencyMatrix,
             Map<String, Object> serviceMetricsAtEnd) {
+    }
+
+    /**
+     * Latency of single events (POST /events) in one service process, after its other phases: {@code closed}
+     * over 4, 16 and 64 connections (the 64 row is the process's single-event phase, the others last
+     * {@code seconds}); {@code open} at shares of (a), the HTTP ceiling, each from an open-loop generator in a JVM
+     * of its own ({@link OpenLoopProcess}), {@code seconds} long after its own warm-up. {@code fsyncProbe} is
+     * non-null in the one process whose 4-connection phase it ran beside.
+     */
+    record LatencyMatrix(double seconds, List<ClosedLatency> closed, List<OpenLatency> open, FsyncProbe fsyncProbe) {
+        /** The closed-loop row with {@code connections}, or null. */
+        ClosedLatency closedWith(int connections) {
+            return closed.stream().filter(c -> c.connections() == connections).findFirst().orElse(null);
+        }
+
+        /** The open-loop row at {@code share} of (a), or null. */
+        OpenLatency openAt(double share) {
+            return open.stream().filter(o -> o.shareOfHttpCeiling() == share).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * A closed-loop phase of single events: {@code acceptedPerSecond} is 202 answers (events) a second, the
+     * latencies (ms) are each request's, from send to answer, refused and failed ones included.
+     */
+    record ClosedLatency(int connections, long requests, long refused, long failed, double sendSeconds,
+            double acceptedPerSecond, double p50Ms, double p99Ms, double p999Ms, double maxMs,
+            double machineBusyCores) {
+        static ClosedLatency of(Ingest i, Percentiles p) {
+            return new ClosedLatency(i.connections(), i.requests(), i.refused(), i.failed(), i.sendSeconds(),
+                    i.acceptedPerSecond(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), i.machineBusyCores());
+        }
+    }
+
+    /** An open-loop phase at {@code shareOfHttpCeiling} x (a) requests/s (its target rate is in the latency). */
+    record OpenLatency(double shareOfHttpCeiling, Latency latency) {
+    }
+
+    /**
+     * {@link io.eventpipeline.bench.FsyncProbe}: {@code writes} loops of one {@code recordBytes} write and
+     * fdatasync in {@code seconds}, on a {@code fileSystem} file system under {@code directory} (where the
+     * service's data directory is), while {@code during} ran; mean and percentiles of one write + fdatasync, ms.
+     */
+    record FsyncProbe(String fileSystem, String directory, int recordBytes, String during, long writes,
+            double seconds, double meanMs, double p50Ms, double p99Ms, double p999Ms, double maxMs) {
     }
 
     /**
@@ -166,7 +214,10 @@ record Results(
         }
     }
 
-    /** The open-loop phase, latencies measured from each request's scheduled send time; refused = 503s. */
+    /**
+     * An open-loop phase, latencies (ms) measured from each request's scheduled send time; refused = 503s; rates
+     * in requests/s.
+     */
     record Latency(
             double targetRequestsPerSecond,
             double achievedRequestsPerSecond,

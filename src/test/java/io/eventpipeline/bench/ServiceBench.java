@@ -1,6 +1,7 @@
 package io.eventpipeline.bench;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.eventpipeline.event.EventCodec;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
@@ -10,17 +11,33 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * The service (d) in one child process: start-up time, single-event ingest, batch ingest (each with its end-to-end
  * rate) and open-loop latency at half the single-event rate it just reached, then its peak RSS; with default flags,
- * then the SDK-shaped batches (Segment's POST /v1/batch beside our /events/batch with the same events).
+ * then the SDK-shaped batches (Segment's POST /v1/batch beside our /events/batch with the same events); in each
+ * durability tier (not with Kafka), then the latency matrix ({@link Results.LatencyMatrix}). Open-loop phases run
+ * their generator in a JVM of its own ({@link OpenLoopProcess}). Rates are events (or requests) per second,
+ * latencies ms.
  */
 final class ServiceBench {
     static final int SINGLE_CONNECTIONS = 64;
     static final int BATCH_CONNECTIONS = 8;
     static final int BATCH_EVENTS = 100;
+    /** The latency matrix's closed-loop rows; the 64 row is the single-event phase (SINGLE_CONNECTIONS). */
+    static final List<Integer> MATRIX_CONNECTIONS = List.of(4, 16, SINGLE_CONNECTIONS);
+    /** The latency matrix's open-loop rows, as shares of (a), the HTTP ceiling. */
+    static final List<Double> MATRIX_SHARES = List.of(0.10, 0.25, 0.50);
+    /**
+     * The fsync probe runs beside this tier's 4-connection phase. That phase puts the database under the load of
+     * four single-event clients, as the journal tier's does, but the service forces nothing itself: the probe's
+     * forces do not queue behind the journal's (which would inflate the probe and slow the journal rows it judges),
+     * and the tier's 202s do not wait on the disk, so its rates barely feel the probe.
+     */
+    static final String FSYNC_PROBE_TIER = "memory";
+    static final int FSYNC_PROBE_CONNECTIONS = 4;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final BenchOptions options;
@@ -28,6 +45,8 @@ final class ServiceBench {
     private final EventFactory events;
     private final SegmentEventFactory segment;
     private final Progress progress;
+    /** Numbers each open-loop generator's event ids, so that no two generators send the same id. */
+    private final AtomicInteger openLoopRuns = new AtomicInteger();
 
     /** One closed-loop load: where, in which format, over how many connections, which bodies, the events in each. */
     record Load(URI uri, LoadGenerator.Format format, int connections, Supplier<byte[]> body, int eventsPerRequest) {
@@ -46,9 +65,13 @@ final class ServiceBench {
         this.progress = progress;
     }
 
-    /** @param durability null for the default flags, else the --durability value */
-    Results.Service run(BenchTarget target, String durability) throws Exception {
-        return run(target, durability, durability == null ? List.of() : List.of("--durability", durability));
+    /**
+     * @param durability  null for the default flags, else the --durability value
+     * @param httpCeiling (a), requests/s: the latency matrix's open-loop rates are shares of it
+     */
+    Results.Service run(BenchTarget target, String durability, double httpCeiling) throws Exception {
+        return run(target, durability, durability == null ? List.of() : List.of("--durability", durability),
+                httpCeiling);
     }
 
     /**
@@ -58,11 +81,15 @@ final class ServiceBench {
     Results.Service runKafka(BenchTarget target, String bootstrap) throws Exception {
         String topic = "bench-" + target.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
         return run(target, "kafka", List.of("--queue", "kafka", "--kafka-bootstrap", bootstrap, "--kafka-topic",
-                topic));
+                topic), 0);
     }
 
-    /** @param mode null for the default flags, else what {@code flags} change: a --durability value, or kafka */
-    private Results.Service run(BenchTarget target, String mode, List<String> flags) throws Exception {
+    /**
+     * @param mode        null for the default flags, else what {@code flags} change: a --durability value, or kafka
+     * @param httpCeiling (a), requests/s; unused with kafka (no latency matrix)
+     */
+    private Results.Service run(BenchTarget target, String mode, List<String> flags, double httpCeiling)
+            throws Exception {
         String run = "service-" + (mode == null ? "default" : mode);
         Path dataDir = TempDirs.create("pipeline-bench-data-");
         String dbUrl = target.serviceUrl(run);
@@ -79,22 +106,28 @@ final class ServiceBench {
                         new Load(service.batch(), BATCH_CONNECTIONS, () -> events.batch(BATCH_EVENTS), BATCH_EVENTS));
                 progress.say("(d) %s: warmed up in %.1f s (%d rounds)", run, warm.seconds(), warm.rounds());
                 progress.say("(d) %s: single events, %d connections", run, SINGLE_CONNECTIONS);
-                Results.Ingest single = ingest(jvm, table, service.events(), SINGLE_CONNECTIONS, 1, events::single);
+                Phase singlePhase = phase(jvm, table, new Load(service.events(), SINGLE_CONNECTIONS, events::single,
+                        1), options.phase());
+                Results.Ingest single = singlePhase.ingest();
                 progress.say("(d) %s: batches of %d, %d connections", run, BATCH_EVENTS, BATCH_CONNECTIONS);
                 Results.Ingest batch = ingest(jvm, table, service.batch(), BATCH_CONNECTIONS, BATCH_EVENTS,
                         () -> events.batch(BATCH_EVENTS));
                 double rate = Math.max(1, single.acceptedPerSecond() / 2);
                 progress.say("(d) %s: open-loop latency at %.0f requests/s", run, rate);
-                Results.Latency latency = latency(table, service.events(), rate);
+                Results.Latency latency = latency(table, service.events(), rate, options.phase(),
+                        logOf(target, run, "open-loop-half-single"));
                 // Before the SDK phases, so that the RSS goal judges what it always judged.
                 double peakRssMib = jvm.peakRssKib() / 1024.0;
                 Results.SdkBatches sdk = mode == null ? sdkBatches(jvm, table, service, batch, run) : null;
+                Results.LatencyMatrix matrix = "kafka".equals(mode) ? null
+                        : latencyMatrix(jvm, table, service, singlePhase, httpCeiling, target, run,
+                                FSYNC_PROBE_TIER.equals(mode));
                 Map<String, Object> metrics = json(service.metrics());
                 jvm.close(); // before the next process starts
                 Long aotStartup = mode == null ? startupWithAotCache(target, run) : null;
                 return new Results.Service(mode == null ? "(default)" : mode, reported,
                         startup.toMillis(), aotStartup, peakRssMib, warm.seconds(), single, batch, latency, sdk,
-                        metrics);
+                        matrix, metrics);
             }
         } finally {
             TempDirs.delete(dataDir);
@@ -224,6 +257,15 @@ final class ServiceBench {
      * event is a row, with the server's, the load generator's and the machine's CPU while sending.
      */
     Results.Ingest ingest(ChildJvm jvm, EventTable table, Load l, Duration length) throws Exception {
+        return phase(jvm, table, l, length).ingest();
+    }
+
+    /** A closed-loop phase's figures, with its requests' latencies. */
+    record Phase(Results.Ingest ingest, Percentiles latency) {
+    }
+
+    /** {@link #ingest(ChildJvm, EventTable, Load, Duration)}, with the requests' latencies. */
+    Phase phase(ChildJvm jvm, EventTable table, Load l, Duration length) throws Exception {
         table.truncate();
         Duration serverCpu = jvm.cpuTime();
         long benchCpu = benchCpuNanos();
@@ -235,21 +277,84 @@ final class ServiceBench {
         double serverCpuSeconds = jvm.cpuTime().minus(serverCpu).toMillis() / 1000.0;
         EventTable.Stored stored = table.awaitCount(r.acceptedEvents(), options.drainTimeout());
         double e2eSeconds = (stored.atNanos() - r.startNanos()) / 1e9;
-        return new Results.Ingest(l.connections(), l.eventsPerRequest(), r.requests(), r.acceptedEvents(),
+        return new Phase(new Results.Ingest(l.connections(), l.eventsPerRequest(), r.requests(), r.acceptedEvents(),
                 r.refused(), r.failed(), r.seconds(), r.acceptedPerSecond(), stored.rows(), e2eSeconds,
-                stored.complete() ? r.acceptedEvents() / e2eSeconds : null, serverCpuSeconds, loadCpu, busyCores);
+                stored.complete() ? r.acceptedEvents() / e2eSeconds : null, serverCpuSeconds, loadCpu, busyCores),
+                r.latency());
     }
 
-    private Results.Latency latency(EventTable table, URI uri, double perSecond) throws Exception {
+    /**
+     * The latency matrix, after the process's other phases: closed loop over {@link #MATRIX_CONNECTIONS} (the 64
+     * row from the single-event phase already run), with the fsync probe beside the 4-connection phase when
+     * {@code probe}, then open loop at {@link #MATRIX_SHARES} of (a).
+     */
+    private Results.LatencyMatrix latencyMatrix(ChildJvm jvm, EventTable table, ServiceProcess.Running service,
+            Phase single, double httpCeiling, BenchTarget target, String run, boolean probe) throws Exception {
+        Duration length = options.latencyPhase();
+        long t0 = System.nanoTime();
+        List<Results.ClosedLatency> closed = new ArrayList<>();
+        Results.FsyncProbe fsync = null;
+        for (int connections : MATRIX_CONNECTIONS) {
+            if (connections == SINGLE_CONNECTIONS) {
+                closed.add(Results.ClosedLatency.of(single.ingest(), single.latency()));
+                continue;
+            }
+            boolean withProbe = probe && connections == FSYNC_PROBE_CONNECTIONS;
+            progress.say("(d) %s: latency, closed loop, %d connections, %.1f s%s", run, connections,
+                    length.toMillis() / 1000.0, withProbe ? ", with the fsync probe beside it" : "");
+            FsyncProbe p = withProbe ? FsyncProbe.start(fsyncProbeRecordBytes(),
+                    target.name() + " " + run + ", closed loop, " + connections + " connections") : null;
+            Phase phase;
+            try {
+                phase = phase(jvm, table, new Load(service.events(), connections, events::single, 1), length);
+            } finally {
+                if (p != null) {
+                    fsync = p.stop();
+                }
+            }
+            closed.add(Results.ClosedLatency.of(phase.ingest(), phase.latency()));
+            if (fsync != null && withProbe) {
+                progress.say("(d) fsync probe: %d writes of %d bytes, mean %.2f ms, p99 %.2f ms", fsync.writes(),
+                        fsync.recordBytes(), fsync.meanMs(), fsync.p99Ms());
+            }
+        }
+        List<Results.OpenLatency> open = new ArrayList<>();
+        for (double share : MATRIX_SHARES) {
+            double rate = Math.max(1, share * httpCeiling);
+            progress.say("(d) %s: latency, open loop at %.0f%% of (a): %.0f requests/s, %.1f s", run, share * 100,
+                    rate, length.toMillis() / 1000.0);
+            open.add(new Results.OpenLatency(share, latency(table, service.events(), rate, length,
+                    logOf(target, run, "open-loop-" + Math.round(share * 100) + "pct"))));
+        }
+        progress.say("(d) %s: the latency matrix took %.1f s", run, (System.nanoTime() - t0) / 1e9);
+        return new Results.LatencyMatrix(length.toMillis() / 1000.0, closed, open, fsync);
+    }
+
+    /** One single event's journal record: the journal's header and the event as the service encodes it. */
+    private int fsyncProbeRecordBytes() {
+        return FsyncProbe.RECORD_HEADER_BYTES + EventCodec.encode(events.events(1).getFirst()).length;
+    }
+
+    private Path logOf(BenchTarget target, String run, String phase) {
+        return options.outDir().resolve(target.name() + "-" + run + "-" + phase + ".log");
+    }
+
+    /**
+     * An open-loop phase at {@code perSecond} requests/s for {@code length}, its generator in a JVM of its own
+     * (which first warms up at the same rate), from an empty table; waits for the events to be stored after.
+     */
+    private Results.Latency latency(EventTable table, URI uri, double perSecond, Duration length, Path log)
+            throws Exception {
         table.truncate();
-        MachineCpu machine = MachineCpu.start();
-        OpenLoop.Result r = new OpenLoop(load).run(uri, perSecond, options.phase(), events::single);
-        double busyCores = machine.busyCores();
-        // Not measured, but the next process must not start while this one is still writing.
-        table.awaitCount(r.answered() - r.refused() - r.failed(), options.drainTimeout());
+        OpenLoopProcess.Report report = OpenLoopProcess.run(options.jar(), uri, perSecond,
+                options.generatorWarmUp(), length, events.idPrefix() + "o" + openLoopRuns.incrementAndGet() + "-",
+                log);
+        // Not measured, but the next phase must not start while this one is still writing.
+        table.awaitCount(report.acceptedEvents(), options.drainTimeout());
+        OpenLoop.Result r = report.measured();
         Percentiles p = r.latency();
         return new Results.Latency(r.targetPerSecond(), r.achievedPerSecond(), r.scheduled(), r.answered(),
-                r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), busyCores);
+                r.refused(), r.failed(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.maxMs(), report.machineBusyCores());
     }
 
     /** A JSON document the service answers, such as /health or /metrics. */

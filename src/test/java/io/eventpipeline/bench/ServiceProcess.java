@@ -70,8 +70,11 @@ final class ServiceProcess {
                 URI.create("http://127.0.0.1:" + port));
     }
 
-    /** Where the bench's own classes are (target/test-classes under Maven), for the bare server's classpath. */
-    private static String benchClasses() {
+    /**
+     * Where the bench's own classes are (target/test-classes under Maven), for the class path of the bare server
+     * and of the open-loop generator.
+     */
+    static String benchClasses() {
         try {
             return Path.of(BareHttpServer.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                     .toString();

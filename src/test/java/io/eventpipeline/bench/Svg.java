@@ -29,8 +29,16 @@ final class Svg {
             rows.add(new Bar("(a) and (b) in series: 1/(1/a+1/b)", 1 / (1 / a + 1 / b), "#bdbdbd"));
             rows.add(new Bar("(c) naive design: INSERT per event", t.seedDesign().eventsPerSecond(), "#d95f02"));
             for (var e : t.service().entrySet()) {
-                String which = e.getKey().equals("journal") ? "default (journal)" : "--durability memory";
-                String color = e.getKey().equals("journal") ? "#1b9e77" : "#7570b3";
+                String which = switch (e.getKey()) {
+                    case "journal" -> "default (journal)";
+                    case "kafka" -> "--queue kafka";
+                    default -> "--durability " + e.getKey();
+                };
+                String color = switch (e.getKey()) {
+                    case "journal" -> "#1b9e77";
+                    case "journal-async" -> "#66a61e";
+                    default -> "#7570b3";
+                };
                 rows.add(new Bar("(d) " + which + ": single events, end-to-end",
                         e.getValue().single().endToEndPerSecond(), color));
                 rows.add(new Bar("(d) " + which + ": batches of 100, end-to-end",
