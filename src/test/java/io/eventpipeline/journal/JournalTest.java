@@ -516,6 +516,26 @@ class JournalTest {
         }
     }
 
+    /**
+     * A journal-async run killed with records in the page cache only, restarted in another tier: the open forces
+     * every segment it finds, whatever the tier, before their records are replayed and acknowledged as stored.
+     */
+    @Test
+    void every_open_forces_the_segments_an_earlier_run_left_whatever_the_tier() throws Exception {
+        try (Journal first = Journal.open(dir, BIG, Duration.ofSeconds(10))) {
+            first.append(records("a"));
+        }
+        try (Journal second = Journal.open(dir, BIG, Duration.ofSeconds(10))) {
+            assertThat(second.recoveredForced()).isEqualTo(1);
+            second.append(records("b"));
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recoveredForced()).as("both files, in the journal tier too").isEqualTo(2);
+            assertThat(journal.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("a", "b");
+        }
+    }
+
     @Test
     void a_flush_interval_must_be_positive() {
         assertThatThrownBy(() -> Journal.open(dir, BIG, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
