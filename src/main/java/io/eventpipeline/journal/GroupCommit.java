@@ -62,9 +62,10 @@ final class GroupCommit {
     private boolean syncerIdle;
     /**
      * With a flush interval, the failed force after which appends are refused: the events it covered were
-     * acknowledged already, and no request waits to be told.
+     * acknowledged already, and no request waits to be told. Written under the lock; volatile so that readiness
+     * can read it without waiting for the lock behind appenders.
      */
-    private IOException unforcedAcknowledged;
+    private volatile IOException unforcedAcknowledged;
     /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
     private IOException stopped;
 
@@ -100,11 +101,21 @@ final class GroupCommit {
         if (stopped != null) {
             throw new IOException("Journal in " + dir + " is not accepting appends", stopped);
         }
-        if (unforcedAcknowledged != null) {
+        IOException failed = unforcedAcknowledged;
+        if (failed != null) {
             throw new IOException("Journal in " + dir + " takes no more appends since a force to disk failed ("
-                    + unforcedAcknowledged.getMessage() + "); restart the service once the disk is sound",
-                    unforcedAcknowledged);
+                    + failed.getMessage() + "); restart the service once the disk is sound", failed);
         }
+    }
+
+    /**
+     * With a flush interval: why every append is refused since a force failed, or null while appends are taken.
+     * Takes no lock.
+     */
+    String forceFailure() {
+        IOException failed = unforcedAcknowledged;
+        return failed == null ? null : "a force of the journal in " + dir + " to disk failed (" + failed.getMessage()
+                + "): events are refused; restart the service once the disk is sound";
     }
 
     /** The position at the end of the last append. */

@@ -283,6 +283,16 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Opened with a flush interval: why every append is refused since a force to disk failed (the events acknowledged
+     * before it may not be on disk; only a restart, which forces the segments again, clears it), or null while
+     * appends are taken. Always null without a flush interval, where a failed force fails its waiters only. Cheap,
+     * and takes no lock: for a readiness check.
+     */
+    public String forceFailure() {
+        return commit.forceFailure();
+    }
+
     /** Successful forces so far; with group commit far fewer than appends under concurrency. */
     long forceCount() {
         return commit.forceCount();

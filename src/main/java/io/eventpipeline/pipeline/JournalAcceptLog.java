@@ -138,6 +138,12 @@ public final class JournalAcceptLog implements AcceptLog {
         return journal.corruptions().size();
     }
 
+    /** {@inheritDoc} Only with JOURNAL_ASYNC, after a failed force: see {@link Journal#forceFailure()}. */
+    @Override
+    public String failure() {
+        return journal.forceFailure();
+    }
+
     /** The tier's wire name: journal, journal-async or memory. */
     @Override
     public String describe() {

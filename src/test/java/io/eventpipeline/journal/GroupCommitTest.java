@@ -177,6 +177,7 @@ class GroupCommitTest {
     void with_a_flush_interval_a_failed_force_is_logged_and_refuses_every_later_append() throws Exception {
         commit = new GroupCommit(dir, lock, Duration.ofMillis(500)); // its first force comes after the close below
         start();
+        assertThat(commit.forceFailure()).isNull();
         try (LogCapture log = new LogCapture()) {
             long position = append("acknowledged");
             segment.channel().close(); // the syncer's force now fails with an IOException, as on a failing disk
@@ -186,6 +187,8 @@ class GroupCommitTest {
         }
         assertThat(segment.sealed).isTrue();
         assertRefusesAppends("takes no more appends since a force to disk failed");
+        assertThat(commit.forceFailure()).as("what readiness reports").contains("force", "failed",
+                "restart the service once the disk is sound");
         assertThat(commit.forceCount()).isZero();
     }
 
