@@ -224,6 +224,20 @@ final class GroupCommit {
     }
 
     /**
+     * A roll's force of the segment it closes, for {@link Segments.Force}. A failure is handed to the waiters of
+     * that segment; without a flush interval the append that rolls goes on in the new segment. With one, the
+     * failure was of records already acknowledged and the journal takes no more appends: the append that rolls
+     * must not be acknowledged either, so this throws.
+     */
+    void forceBeforeRollLocked() throws IOException {
+        try {
+            forceLocked();
+        } catch (IOException e) {
+            ensureAcceptingLocked(); // throws with a flush interval
+        }
+    }
+
+    /**
      * Lets the syncer do its last force and waits for it to end; appends are refused from here on.
      *
      * @return false if another caller is stopping it already

@@ -61,7 +61,7 @@ public final class Journal implements AutoCloseable {
         this.corruptions = found.corruptions();
         this.commit = new GroupCommit(dir, lock, flushInterval);
         this.segments = new Segments(dir, segmentBytes, sync, found.segments(), found.nextSegmentId(),
-                commit::forceLocked);
+                commit::forceBeforeRollLocked);
     }
 
     /**
@@ -260,6 +260,16 @@ public final class Journal implements AutoCloseable {
         }
         if (doomed != null) {
             doomed.delete(); // outside the lock: workers call this after every batch, appenders must not wait on it
+        }
+    }
+
+    /** The segment appends go to now. */
+    Segment activeSegment() {
+        lock.lock();
+        try {
+            return segments.active();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -21,6 +21,10 @@ final class Segments {
     /** Forces what was written to the active segment: a roll does it before closing the segment. */
     @FunctionalInterface
     interface Force {
+        /**
+         * @throws IOException if the append that rolls must fail: the journal takes no more appends since the
+         *                     force failed ({@code journal-async}); not where the failure was only its waiters'
+         */
         void force() throws IOException;
     }
 
@@ -41,7 +45,8 @@ final class Segments {
      * @param segmentBytes a segment is rolled over before an append would take it past this size
      * @param recovered    segments found at open, oldest first, each with its records unreleased
      * @param nextId       the id of the first segment to create: above every id the directory has used
-     * @param beforeRoll   forces the active segment before a roll closes it
+     * @param beforeRoll   forces the active segment before a roll closes it; if it throws, the roll still
+     *                     happens and the append that rolled fails with it
      */
     Segments(Path dir, long segmentBytes, int sync, List<Segment> recovered, long nextId, Force beforeRoll) {
         this.dir = dir;
@@ -144,14 +149,18 @@ final class Segments {
     /**
      * Forces and closes the active segment and starts a new one. Rare (once per segment), so done under the
      * journal's lock; waiters whose records were in the old segment are released by the force here.
+     *
+     * @throws IOException if the new segment cannot be created (nothing changed then), or, after the roll, if the
+     *                     force refused the append that rolls (see {@link Force#force})
      */
     private void roll() throws IOException {
         Segment next = Segment.create(dir, nextSegmentId++, sync);
         Segment old = active;
+        IOException refused = null;
         try {
             beforeRoll.force();
         } catch (IOException e) {
-            // Already handed to the waiters of the old segment; the append that is rolling goes on in the new one.
+            refused = e;
         }
         try {
             old.close();
@@ -163,6 +172,9 @@ final class Segments {
         if (old.unreleased == 0) {
             segments.remove(old.id);
             old.delete();
+        }
+        if (refused != null) {
+            throw refused;
         }
     }
 

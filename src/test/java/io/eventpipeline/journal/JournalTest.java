@@ -481,6 +481,29 @@ class JournalTest {
         }
     }
 
+    /**
+     * journal-async: a roll's force of the old segment fails (a failing disk). Its records were acknowledged, so
+     * the journal takes no more appends, and the append that rolled is not acknowledged either.
+     */
+    @Test
+    void with_a_flush_interval_an_append_whose_roll_fails_the_force_is_refused() throws Exception {
+        Journal journal = Journal.open(dir, Segment.HEADER_BYTES + 64, Duration.ofSeconds(10));
+        try {
+            Appended acknowledged = journal.append(records("acknowledged"));
+            journal.activeSegment().channel().close(); // its next force fails, as on a failing disk
+
+            assertThatThrownBy(() -> journal.append(records("x".repeat(64)))).as("rolls")
+                    .isInstanceOf(IOException.class).hasMessageContaining("takes no more appends");
+            assertThat(journal.activeSegment().id).as("rolled all the same").isGreaterThan(acknowledged.segmentId());
+            assertThat(journal.forceFailure()).isNotNull();
+            assertThatThrownBy(() -> journal.append(records("later"))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> journal.awaitDurable(acknowledged, Duration.ofSeconds(30)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("force failed");
+        } finally {
+            journal.close();
+        }
+    }
+
     /** Forces start at least an interval apart, so a run of T has at most T / interval + 1 of them. */
     @Test
     void with_a_flush_interval_forces_are_spaced_by_it_under_many_appends() throws Exception {
