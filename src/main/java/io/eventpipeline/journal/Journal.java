@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Write-ahead journal for accepted events: the HTTP handler appends records and answers 202 only once they are
- * on disk (or, opened with a flush interval, once they are written to the file, forced within the interval),
+ * on disk (or, opened with a flush interval, once they are written to the file, for the syncer's next force),
  * workers release them once they are in the database, and at start the records not yet released are handed back
  * for replay.
  *
