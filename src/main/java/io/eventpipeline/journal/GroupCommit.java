@@ -192,6 +192,17 @@ final class GroupCommit {
         }
     }
 
+    /** What the syncer is waiting for, if anything: for tests that must act while it waits. */
+    enum SyncerWait { NONE, FOR_DATA, FOR_INTERVAL }
+
+    /** Where the syncer is now; see {@link SyncerWait}. */
+    SyncerWait syncerWaitLocked() {
+        if (!lock.hasWaiters(syncNeeded)) {
+            return SyncerWait.NONE;
+        }
+        return syncerIdle ? SyncerWait.FOR_DATA : SyncerWait.FOR_INTERVAL;
+    }
+
     /** Successful forces so far; with group commit far fewer than appends under concurrency. */
     long forceCount() {
         lock.lock();
