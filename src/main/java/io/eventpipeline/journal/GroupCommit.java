@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,15 +18,18 @@ import org.slf4j.LoggerFactory;
  * whatever has been written since its last force, so concurrent requests share one {@code force} (group commit):
  * a request waits for the next force, not for one of its own.
  *
- * <p>Positions are byte offsets that only grow across all segments of one journal instance. Everything not yet
- * forced is in one segment, the one last appended to: a roll forces the old segment ({@link #forceLocked})
- * before appends move on.
+ * <p>Positions are byte offsets that only grow across all segments of one journal instance. Without a flush
+ * interval everything not yet forced is in one segment, the one last appended to: a roll forces the old segment
+ * ({@link #forceLocked}) before appends move on.
  *
  * <p>With a flush interval (the {@code journal-async} tier) nobody waits for the syncer: it forces at most once
  * per interval, counted from the start of its last force (or its own start), whatever was written meanwhile; an
- * append after a pause longer than the interval is forced at once. Rolls and the close still force from the
- * caller's thread. A failed force then refuses every later append (see {@link #failUnforcedLocked}). Without one
- * (the {@code journal} tier) it forces as soon as anything is written.
+ * append after a pause longer than the interval is forced at once. A roll forces nothing from the appender's
+ * thread: it hands the old segment over ({@link #rolledOutLocked}), and the syncer forces the segments rolled out
+ * since its last force, then the current one, then the directory if a roll created a segment since, all outside
+ * the lock, and closes the rolled-out ones. The close forces what is left from the caller's thread. A failed force
+ * refuses every later append (see {@link #failUnforcedLocked}). Without a flush interval (the {@code journal}
+ * tier) it forces as soon as anything is written.
  *
  * <p>Shares the journal's lock, since appends move the written position and rolls force under it. Methods named
  * {@code *Locked} expect the caller to hold it; the others take it themselves.
@@ -50,8 +55,16 @@ final class GroupCommit {
     // Everything below is guarded by lock.
     /** Keyed by the end of each failed range; failures are rare, so this stays tiny. */
     private final TreeMap<Long, ForceFailure> forceFailures = new TreeMap<>();
-    /** The segment last appended to: everything between {@link #synced} and {@link #written} is in it. */
+    /**
+     * The segment last appended to: everything between {@link #synced} and {@link #written} is in it or in
+     * {@link #rolledOut}.
+     */
     private Segment current;
+    /**
+     * With a flush interval: segments a roll closed to appends, still open, whose records may not be forced yet;
+     * the syncer (or the close) forces and closes them.
+     */
+    private final List<Segment> rolledOut = new ArrayList<>();
     /** End of the last successful append. */
     private long written;
     /** Everything up to here is either forced or in a failed range: nobody needs to wait for it any more. */
@@ -116,6 +129,19 @@ final class GroupCommit {
         IOException failed = unforcedAcknowledged;
         return failed == null ? null : "a force of the journal in " + dir + " to disk failed (" + failed.getMessage()
                 + "): events are refused; restart the service once the disk is sound";
+    }
+
+    /**
+     * A roll with a flush interval: {@code old} takes no more appends, and its records, written and counted
+     * already, are forced by the syncer's next force, which then closes it. Nothing is forced here.
+     */
+    void rolledOutLocked(Segment old) {
+        rolledOut.add(old);
+    }
+
+    /** Whether the syncer has something to force (or a rolled-out segment to close). */
+    private boolean pendingLocked() {
+        return synced < written || !rolledOut.isEmpty();
     }
 
     /** The position at the end of the last append. */
@@ -221,16 +247,58 @@ final class GroupCommit {
      */
     void forceLocked() throws IOException {
         if (synced >= written) {
+            closeRolledOutLocked(List.copyOf(rolledOut)); // forced already
             return;
         }
+        List<Segment> olds = List.copyOf(rolledOut);
         try {
-            current.sync();
+            boolean newFile = false;
+            for (Segment old : olds) {
+                old.sync();
+                newFile |= old.createUnforced;
+            }
+            if (current != null && !olds.contains(current)) {
+                current.sync();
+                newFile |= current.createUnforced;
+            }
+            if (newFile) {
+                Segment.syncDirectory(dir);
+                markCreatedLocked(olds, current);
+            }
             synced = written;
             forceCount++;
             durable.signalAll();
         } catch (IOException e) {
             failUnforcedLocked(e);
             throw e;
+        } finally {
+            closeRolledOutLocked(olds);
+        }
+    }
+
+    /** The header and directory entry of these segments are forced now. */
+    private static void markCreatedLocked(List<Segment> olds, Segment current) {
+        olds.forEach(s -> s.createUnforced = false);
+        if (current != null) {
+            current.createUnforced = false;
+        }
+    }
+
+    /**
+     * After their force (or its failure): the rolled-out segments are closed and forgotten. One may still be
+     * {@link #current} (the append that rolled failed): nothing unforced is left in it, so it is forgotten too.
+     */
+    private void closeRolledOutLocked(List<Segment> forced) {
+        for (Segment old : forced) {
+            rolledOut.remove(old);
+            if (old == current) {
+                current = null;
+            }
+            try {
+                old.close();
+            } catch (IOException e) {
+                log.warn("event=journal_close_failed segment={} error=\"{}\"", old, e.toString());
+            }
         }
     }
 
@@ -310,11 +378,11 @@ final class GroupCommit {
         try {
             while (true) {
                 syncerIdle = true;
-                while (synced >= written && !closing) {
+                while (!pendingLocked() && !closing) {
                     syncNeeded.await();
                 }
                 syncerIdle = false;
-                if (synced >= written) {
+                if (!pendingLocked()) {
                     return; // closing, nothing left
                 }
                 if (flushIntervalNanos > 0) {
@@ -323,21 +391,42 @@ final class GroupCommit {
                         syncNeeded.awaitNanos(left);
                         left = lastForce + flushIntervalNanos - System.nanoTime();
                     }
-                    if (synced >= written) {
+                    if (!pendingLocked()) {
                         continue; // a roll forced it all meanwhile
                     }
                     lastForce = System.nanoTime();
                 }
                 long target = written;
-                FileChannel channel = current.channel();
+                Segment forcing = current;
+                // Rolled out since the last force (journal-async): forced first, closed after, never by others.
+                List<Segment> olds = List.copyOf(rolledOut);
+                List<FileChannel> channels = new ArrayList<>(olds.size() + 1);
+                boolean newFile = false;
+                for (Segment old : olds) {
+                    channels.add(old.channel());
+                    newFile |= old.createUnforced;
+                }
+                if (forcing != null && !olds.contains(forcing)) {
+                    channels.add(forcing.channel());
+                    newFile |= forcing.createUnforced;
+                }
                 IOException failure = null;
                 lock.unlock();
                 try {
-                    channel.force(false);
+                    for (FileChannel channel : channels) {
+                        channel.force(false);
+                    }
+                    if (newFile) {
+                        Segment.syncDirectory(dir); // after the files: a listed file has its header
+                    }
                 } catch (IOException e) {
                     failure = e;
                 } finally {
                     lock.lock();
+                }
+                closeRolledOutLocked(olds);
+                if (failure == null && newFile) {
+                    markCreatedLocked(olds, forcing);
                 }
                 if (target <= synced) {
                     continue; // a roll forced (or failed) this range meanwhile and closed the channel under us
@@ -386,7 +475,9 @@ final class GroupCommit {
         }
         forceFailures.put(written, new ForceFailure(synced, cause));
         synced = written;
-        current.sealed = true;
+        if (current != null) {
+            current.sealed = true;
+        }
         durable.signalAll();
     }
 }

@@ -61,7 +61,7 @@ public final class Journal implements AutoCloseable {
         this.corruptions = found.corruptions();
         this.commit = new GroupCommit(dir, lock, flushInterval);
         this.segments = new Segments(dir, segmentBytes, sync, found.segments(), found.nextSegmentId(),
-                commit::forceBeforeRollLocked);
+                commit::forceBeforeRollLocked, flushInterval == null ? null : commit::rolledOutLocked);
     }
 
     /**
@@ -82,7 +82,9 @@ public final class Journal implements AutoCloseable {
     /**
      * As {@link #open(Path, long)}, for callers that do not wait for the force ({@code journal-async}): the syncer
      * forces at most once per {@code flushInterval}, counted from the start of its last force, whatever was
-     * appended meanwhile; {@link #close()} forces what is left. After a failed force every later append fails.
+     * appended meanwhile; a roll forces nothing from the appender's thread either (the syncer forces the old
+     * segment, the new one and the directory). {@link #close()} forces what is left. After a failed force every
+     * later append fails.
      *
      * @param flushInterval the least time between the starts of two forces by the syncer; positive
      * @throws IOException as {@link #open(Path, long)} does

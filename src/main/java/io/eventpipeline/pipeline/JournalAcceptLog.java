@@ -24,7 +24,8 @@ public final class JournalAcceptLog implements AcceptLog {
     private static final Logger log = LoggerFactory.getLogger(JournalAcceptLog.class);
     /**
      * After a crash the whole active segment is replayed (its stored events as harmless duplicates), so segments
-     * are kept small enough that this takes a moment; rolling one costs two forces, a few times a second at most.
+     * are kept small enough that this takes a moment; rolling one costs three forces, a few times a second at most
+     * (with JOURNAL_ASYNC the syncer does them, off the requests' path).
      */
     static final long SEGMENT_BYTES = 8L << 20;
 

@@ -294,6 +294,37 @@ class GroupCommitTest {
         assertThat(commit.forceCount()).as("the roll's force only").isEqualTo(1);
     }
 
+    /**
+     * journal-async: a roll hands the old segment over; the syncer forces it, the new one (created unforced) and
+     * the directory in one round, then closes the old one.
+     */
+    @Test
+    void with_a_flush_interval_the_syncer_forces_and_closes_rolled_out_segments_and_lists_the_new_one()
+            throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(20));
+        start();
+        long first = append("one");
+        Segment next = Segment.create(dir, 2, SYNC, false);
+        try {
+            long second;
+            lock.lock();
+            try {
+                commit.rolledOutLocked(segment);
+                second = appendLocked(next, "two");
+            } finally {
+                lock.unlock();
+            }
+
+            assertThat(commit.awaitDurable(second, WAIT)).isTrue();
+            assertThat(commit.awaitDurable(first, Duration.ZERO)).isTrue();
+            assertThat(segment.isOpen()).as("closed once forced").isFalse();
+            assertThat(next.isOpen()).isTrue();
+            assertThat(next.createUnforced).as("its header and directory entry forced").isFalse();
+        } finally {
+            next.close();
+        }
+    }
+
     /** Waits, boundedly, until the syncer waits for {@code what}. */
     private void awaitSyncer(GroupCommit.SyncerWait what) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
