@@ -125,17 +125,20 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--durability",
             converter = DurabilityConverter.class,
             description = "With --queue local, what a 202 promises: journal, the event is forced to local disk "
-                    + "(survives power loss); journal-async, it is written to the journal file and forced within "
-                    + "--journal-flush-interval (survives kill -9 and out-of-memory, a power loss may lose that "
-                    + "interval); memory, it is queued in memory (fastest, lost on a crash) (env PIPELINE_DURABILITY). "
+                    + "(survives power loss); journal-async, it is written to the journal file and forced by the "
+                    + "journal's next force (survives kill -9 and out-of-memory; what a power loss may lose, "
+                    + "--journal-flush-interval says); memory, it is queued in memory (fastest, lost on a crash) "
+                    + "(env PIPELINE_DURABILITY). "
                     + "Refused with --queue kafka, where the broker's acknowledgement is the promise. Default: journal")
     Durability durability;
 
     @Option(names = "--journal-flush-interval",
             converter = DurationConverter.class,
-            description = "With --durability journal-async: the least time between two forces of the journal, "
-                    + "so about what a power loss may lose (plus one force's time); 1ms to 10s. Read but unused by "
-                    + "the other tiers (journal forces before each 202, memory writes the journal at a stop only) "
+            description = "With --durability journal-async: the least time between the starts of two forces of the "
+                    + "journal; a power loss may lose the 202s of about the last max(interval, one force's time) "
+                    + "+ one force's time (an event written just after a force began waits for it to end and for "
+                    + "the next one); 1ms to 10s. Read but unused by the other tiers (journal forces before each "
+                    + "202, memory writes the journal at a stop only) "
                     + "(env PIPELINE_JOURNAL_FLUSH_INTERVAL). Default: ${DEFAULT-VALUE}")
     Duration journalFlushInterval;
 

@@ -242,6 +242,10 @@ public final class Service {
         }
 
         List<Dependency> dependencies = new java.util.ArrayList<>();
+        if (!kafka && config.durability() == Durability.JOURNAL_ASYNC) {
+            // The one tier whose journal can refuse every event until a restart: after a failed force.
+            dependencies.add(Dependency.journal(acceptLog));
+        }
         if (kafka) {
             BrokerProbe broker = new BrokerProbe(kafkaSettings, config.kafkaTopic(), Duration.ofSeconds(1));
             resources.push("broker-probe", allowed -> broker.close());

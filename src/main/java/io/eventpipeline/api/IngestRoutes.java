@@ -226,7 +226,8 @@ final class IngestRoutes {
             ingest.accept(events);
         } catch (Ingest.RefusedException e) {
             if (e.getCause() != null) {
-                boolean journal = e.refusal() == Ingest.Refusal.NOT_DURABLE;
+                boolean journal = e.refusal() == Ingest.Refusal.NOT_DURABLE
+                        || e.refusal() == Ingest.Refusal.JOURNAL_FAILED;
                 log.warn("event={} events={} error=\"{}\" request_id={}",
                         journal ? "journal_write_failed" : "kafka_produce_failed", events.size(),
                         journal ? e.getCause().getMessage() : Messages.rootMessage(e.getCause()), RequestLog.id(ctx));

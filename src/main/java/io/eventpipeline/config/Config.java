@@ -15,8 +15,10 @@ import java.util.Objects;
  * @param rateLimit     events per second per API key, or 0 for no limit
  * @param durability    what a 202 promises with {@code --queue local}; null with {@code --queue kafka}, where the
  *                      broker's acknowledgement (acks=all) is the promise
- * @param journalFlushInterval with {@link Durability#JOURNAL_ASYNC}, the longest time from a 202 to the force of
- *                      its events (what a power loss may lose), 1ms to 10s; validated always, used by that tier only
+ * @param journalFlushInterval with {@link Durability#JOURNAL_ASYNC}, the least time between the starts of two forces
+ *                      of the journal, 1ms to 10s: a power loss may lose about the last max(interval, one force's
+ *                      time) + one force's time of 202s (an event written just after a force began waits for it
+ *                      to end and for the next one); validated always, used by that tier only
  * @param kafkaBootstrap host:port[,host:port...] of Kafka brokers, or null to take bootstrap.servers from
  *                      {@code kafkaConfig}; null in local mode
  * @param kafkaConfig   a Kafka client properties file, or null
@@ -110,9 +112,11 @@ public record Config(
         require(!shutdownTimeout.isNegative(), "--shutdown-timeout must not be negative");
         // Above 0, or the syncer would force without pause; up to 10s, past which "a power loss loses at most the
         // interval" stops being a small loss (PostgreSQL's wal_writer_delay stops at 10s as well).
-        require(journalFlushInterval.isPositive() && journalFlushInterval.compareTo(Duration.ofSeconds(10)) <= 0,
+        require(journalFlushInterval.compareTo(Duration.ofMillis(1)) >= 0
+                        && journalFlushInterval.compareTo(Duration.ofSeconds(10)) <= 0,
                 "--journal-flush-interval must be between 1ms and 10s, got "
-                        + Units.formatDuration(journalFlushInterval));
+                        + (journalFlushInterval.toNanos() % 1_000_000 == 0 ? Units.formatDuration(journalFlushInterval)
+                                : journalFlushInterval.toNanos() + "ns"));
         require(idleTimeout.compareTo(Duration.ofSeconds(1)) >= 0 && idleTimeout.compareTo(Duration.ofHours(1)) <= 0,
                 "--idle-timeout must be between 1s and 1h, got " + Units.formatDuration(idleTimeout));
         require(maxEventBytes >= 2, "--max-event-bytes must be at least 2 bytes, got " + maxEventBytes);
@@ -243,7 +247,7 @@ public record Config(
         public Builder maxBatchEvents(int v) { maxBatchEvents = v; return this; }
         public Builder maxEventBytes(long v) { maxEventBytes = v; return this; }
         public Builder durability(Durability v) { durability = v; return this; }
-        /** With {@link Durability#JOURNAL_ASYNC}: the longest time from a 202 to the force of its events. */
+        /** With {@link Durability#JOURNAL_ASYNC}: the least time between the starts of two forces, 1ms to 10s. */
         public Builder journalFlushInterval(Duration v) { journalFlushInterval = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
         public Builder apiKeysFile(Path v) { apiKeysFile = v; return this; }

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,15 +18,18 @@ import org.slf4j.LoggerFactory;
  * whatever has been written since its last force, so concurrent requests share one {@code force} (group commit):
  * a request waits for the next force, not for one of its own.
  *
- * <p>Positions are byte offsets that only grow across all segments of one journal instance. Everything not yet
- * forced is in one segment, the one last appended to: a roll forces the old segment ({@link #forceLocked})
- * before appends move on.
+ * <p>Positions are byte offsets that only grow across all segments of one journal instance. Without a flush
+ * interval everything not yet forced is in one segment, the one last appended to: a roll forces the old segment
+ * ({@link #forceLocked}) before appends move on.
  *
  * <p>With a flush interval (the {@code journal-async} tier) nobody waits for the syncer: it forces at most once
  * per interval, counted from the start of its last force (or its own start), whatever was written meanwhile; an
- * append after a pause longer than the interval is forced at once. Rolls and the close still force from the
- * caller's thread. A failed force then refuses every later append (see {@link #failUnforcedLocked}). Without one
- * (the {@code journal} tier) it forces as soon as anything is written.
+ * append after a pause longer than the interval is forced at once. A roll forces nothing from the appender's
+ * thread: it hands the old segment over ({@link #rolledOutLocked}), and the syncer forces the segments rolled out
+ * since its last force, then the current one, then the directory if a roll created a segment since, all outside
+ * the lock, and closes the rolled-out ones. The close forces what is left from the caller's thread. A failed force
+ * refuses every later append (see {@link #failUnforcedLocked}). Without a flush interval (the {@code journal}
+ * tier) it forces as soon as anything is written.
  *
  * <p>Shares the journal's lock, since appends move the written position and rolls force under it. Methods named
  * {@code *Locked} expect the caller to hold it; the others take it themselves.
@@ -50,8 +55,16 @@ final class GroupCommit {
     // Everything below is guarded by lock.
     /** Keyed by the end of each failed range; failures are rare, so this stays tiny. */
     private final TreeMap<Long, ForceFailure> forceFailures = new TreeMap<>();
-    /** The segment last appended to: everything between {@link #synced} and {@link #written} is in it. */
+    /**
+     * The segment last appended to: everything between {@link #synced} and {@link #written} is in it or in
+     * {@link #rolledOut}.
+     */
     private Segment current;
+    /**
+     * With a flush interval: segments a roll closed to appends, still open, whose records may not be forced yet;
+     * the syncer (or the close) forces and closes them.
+     */
+    private final List<Segment> rolledOut = new ArrayList<>();
     /** End of the last successful append. */
     private long written;
     /** Everything up to here is either forced or in a failed range: nobody needs to wait for it any more. */
@@ -62,9 +75,10 @@ final class GroupCommit {
     private boolean syncerIdle;
     /**
      * With a flush interval, the failed force after which appends are refused: the events it covered were
-     * acknowledged already, and no request waits to be told.
+     * acknowledged already, and no request waits to be told. Written under the lock; volatile so that readiness
+     * can read it without waiting for the lock behind appenders.
      */
-    private IOException unforcedAcknowledged;
+    private volatile IOException unforcedAcknowledged;
     /** Set when the syncer has stopped: appends are refused and waiters beyond {@link #synced} fail with it. */
     private IOException stopped;
 
@@ -100,11 +114,34 @@ final class GroupCommit {
         if (stopped != null) {
             throw new IOException("Journal in " + dir + " is not accepting appends", stopped);
         }
-        if (unforcedAcknowledged != null) {
+        IOException failed = unforcedAcknowledged;
+        if (failed != null) {
             throw new IOException("Journal in " + dir + " takes no more appends since a force to disk failed ("
-                    + unforcedAcknowledged.getMessage() + "); restart the service once the disk is sound",
-                    unforcedAcknowledged);
+                    + failed.getMessage() + "); restart the service once the disk is sound", failed);
         }
+    }
+
+    /**
+     * With a flush interval: why every append is refused since a force failed, or null while appends are taken.
+     * Takes no lock.
+     */
+    String forceFailure() {
+        IOException failed = unforcedAcknowledged;
+        return failed == null ? null : "a force of the journal in " + dir + " to disk failed (" + failed.getMessage()
+                + "): events are refused; restart the service once the disk is sound";
+    }
+
+    /**
+     * A roll with a flush interval: {@code old} takes no more appends, and its records, written and counted
+     * already, are forced by the syncer's next force, which then closes it. Nothing is forced here.
+     */
+    void rolledOutLocked(Segment old) {
+        rolledOut.add(old);
+    }
+
+    /** Whether the syncer has something to force (or a rolled-out segment to close). */
+    private boolean pendingLocked() {
+        return synced < written || !rolledOut.isEmpty();
     }
 
     /** The position at the end of the last append. */
@@ -181,6 +218,17 @@ final class GroupCommit {
         }
     }
 
+    /** What the syncer is waiting for, if anything: for tests that must act while it waits. */
+    enum SyncerWait { NONE, FOR_DATA, FOR_INTERVAL }
+
+    /** Where the syncer is now; see {@link SyncerWait}. */
+    SyncerWait syncerWaitLocked() {
+        if (!lock.hasWaiters(syncNeeded)) {
+            return SyncerWait.NONE;
+        }
+        return syncerIdle ? SyncerWait.FOR_DATA : SyncerWait.FOR_INTERVAL;
+    }
+
     /** Successful forces so far; with group commit far fewer than appends under concurrency. */
     long forceCount() {
         lock.lock();
@@ -199,16 +247,72 @@ final class GroupCommit {
      */
     void forceLocked() throws IOException {
         if (synced >= written) {
+            closeRolledOutLocked(List.copyOf(rolledOut)); // forced already
             return;
         }
+        List<Segment> olds = List.copyOf(rolledOut);
         try {
-            current.sync();
+            boolean newFile = false;
+            for (Segment old : olds) {
+                old.sync();
+                newFile |= old.createUnforced;
+            }
+            if (current != null && !olds.contains(current)) {
+                current.sync();
+                newFile |= current.createUnforced;
+            }
+            if (newFile) {
+                Segment.syncDirectory(dir);
+                markCreatedLocked(olds, current);
+            }
             synced = written;
             forceCount++;
             durable.signalAll();
         } catch (IOException e) {
             failUnforcedLocked(e);
             throw e;
+        } finally {
+            closeRolledOutLocked(olds);
+        }
+    }
+
+    /** The header and directory entry of these segments are forced now. */
+    private static void markCreatedLocked(List<Segment> olds, Segment current) {
+        olds.forEach(s -> s.createUnforced = false);
+        if (current != null) {
+            current.createUnforced = false;
+        }
+    }
+
+    /**
+     * After their force (or its failure): the rolled-out segments are closed and forgotten. One may still be
+     * {@link #current} (the append that rolled failed): nothing unforced is left in it, so it is forgotten too.
+     */
+    private void closeRolledOutLocked(List<Segment> forced) {
+        for (Segment old : forced) {
+            rolledOut.remove(old);
+            if (old == current) {
+                current = null;
+            }
+            try {
+                old.close();
+            } catch (IOException e) {
+                log.warn("event=journal_close_failed segment={} error=\"{}\"", old, e.toString());
+            }
+        }
+    }
+
+    /**
+     * A roll's force of the segment it closes, for {@link Segments.Force}. A failure is handed to the waiters of
+     * that segment; without a flush interval the append that rolls goes on in the new segment. With one, the
+     * failure was of records already acknowledged and the journal takes no more appends: the append that rolls
+     * must not be acknowledged either, so this throws.
+     */
+    void forceBeforeRollLocked() throws IOException {
+        try {
+            forceLocked();
+        } catch (IOException e) {
+            ensureAcceptingLocked(); // throws with a flush interval
         }
     }
 
@@ -274,11 +378,11 @@ final class GroupCommit {
         try {
             while (true) {
                 syncerIdle = true;
-                while (synced >= written && !closing) {
+                while (!pendingLocked() && !closing) {
                     syncNeeded.await();
                 }
                 syncerIdle = false;
-                if (synced >= written) {
+                if (!pendingLocked()) {
                     return; // closing, nothing left
                 }
                 if (flushIntervalNanos > 0) {
@@ -287,21 +391,42 @@ final class GroupCommit {
                         syncNeeded.awaitNanos(left);
                         left = lastForce + flushIntervalNanos - System.nanoTime();
                     }
-                    if (synced >= written) {
+                    if (!pendingLocked()) {
                         continue; // a roll forced it all meanwhile
                     }
                     lastForce = System.nanoTime();
                 }
                 long target = written;
-                FileChannel channel = current.channel();
+                Segment forcing = current;
+                // Rolled out since the last force (journal-async): forced first, closed after, never by others.
+                List<Segment> olds = List.copyOf(rolledOut);
+                List<FileChannel> channels = new ArrayList<>(olds.size() + 1);
+                boolean newFile = false;
+                for (Segment old : olds) {
+                    channels.add(old.channel());
+                    newFile |= old.createUnforced;
+                }
+                if (forcing != null && !olds.contains(forcing)) {
+                    channels.add(forcing.channel());
+                    newFile |= forcing.createUnforced;
+                }
                 IOException failure = null;
                 lock.unlock();
                 try {
-                    channel.force(false);
+                    for (FileChannel channel : channels) {
+                        channel.force(false);
+                    }
+                    if (newFile) {
+                        Segment.syncDirectory(dir); // after the files: a listed file has its header
+                    }
                 } catch (IOException e) {
                     failure = e;
                 } finally {
                     lock.lock();
+                }
+                closeRolledOutLocked(olds);
+                if (failure == null && newFile) {
+                    markCreatedLocked(olds, forcing);
                 }
                 if (target <= synced) {
                     continue; // a roll forced (or failed) this range meanwhile and closed the channel under us
@@ -350,7 +475,9 @@ final class GroupCommit {
         }
         forceFailures.put(written, new ForceFailure(synced, cause));
         synced = written;
-        current.sealed = true;
+        if (current != null) {
+            current.sealed = true;
+        }
         durable.signalAll();
     }
 }

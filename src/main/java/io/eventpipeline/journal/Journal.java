@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Write-ahead journal for accepted events: the HTTP handler appends records and answers 202 only once they are
- * on disk (or, opened with a flush interval, once they are written to the file, forced within the interval),
+ * on disk (or, opened with a flush interval, once they are written to the file, for the syncer's next force),
  * workers release them once they are in the database, and at start the records not yet released are handed back
  * for replay.
  *
@@ -49,24 +49,31 @@ public final class Journal implements AutoCloseable {
     private final GroupCommit commit;
     /** Guarded by {@link #lock}. */
     private List<RecoveredSegment> recovered;
+    /** Segment files of earlier runs that the open forced. */
+    private final int recoveredForced;
 
-    private Journal(Path dir, long segmentBytes, int sync, Recovery found, Duration flushInterval) {
+    private Journal(Path dir, long segmentBytes, int sync, Recovery found, Duration flushInterval,
+                    int recoveredForced) {
         this.dir = dir;
+        this.recoveredForced = recoveredForced;
         this.sync = sync;
         this.recovered = found.replay();
         this.corruptions = found.corruptions();
         this.commit = new GroupCommit(dir, lock, flushInterval);
         this.segments = new Segments(dir, segmentBytes, sync, found.segments(), found.nextSegmentId(),
-                commit::forceLocked);
+                commit::forceBeforeRollLocked, flushInterval == null ? null : commit::rolledOutLocked);
     }
 
     /**
      * Opens (creating if needed) the journal in {@code dir}, recovers the valid records of existing segments and
      * starts a new segment for appends: old segments are never appended to, so their damage cannot spread.
+     * The segments left by an earlier run are forced first, whatever the tier now: a {@code journal-async} run
+     * that crashed may have acknowledged records that are still in the page cache only.
      * A damaged segment is kept aside, never deleted, once its intact records are released; see
      * {@link DamagedSegments}.
      *
      * @param segmentBytes a segment is rolled over before an append would take it past this size
+     * @throws IOException if the directory cannot be created or written to, or a recovered segment forced
      */
     public static Journal open(Path dir, long segmentBytes) throws IOException {
         return open(dir, segmentBytes, Segment.newSync(), null);
@@ -75,12 +82,12 @@ public final class Journal implements AutoCloseable {
     /**
      * As {@link #open(Path, long)}, for callers that do not wait for the force ({@code journal-async}): the syncer
      * forces at most once per {@code flushInterval}, counted from the start of its last force, whatever was
-     * appended meanwhile; {@link #close()} forces what is left. After a failed force every later append fails.
-     * The segments left by an earlier run are forced here first, since a run that crashed may have left the
-     * records it acknowledged in the page cache only.
+     * appended meanwhile; a roll forces nothing from the appender's thread either (the syncer forces the old
+     * segment, the new one and the directory). {@link #close()} forces what is left. After a failed force every
+     * later append fails.
      *
      * @param flushInterval the least time between the starts of two forces by the syncer; positive
-     * @throws IOException as {@link #open(Path, long)} does, or if a recovered segment cannot be forced
+     * @throws IOException as {@link #open(Path, long)} does
      */
     public static Journal open(Path dir, long segmentBytes, Duration flushInterval) throws IOException {
         if (!flushInterval.isPositive()) {
@@ -106,10 +113,8 @@ public final class Journal implements AutoCloseable {
                     + IoReason.of(e), e);
         }
         Recovery found = Recovery.scan(dir);
-        if (flushInterval != null) {
-            forceRecovered(found);
-        }
-        Journal journal = new Journal(dir, segmentBytes, sync, found, flushInterval);
+        int forced = forceRecovered(found);
+        Journal journal = new Journal(dir, segmentBytes, sync, found, flushInterval, forced);
         long firstId;
         journal.lock.lock();
         try {
@@ -126,17 +131,31 @@ public final class Journal implements AutoCloseable {
         return journal;
     }
 
-    /** Forces the files of recovered segments, whose last records a crashed run may not have forced. */
-    private static void forceRecovered(Recovery found) throws IOException {
+    /**
+     * Forces the files of recovered segments, whose last records a crashed run may not have forced.
+     *
+     * @return how many were forced
+     */
+    private static int forceRecovered(Recovery found) throws IOException {
+        int forced = 0;
         for (Segment segment : found.segments()) {
-            // Linux's fsync forces a file's dirty pages whichever descriptor wrote them, a read-only one too.
-            try (FileChannel channel = FileChannel.open(segment.path, StandardOpenOption.READ)) {
+            // Opened for writing too: Linux forces a file's dirty pages through a read-only descriptor as well,
+            // but some systems refuse to fsync one.
+            try (FileChannel channel = FileChannel.open(segment.path, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
                 channel.force(false);
+                forced++;
             } catch (IOException e) {
                 throw new IOException("cannot force the journal segment " + segment.path.toAbsolutePath() + ": "
                         + IoReason.of(e), e);
             }
         }
+        return forced;
+    }
+
+    /** Segment files of earlier runs that the open forced: every one it found, in any tier. */
+    int recoveredForced() {
+        return recoveredForced;
     }
 
     /** Segments found at open, oldest first, until {@link #takeRecovered} hands them over. */
@@ -246,6 +265,16 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** The segment appends go to now. */
+    Segment activeSegment() {
+        lock.lock();
+        try {
+            return segments.active();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Number of segment files this journal manages (not counting files skipped for a bad header). */
     int segmentCount() {
         lock.lock();
@@ -264,6 +293,16 @@ public final class Journal implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Opened with a flush interval: why every append is refused since a force to disk failed (the events acknowledged
+     * before it may not be on disk; only a restart, which forces the segments again, clears it), or null while
+     * appends are taken. Always null without a flush interval, where a failed force fails its waiters only. Cheap,
+     * and takes no lock: for a readiness check.
+     */
+    public String forceFailure() {
+        return commit.forceFailure();
     }
 
     /** Successful forces so far; with group commit far fewer than appends under concurrency. */

@@ -67,6 +67,11 @@ final class Segment {
     long unreleased;
     /** No more appends: a force failed or a failed append could not be undone. */
     boolean sealed;
+    /**
+     * Created by a {@code journal-async} roll: its header and directory entry are not forced yet; the syncer's
+     * next force does it (see {@link #create(Path, long, int, boolean)}).
+     */
+    boolean createUnforced;
 
     private Segment(long id, Path path, RandomAccessFile file, long size, long unreleased,
                     List<JournalCorruption> damage) {
@@ -108,15 +113,30 @@ final class Segment {
      * leave neither a half-written header nor a forced record in a file that the directory does not list.
      */
     static Segment create(Path dir, long id, int sync) throws IOException {
+        return create(dir, id, sync, true);
+    }
+
+    /**
+     * As {@link #create(Path, long, int)}, or, with {@code forceNow} false, without forcing anything: for a
+     * {@code journal-async} roll, whose appenders must not wait for two {@code fsync}s under the journal's lock.
+     * Its records are only promised within the flush interval, so the syncer forces the file and then the directory
+     * with them ({@link #createUnforced}); a crash before that leaves at worst a file without a header, which
+     * recovery deletes or leaves aside.
+     */
+    static Segment create(Path dir, long id, int sync, boolean forceNow) throws IOException {
         Path path = dir.resolve(fileName(id));
         Files.createFile(path);
         RandomAccessFile file = null;
         try {
             file = new RandomAccessFile(path.toFile(), "rw");
             file.write(ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(FORMAT_VERSION).putInt(sync).array());
-            file.getFD().sync();
-            syncDirectory(dir);
-            return new Segment(id, path, file, HEADER_BYTES, 0, List.of());
+            if (forceNow) {
+                file.getFD().sync();
+                syncDirectory(dir);
+            }
+            Segment segment = new Segment(id, path, file, HEADER_BYTES, 0, List.of());
+            segment.createUnforced = !forceNow;
+            return segment;
         } catch (IOException | RuntimeException e) {
             if (file != null) {
                 closeQuietly(file, e);
@@ -229,6 +249,11 @@ final class Segment {
         file.getFD().sync();
     }
 
+    /** Whether the file is still open: until the segment is closed (a roll or the journal's close). */
+    boolean isOpen() {
+        return file != null;
+    }
+
     void close() throws IOException {
         if (file != null) {
             RandomAccessFile f = file;
@@ -255,7 +280,8 @@ final class Segment {
         }
     }
 
-    private static void syncDirectory(Path dir) throws IOException {
+    /** Forces the directory, so that the files created in it stay listed after a power loss. */
+    static void syncDirectory(Path dir) throws IOException {
         // A pending interrupt would make the FileChannel refuse to work; a new segment must not depend on it.
         boolean interrupted = Thread.interrupted();
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

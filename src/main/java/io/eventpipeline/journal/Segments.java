@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,10 @@ final class Segments {
     /** Forces what was written to the active segment: a roll does it before closing the segment. */
     @FunctionalInterface
     interface Force {
+        /**
+         * @throws IOException if the append that rolls must fail: the journal takes no more appends since the
+         *                     force failed ({@code journal-async}); not where the failure was only its waiters'
+         */
         void force() throws IOException;
     }
 
@@ -31,6 +36,8 @@ final class Segments {
     /** The sync marker of every segment this journal instance creates. */
     private final int sync;
     private final Force beforeRoll;
+    /** With journal-async: takes the segment a roll closed to appends, to force and close it off the lock. */
+    private final Consumer<Segment> rolledOut;
     /** All segments with a file on disk, by id, oldest first. */
     private final Map<Long, Segment> segments = new LinkedHashMap<>();
     private Segment active;
@@ -41,13 +48,19 @@ final class Segments {
      * @param segmentBytes a segment is rolled over before an append would take it past this size
      * @param recovered    segments found at open, oldest first, each with its records unreleased
      * @param nextId       the id of the first segment to create: above every id the directory has used
-     * @param beforeRoll   forces the active segment before a roll closes it
+     * @param beforeRoll   forces the active segment before a roll closes it; if it throws, the roll still
+     *                     happens and the append that rolled fails with it. Not called with {@code rolledOut}
+     * @param rolledOut    null to force at each roll from the appender's thread ({@code journal}); else
+     *                     ({@code journal-async}) a roll forces nothing: it creates the new segment unforced and
+     *                     hands the old one, still open, to this, which forces and closes both later
      */
-    Segments(Path dir, long segmentBytes, int sync, List<Segment> recovered, long nextId, Force beforeRoll) {
+    Segments(Path dir, long segmentBytes, int sync, List<Segment> recovered, long nextId, Force beforeRoll,
+             Consumer<Segment> rolledOut) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.sync = sync;
         this.beforeRoll = beforeRoll;
+        this.rolledOut = rolledOut;
         this.nextSegmentId = nextId;
         recovered.forEach(s -> segments.put(s.id, s));
     }
@@ -143,26 +156,40 @@ final class Segments {
 
     /**
      * Forces and closes the active segment and starts a new one. Rare (once per segment), so done under the
-     * journal's lock; waiters whose records were in the old segment are released by the force here.
+     * journal's lock; waiters whose records were in the old segment are released by the force here. With
+     * {@link #rolledOut} nothing is forced here: the old segment is handed over, open, and the new one is created
+     * unforced, so that appenders do not wait for three {@code fsync}s (their records are only promised within the
+     * flush interval, and the syncer forces both segments and the directory by then).
+     *
+     * @throws IOException if the new segment cannot be created (nothing changed then), or, after the roll, if the
+     *                     force refused the append that rolls (see {@link Force#force})
      */
     private void roll() throws IOException {
-        Segment next = Segment.create(dir, nextSegmentId++, sync);
+        Segment next = Segment.create(dir, nextSegmentId++, sync, rolledOut == null);
         Segment old = active;
-        try {
-            beforeRoll.force();
-        } catch (IOException e) {
-            // Already handed to the waiters of the old segment; the append that is rolling goes on in the new one.
-        }
-        try {
-            old.close();
-        } catch (IOException e) {
-            log.warn("event=journal_close_failed segment={} error=\"{}\"", old, e.toString());
+        IOException refused = null;
+        if (rolledOut != null) {
+            rolledOut.accept(old);
+        } else {
+            try {
+                beforeRoll.force();
+            } catch (IOException e) {
+                refused = e;
+            }
+            try {
+                old.close();
+            } catch (IOException e) {
+                log.warn("event=journal_close_failed segment={} error=\"{}\"", old, e.toString());
+            }
         }
         active = next;
         segments.put(next.id, next);
         if (old.unreleased == 0) {
             segments.remove(old.id);
-            old.delete();
+            old.delete(); // handed over still open: forcing an open descriptor of a deleted file is harmless
+        }
+        if (refused != null) {
+            throw refused;
         }
     }
 

@@ -31,6 +31,15 @@ public interface AcceptLog extends AutoCloseable {
     /** Damaged ranges found in the journal at start, each logged; what they held is lost. 0 without a journal. */
     int corruptions();
 
+    /**
+     * Why the log takes no more events until the service is restarted (a journal whose force to disk failed after
+     * the 202s), or null while it takes them; read by readiness, so cheap and without waiting. This default, for a
+     * log that cannot fail that way, is null.
+     */
+    default String failure() {
+        return null;
+    }
+
     /** Human words for /health and the start-up log. */
     String describe();
 

@@ -53,6 +53,12 @@ public interface Ingest {
         DRAINING("the service is shutting down; retry against another instance or later"),
         NOT_DURABLE("the events could not be written to the local journal (is the disk full?); retry later"),
         /**
+         * With {@code journal-async}, a force of the journal failed: events are refused until a restart, and
+         * readiness is down so that a load balancer sends them elsewhere.
+         */
+        JOURNAL_FAILED("the journal could not force to disk; restart the service once the disk is sound "
+                + "(retry against another instance meanwhile)"),
+        /**
          * The broker did not acknowledge in time, or refused: some of the events may still be written, so a client
          * that retries must send the same ids, which are stored once.
          */

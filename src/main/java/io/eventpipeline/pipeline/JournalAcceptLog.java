@@ -16,15 +16,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The accept log on top of the write-ahead journal, in each durability mode. With JOURNAL every accepted
  * request is in the journal, forced to disk, before its 202. With JOURNAL_ASYNC it is written to the journal file
- * before its 202 and forced by the journal's syncer within the flush interval. With MEMORY nothing is written per
- * request, and only the events left unstored at shutdown are written to the journal. Either way the next start
- * replays what the journal holds: one mechanism for crashes, timeouts and outages.
+ * before its 202 and forced by the journal's syncer, whose forces start at least the flush interval apart. With
+ * MEMORY nothing is written per request, and only the events left unstored at shutdown are written to the journal.
+ * Either way the next start replays what the journal holds: one mechanism for crashes, timeouts and outages.
  */
 public final class JournalAcceptLog implements AcceptLog {
     private static final Logger log = LoggerFactory.getLogger(JournalAcceptLog.class);
     /**
      * After a crash the whole active segment is replayed (its stored events as harmless duplicates), so segments
-     * are kept small enough that this takes a moment; rolling one costs two forces, a few times a second at most.
+     * are kept small enough that this takes a moment; rolling one costs three forces, a few times a second at most
+     * (with JOURNAL_ASYNC the syncer does them, off the requests' path).
      */
     static final long SEGMENT_BYTES = 8L << 20;
 
@@ -58,7 +59,7 @@ public final class JournalAcceptLog implements AcceptLog {
 
     /**
      * {@inheritDoc} JOURNAL: forced to disk on return; JOURNAL_ASYNC: written to the journal file on return,
-     * forced within the flush interval; MEMORY: nothing written, -1.
+     * forced by the syncer's next force; MEMORY: nothing written, -1.
      *
      * @throws IOException if the write (or with JOURNAL the force) failed, or with JOURNAL_ASYNC an earlier force
      *                     failed: the events are not accepted
@@ -136,6 +137,12 @@ public final class JournalAcceptLog implements AcceptLog {
     @Override
     public int corruptions() {
         return journal.corruptions().size();
+    }
+
+    /** {@inheritDoc} Only with JOURNAL_ASYNC, after a failed force: see {@link Journal#forceFailure()}. */
+    @Override
+    public String failure() {
+        return journal.forceFailure();
     }
 
     /** The tier's wire name: journal, journal-async or memory. */

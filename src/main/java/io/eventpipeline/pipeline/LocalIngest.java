@@ -56,7 +56,8 @@ public final class LocalIngest implements Ingest {
                 segment = acceptLog.append(events);
             } catch (IOException e) {
                 queue.unreserve(n, bytes);
-                throw new RefusedException(Refusal.NOT_DURABLE, e);
+                throw new RefusedException(acceptLog.failure() != null ? Refusal.JOURNAL_FAILED : Refusal.NOT_DURABLE,
+                        e);
             } catch (InterruptedException e) {
                 queue.unreserve(n, bytes);
                 throw e;

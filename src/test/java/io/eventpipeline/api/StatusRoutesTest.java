@@ -42,7 +42,9 @@ class StatusRoutesTest {
     final EventQueue queue = new EventQueue(100, 1 << 20);
     /** What every append to the accept log throws while set: a journal that cannot be written, or a fault. */
     final AtomicReference<Exception> appendFailure = new AtomicReference<>();
-    final Ingest ingest = new LocalIngest(queue, new NoAcceptLog() {
+    /** What the accept log says of itself while set: a journal-async journal whose force failed. */
+    final AtomicReference<String> journalFailure = new AtomicReference<>();
+    final NoAcceptLog acceptLog = new NoAcceptLog() {
         @Override
         public long append(List<Event> events) throws IOException {
             switch (appendFailure.get()) {
@@ -54,7 +56,13 @@ class StatusRoutesTest {
                 default -> throw new AssertionError(appendFailure.get());
             }
         }
-    });
+
+        @Override
+        public String failure() {
+            return journalFailure.get();
+        }
+    };
+    final Ingest ingest = new LocalIngest(queue, acceptLog);
     ApiUnderTest api;
     Javalin app;
     HttpTestClient http;
@@ -302,6 +310,41 @@ class StatusRoutesTest {
         appendFailure.set(new IllegalStateException("a fault in the service"));
         assertThat(http.post("/events", event()).status()).isEqualTo(500);
         assertCounts(3, 0, 0, 3, 0);
+    }
+
+    /**
+     * journal-async after a failed force: every event is refused with a reason of its own (not "is the disk
+     * full?"), counted as throttled, and readiness goes down with why, so that a load balancer stops sending
+     * events to a node that would refuse them all; live stays up (a restart is the fix, and the operator's call).
+     */
+    @Test
+    void a_journal_that_failed_a_force_refuses_events_with_its_own_reason_and_makes_ready_503() throws Exception {
+        String why = "a force of the journal in /data/journal to disk failed (Input/output error): events are "
+                + "refused; restart the service once the disk is sound";
+        api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("status-journal", true),
+                probe -> new HttpApi.Parts(ingest, true, queue, metrics, probe, null, "journal-async",
+                        ApiKeys.none(), null, null, true, List.of(Dependency.journal(acceptLog))));
+        app = api.app();
+        http = api.http();
+        var up = http.get("/health/ready");
+        assertThat(up.status()).isEqualTo(200);
+        assertThat(up.json().get("journal").asText()).isEqualTo("UP");
+
+        journalFailure.set(why);
+        appendFailure.set(new IOException("Journal in /data/journal takes no more appends since a force failed"));
+        var refused = http.post("/events/batch", batch(event(), event()));
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.json().get("reason").asText()).isEqualTo("journal_failed");
+        assertThat(refused.json().get("error").asText())
+                .contains("could not force to disk", "restart the service").doesNotContain("disk full");
+        assertCounts(2, 0, 0, 2, 0);
+
+        var down = http.get("/health/ready");
+        assertThat(down.status()).isEqualTo(503);
+        assertThat(down.json().get("status").asText()).isEqualTo("DOWN");
+        assertThat(down.json().get("journal").asText()).isEqualTo("DOWN");
+        assertThat(down.json().get("journal_error").asText()).isEqualTo(why);
+        assertThat(http.get("/health/live").status()).isEqualTo(200);
     }
 
     static final String BROKER_ERROR = "connection to node -1 could not be established";

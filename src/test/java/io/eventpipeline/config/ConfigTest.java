@@ -126,6 +126,8 @@ class ConfigTest {
                 arguments(op(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "--shutdown-timeout must not be negative"),
                 arguments(op(b -> b.durability(Durability.JOURNAL_ASYNC).journalFlushInterval(Duration.ZERO)),
                         "--journal-flush-interval must be between 1ms and 10s, got 0ms"),
+                arguments(op(b -> b.journalFlushInterval(Duration.ofNanos(999_999))),
+                        "--journal-flush-interval must be between 1ms and 10s, got 999999ns"),
                 arguments(op(b -> b.journalFlushInterval(Duration.ofSeconds(11))),
                         "--journal-flush-interval must be between 1ms and 10s, got 11s"),
                 arguments(op(b -> b.idleTimeout(Duration.ofMillis(999))),

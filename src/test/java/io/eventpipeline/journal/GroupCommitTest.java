@@ -175,21 +175,38 @@ class GroupCommitTest {
      */
     @Test
     void with_a_flush_interval_a_failed_force_is_logged_and_refuses_every_later_append() throws Exception {
-        commit = new GroupCommit(dir, lock, Duration.ofMillis(500)); // its first force comes after the close below
-        start();
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(50));
         try (LogCapture log = new LogCapture()) {
             long position = append("acknowledged");
-            segment.channel().close(); // the syncer's force now fails with an IOException, as on a failing disk
+            segment.channel().close(); // the syncer's force will fail with an IOException, as on a failing disk
+            assertThat(commit.forceFailure()).isNull();
+            start();
             assertThatThrownBy(() -> commit.awaitDurable(position, WAIT)).isInstanceOf(IOException.class)
                     .hasMessageContaining("force failed for position " + position);
             assertThat(log.text()).contains("event=journal_force_failed", "ingest answers 503 until a restart");
         }
         assertThat(segment.sealed).isTrue();
         assertRefusesAppends("takes no more appends since a force to disk failed");
+        assertThat(commit.forceFailure()).as("what readiness reports").contains("force", "failed",
+                "restart the service once the disk is sound");
         assertThat(commit.forceCount()).isZero();
     }
 
-    /** journal-async: appends do not wait, and the syncer's forces start at least an interval apart. */
+    /** journal-async: an append does not wait, nor is it forced before the interval is out; a close cuts it short. */
+    @Test
+    void with_a_flush_interval_nothing_is_forced_before_the_interval_is_out_unless_closing() throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofHours(1));
+        start();
+        long position = append("one");
+        assertThat(commit.awaitDurable(position, Duration.ofMillis(50))).isFalse();
+        assertThat(commit.forceCount()).as("the first force waits an interval from the start too").isZero();
+
+        assertThat(commit.stopSyncer()).isTrue();
+        assertThat(commit.awaitDurable(position, WAIT)).as("the syncer's last force").isTrue();
+        assertThat(commit.forceCount()).isEqualTo(1);
+    }
+
+    /** journal-async: the syncer forces on its own, nobody waiting, its forces starting at least an interval apart. */
     @Test
     void with_a_flush_interval_the_syncer_forces_on_its_own_at_most_once_per_interval() throws Exception {
         Duration interval = Duration.ofMillis(100);
@@ -197,15 +214,132 @@ class GroupCommitTest {
         long t0 = System.nanoTime();
         start();
         long first = append("one");
-        assertThat(commit.forceCount()).as("the first force waits an interval from the start too").isZero();
-        commit.awaitDurable(first, WAIT);
+        assertThat(commit.awaitDurable(first, WAIT)).isTrue();
         long second = append("two");
-        commit.awaitDurable(second, WAIT);
+        assertThat(commit.awaitDurable(second, WAIT)).isTrue();
         long elapsed = System.nanoTime() - t0;
 
         assertThat(commit.forceCount()).isEqualTo(2);
         assertThat(Duration.ofNanos(elapsed)).as("two forces, each an interval after the last")
                 .isGreaterThanOrEqualTo(interval.multipliedBy(2));
+    }
+
+    /**
+     * journal-async: an append after a pause longer than the interval is forced at once, not an interval later (a
+     * client's lone event is not left in the page cache longer than the promise).
+     */
+    @Test
+    void with_a_flush_interval_an_append_after_an_idle_gap_longer_than_the_interval_is_forced_at_once()
+            throws Exception {
+        Duration interval = Duration.ofSeconds(2);
+        commit = new GroupCommit(dir, lock, interval);
+        start();
+        Thread.sleep(interval.plusMillis(200).toMillis()); // the gap: nothing written for longer than the interval
+
+        long position = append("after the gap");
+        assertThat(commit.awaitDurable(position, interval.dividedBy(2)))
+                .as("forced well before another interval is out").isTrue();
+        assertThat(commit.forceCount()).isEqualTo(1);
+    }
+
+    /**
+     * journal-async: a roll forces and closes the segment while the syncer waits out the interval, and the append
+     * that rolled goes to the next segment. The syncer's force after the wait must force the new segment, not the
+     * closed one.
+     */
+    @Test
+    void with_a_flush_interval_a_roll_during_the_interval_wait_leaves_the_syncer_the_new_segment() throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(300));
+        start();
+        long first = append("one");
+        awaitSyncer(GroupCommit.SyncerWait.FOR_INTERVAL);
+        Segment next = Segment.create(dir, 2, SYNC);
+        try {
+            long second;
+            lock.lock();
+            try {
+                commit.forceLocked(); // what Segments.roll does, then it closes the old segment
+                segment.close();
+                second = appendLocked(next, "two");
+            } finally {
+                lock.unlock();
+            }
+            assertThat(commit.awaitDurable(first, Duration.ZERO)).as("forced by the roll").isTrue();
+
+            assertThat(commit.awaitDurable(second, WAIT)).as("forced by the syncer after its wait").isTrue();
+            assertThat(commit.forceCount()).isEqualTo(2);
+            assertThat(commit.forceFailure()).isNull();
+        } finally {
+            next.close();
+        }
+    }
+
+    /** journal-async: a roll that forced everything while the syncer waited out the interval leaves it nothing. */
+    @Test
+    void with_a_flush_interval_a_roll_during_the_interval_wait_that_forced_all_leaves_the_syncer_idle()
+            throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(300));
+        start();
+        long position = append("one");
+        awaitSyncer(GroupCommit.SyncerWait.FOR_INTERVAL);
+        lock.lock();
+        try {
+            commit.forceLocked(); // what Segments.roll does
+        } finally {
+            lock.unlock();
+        }
+
+        awaitSyncer(GroupCommit.SyncerWait.FOR_DATA); // the wait is out: nothing left to force
+        assertThat(commit.awaitDurable(position, Duration.ZERO)).isTrue();
+        assertThat(commit.forceCount()).as("the roll's force only").isEqualTo(1);
+    }
+
+    /**
+     * journal-async: a roll hands the old segment over; the syncer forces it, the new one (created unforced) and
+     * the directory in one round, then closes the old one.
+     */
+    @Test
+    void with_a_flush_interval_the_syncer_forces_and_closes_rolled_out_segments_and_lists_the_new_one()
+            throws Exception {
+        commit = new GroupCommit(dir, lock, Duration.ofMillis(20));
+        start();
+        long first = append("one");
+        Segment next = Segment.create(dir, 2, SYNC, false);
+        try {
+            long second;
+            lock.lock();
+            try {
+                commit.rolledOutLocked(segment);
+                second = appendLocked(next, "two");
+            } finally {
+                lock.unlock();
+            }
+
+            assertThat(commit.awaitDurable(second, WAIT)).isTrue();
+            assertThat(commit.awaitDurable(first, Duration.ZERO)).isTrue();
+            assertThat(segment.isOpen()).as("closed once forced").isFalse();
+            assertThat(next.isOpen()).isTrue();
+            assertThat(next.createUnforced).as("its header and directory entry forced").isFalse();
+        } finally {
+            next.close();
+        }
+    }
+
+    /** Waits, boundedly, until the syncer waits for {@code what}. */
+    private void awaitSyncer(GroupCommit.SyncerWait what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            lock.lock();
+            try {
+                if (commit.syncerWaitLocked() == what) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            assertThat(System.nanoTime()).as("the syncer waits for %s in time", what).isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 
     private void assertRefusesAppends(String why) {
@@ -233,8 +367,12 @@ class GroupCommitTest {
     }
 
     private long appendLocked(String record) throws IOException {
+        return appendLocked(segment, record);
+    }
+
+    private long appendLocked(Segment to, String record) throws IOException {
         byte[] batch = Segment.encode(List.of(record.getBytes(UTF_8)), SYNC);
-        segment.write(batch);
-        return commit.appendedLocked(segment, batch.length);
+        to.write(batch);
+        return commit.appendedLocked(to, batch.length);
     }
 }

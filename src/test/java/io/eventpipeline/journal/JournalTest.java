@@ -481,6 +481,82 @@ class JournalTest {
         }
     }
 
+    /**
+     * journal-async: a roll forces nothing from the appender's thread (no fsync under the lock): the old segment
+     * stays open for the syncer, which forces it, the new one and the directory, then closes the old one.
+     */
+    @Test
+    void with_a_flush_interval_a_roll_leaves_every_force_to_the_syncer() throws Exception {
+        try (Journal journal = Journal.open(dir, Segment.HEADER_BYTES + 64, Duration.ofHours(1))) {
+            journal.append(records("first"));
+            Segment old = journal.activeSegment();
+            Appended rolled = journal.append(records("x".repeat(64)));
+            Segment next = journal.activeSegment();
+
+            assertThat(next.id).as("rolled").isGreaterThan(old.id);
+            assertThat(journal.forceCount()).as("nothing forced by the roll").isZero();
+            assertThat(old.isOpen()).as("left open for the syncer").isTrue();
+            assertThat(next.createUnforced).isTrue();
+            assertThat(journal.awaitDurable(rolled, Duration.ofMillis(20))).isFalse();
+        }
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recovered()).as("the close forced both").hasSize(2)
+                    .flatExtracting(r -> strings(r.records())).containsExactly("first", "x".repeat(64));
+        }
+
+        try (Journal journal = Journal.open(dir, Segment.HEADER_BYTES + 64, Duration.ofMillis(20))) {
+            journal.append(records("again"));
+            Segment old = journal.activeSegment();
+            Appended rolled = journal.append(records("y".repeat(64)));
+            Segment next = journal.activeSegment();
+
+            assertThat(journal.awaitDurable(rolled, Duration.ofSeconds(30))).as("the syncer's force").isTrue();
+            assertThat(old.isOpen()).as("closed by the syncer").isFalse();
+            assertThat(next.createUnforced).as("header and directory entry forced").isFalse();
+        }
+    }
+
+    /**
+     * journal-async: the syncer's force of a rolled-out segment fails (a failing disk). Its records were
+     * acknowledged, so the journal takes no more appends, as after any failed force.
+     */
+    @Test
+    void with_a_flush_interval_a_failed_force_of_a_rolled_out_segment_refuses_later_appends() throws Exception {
+        Journal journal = Journal.open(dir, Segment.HEADER_BYTES + 64, Duration.ofMillis(300));
+        try {
+            Appended acknowledged = journal.append(records("acknowledged"));
+            journal.activeSegment().channel().close(); // its next force fails, as on a failing disk
+            Appended rolled = journal.append(records("x".repeat(64))); // acknowledged before its force, as any
+            assertThat(rolled.segmentId()).isGreaterThan(acknowledged.segmentId());
+
+            assertThatThrownBy(() -> journal.awaitDurable(rolled, Duration.ofSeconds(30)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("force failed");
+            assertThat(journal.forceFailure()).isNotNull();
+            assertThatThrownBy(() -> journal.append(records("later"))).isInstanceOf(IOException.class)
+                    .hasMessageContaining("takes no more appends");
+        } finally {
+            journal.close();
+        }
+    }
+
+    /**
+     * journal-async: a rolled-out segment whose records are all released is deleted at once, while the syncer
+     * still holds it open to force: forcing an open descriptor of a deleted file is harmless.
+     */
+    @Test
+    void with_a_flush_interval_a_rolled_out_segment_may_be_deleted_before_the_syncer_forces_it() throws Exception {
+        try (Journal journal = Journal.open(dir, Segment.HEADER_BYTES + 64, Duration.ofMillis(20))) {
+            Appended stored = journal.append(records("stored"));
+            journal.release(stored.segmentId(), 1); // the active one: kept until it is rolled out
+            Path oldFile = journal.activeSegment().path;
+            Appended rolled = journal.append(records("x".repeat(64)));
+
+            assertThat(oldFile).as("deleted by the roll").doesNotExist();
+            assertThat(journal.awaitDurable(rolled, Duration.ofSeconds(30))).isTrue();
+            assertThat(journal.forceFailure()).isNull();
+        }
+    }
+
     /** Forces start at least an interval apart, so a run of T has at most T / interval + 1 of them. */
     @Test
     void with_a_flush_interval_forces_are_spaced_by_it_under_many_appends() throws Exception {
@@ -513,6 +589,26 @@ class JournalTest {
 
         try (Journal journal = Journal.open(dir, BIG)) {
             assertThat(journal.recovered()).flatExtracting(RecoveredSegment::records).hasSize(appends);
+        }
+    }
+
+    /**
+     * A journal-async run killed with records in the page cache only, restarted in another tier: the open forces
+     * every segment it finds, whatever the tier, before their records are replayed and acknowledged as stored.
+     */
+    @Test
+    void every_open_forces_the_segments_an_earlier_run_left_whatever_the_tier() throws Exception {
+        try (Journal first = Journal.open(dir, BIG, Duration.ofSeconds(10))) {
+            first.append(records("a"));
+        }
+        try (Journal second = Journal.open(dir, BIG, Duration.ofSeconds(10))) {
+            assertThat(second.recoveredForced()).isEqualTo(1);
+            second.append(records("b"));
+        }
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            assertThat(journal.recoveredForced()).as("both files, in the journal tier too").isEqualTo(2);
+            assertThat(journal.recovered()).flatExtracting(r -> strings(r.records())).containsExactly("a", "b");
         }
     }
 

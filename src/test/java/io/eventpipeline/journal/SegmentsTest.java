@@ -94,7 +94,7 @@ class SegmentsTest {
         Files.write(file, new byte[] {1, 2, 3});
         JournalCorruption damage = new JournalCorruption(file, 0, 3, "test damage");
         segments = new Segments(dir, 1 << 20, SYNC, List.of(Segment.recovered(3, file, 3, 1,
-                List.of(damage))), 4, () -> { });
+                List.of(damage))), 4, () -> { }, null);
         segments.start();
 
         try (LogCapture ignored = new LogCapture()) {
@@ -139,7 +139,7 @@ class SegmentsTest {
         segments = new Segments(dir, segmentBytes, SYNC, List.of(), 1, () -> {
             forcedBeforeRoll.add(segments.active().id);
             segments.active().sync();
-        });
+        }, null);
         long first = segments.start();
         for (String r : records) {
             segments.append(record(r), 1);
