@@ -25,8 +25,9 @@ import java.util.function.ToIntFunction;
  * phase, for the phase's percentiles.
  */
 final class LoadGenerator implements AutoCloseable {
-    static final String NAME = "java.net.http.HttpClient (HTTP/1.1, keep-alive) on virtual threads: closed loop in "
-            + "the bench JVM, open loop in a JVM of its own";
+    static final String NAME = "closed loop: java.net.http.HttpClient (HTTP/1.1, keep-alive) on virtual threads in "
+            + "the bench JVM; open loop: 64 keep-alive connections, blocking sockets on platform threads, wrk2's "
+            + "schedule, in a JVM of its own";
     /** Bounds every request, so a stuck server cannot hang a phase. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** A 503 says "retry later": a sender that retried at once would only spin. */

@@ -55,13 +55,11 @@ final class OpenLoopProcess {
         Duration warm = Duration.ofMillis(Long.parseLong(args[2]));
         Duration measure = Duration.ofMillis(Long.parseLong(args[3]));
         EventFactory events = new EventFactory(args[4]);
-        try (LoadGenerator load = new LoadGenerator()) {
-            OpenLoop open = new OpenLoop(load);
-            OpenLoop.Result warmUp = open.run(uri, perSecond, warm, events::single);
-            MachineCpu machine = MachineCpu.start();
-            OpenLoop.Result measured = open.run(uri, perSecond, measure, events::single);
-            System.out.println(format(new Report(warmUp, measured, machine.busyCores())));
-        }
+        OpenLoop open = new OpenLoop();
+        OpenLoop.Result warmUp = open.run(uri, perSecond, warm, events::single);
+        MachineCpu machine = MachineCpu.start();
+        OpenLoop.Result measured = open.run(uri, perSecond, measure, events::single);
+        System.out.println(format(new Report(warmUp, measured, machine.busyCores())));
     }
 
     /**
