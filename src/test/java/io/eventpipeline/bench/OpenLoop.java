@@ -1,6 +1,9 @@
 package io.eventpipeline.bench;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +34,11 @@ final class OpenLoop {
             double achievedPerSecond, Percentiles latency) {
     }
 
+    /** The last run's latencies in ns (-1: no answer), when its first request was due (epoch µs), its spacing. */
+    private long[] lastLatency = new long[0];
+    private long lastStartEpochMicros;
+    private double lastIntervalNanos;
+
     /**
      * Sends {@code perSecond} requests/s of {@code body} to {@code uri} for {@code duration}.
      *
@@ -47,6 +55,10 @@ final class OpenLoop {
         int connections = Math.min(CONNECTIONS, count);
         long[] lastAnswer = new long[connections];
         long start = System.nanoTime() + 5_000_000;
+        java.time.Instant now0 = java.time.Instant.now();
+        lastStartEpochMicros = now0.getEpochSecond() * 1_000_000 + now0.getNano() / 1_000 + 5_000;
+        lastIntervalNanos = intervalNanos;
+        lastLatency = latency;
         List<Thread> senders = new ArrayList<>(connections);
         for (int c = 0; c < connections; c++) {
             int first = c;
@@ -88,5 +100,27 @@ final class OpenLoop {
         double achieved = last > start ? answered.length / ((last - start) / 1e9) : 0;
         return new Result(perSecond, count, answered.length, refused.sum(), failed.sum(), achieved,
                 Percentiles.of(answered));
+    }
+
+    /**
+     * Writes the last run's requests at or above its {@code percentile} latency (99: the slowest 1%), one a line:
+     * when each was due and when it was answered, in µs since the epoch, as {@link TailBlame} reads them beside
+     * a JFR recording of the server (both clocks are the machine's).
+     */
+    void writeSlowest(Path file, double percentile) throws IOException {
+        long[] answered = Arrays.stream(lastLatency).filter(l -> l >= 0).sorted().toArray();
+        if (answered.length == 0) {
+            Files.writeString(file, "");
+            return;
+        }
+        long threshold = answered[(int) Math.min(answered.length - 1, Math.floor(answered.length * percentile / 100))];
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lastLatency.length; i++) {
+            if (lastLatency[i] >= threshold) {
+                long due = lastStartEpochMicros + (long) (i * lastIntervalNanos) / 1_000;
+                sb.append(due).append(' ').append(due + lastLatency[i] / 1_000).append('\n');
+            }
+        }
+        Files.writeString(file, sb);
     }
 }

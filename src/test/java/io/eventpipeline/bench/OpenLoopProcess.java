@@ -25,6 +25,12 @@ final class OpenLoopProcess {
      */
     static final List<String> JVM_FLAGS = List.of("-Xms256m", "-Xmx256m", "-XX:+UseG1GC");
 
+    /**
+     * A system property naming a file for the measured run's slowest 1% of requests (see
+     * {@link OpenLoop#writeSlowest}), for {@link TailBlame}; unset, nothing is written.
+     */
+    static final String SLOWEST_PROPERTY = "openloop.slowest";
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private OpenLoopProcess() {
@@ -59,7 +65,12 @@ final class OpenLoopProcess {
         OpenLoop.Result warmUp = open.run(uri, perSecond, warm, events::single);
         MachineCpu machine = MachineCpu.start();
         OpenLoop.Result measured = open.run(uri, perSecond, measure, events::single);
-        System.out.println(format(new Report(warmUp, measured, machine.busyCores())));
+        double busy = machine.busyCores();
+        String slowest = System.getProperty(SLOWEST_PROPERTY);
+        if (slowest != null) {
+            open.writeSlowest(Path.of(slowest), 99);
+        }
+        System.out.println(format(new Report(warmUp, measured, busy)));
     }
 
     /**
