@@ -163,11 +163,6 @@ final class LoadGenerator implements AutoCloseable {
         }
     }
 
-    /** POSTs one JSON body; the HTTP status, or -1 when there was no answer (refused, reset, timed out). */
-    int post(URI uri, byte[] body) {
-        return send(uri, Format.JSON, body).status();
-    }
-
     /** POSTs one body as {@code format} says; its 2xx answer's body is read only when the format reads it. */
     private Answer send(URI uri, Format format, byte[] body) {
         HttpRequest request = HttpRequest.newBuilder(uri)
