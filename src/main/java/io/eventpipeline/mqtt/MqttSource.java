@@ -241,14 +241,15 @@ public final class MqttSource implements MqttCallback {
             client.disconnectForcibly(0, 100); // made while the stop closed the client
             return;
         }
-        connected = true;
         long n = connects.incrementAndGet();
         if (n > 1) {
             metrics.mqttReconnects.increment();
         }
         boolean sessionPresent = token.getSessionPresent();
+        // Logged before /health can say UP, as a failed attempt is logged before /health shows its error.
         log.info("event=mqtt_connected url={} client_id={} topic_filters=\"{}\" session_present={} connection={}",
                 config.url(), config.clientId(), String.join(",", config.topics()), sessionPresent, n);
+        connected = true;
         if (n > 1 && !sessionPresent) {
             log.warn("event=mqtt_session_lost client_id={} note=\"the broker kept no session for this client: what "
                     + "was published while the service was away is not delivered (broker restarted without "
@@ -339,12 +340,13 @@ public final class MqttSource implements MqttCallback {
     private void failed(MqttException e, long failures) {
         connected = false;
         subscribed = false;
-        lastError = "cannot connect to " + config.url() + ": " + describe(e);
-        // Every attempt at first, then every tenth: a broker down for an hour does not fill the log.
+        // Every attempt at first, then every tenth: a broker down for an hour does not fill the log. Logged before
+        // /health shows the error, so that an operator who sees it there finds the line in the log too.
         if (failures <= 3 || failures % 10 == 0) {
             log.warn("event=mqtt_connect_failed url={} attempt={} error=\"{}\" note=\"retrying with backoff\"",
                     config.url(), failures, describe(e));
         }
+        lastError = "cannot connect to " + config.url() + ": " + describe(e);
     }
 
     /** Waits {@code ms} unless the source stops first; false when it did. */
