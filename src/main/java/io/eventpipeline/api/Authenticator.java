@@ -66,7 +66,7 @@ final class Authenticator {
         if (scope.isEmpty()) {
             return;
         }
-        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(path));
+        attributeRoute(ctx, path);
         boolean segment = path.startsWith(SegmentRoutes.PREFIX) && !OtlpRoutes.isRoute(path);
         if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(path)) {
             ctx.attribute(BODY_KEY_ATTRIBUTE, scope.get());
@@ -163,6 +163,14 @@ final class Authenticator {
             p = p.substring(0, p.length() - 1);
         }
         return p;
+    }
+
+    /**
+     * Records the route a request refused before routing asked for ({@link #ROUTE_ATTRIBUTE}), so that its answer is
+     * counted under that route rather than as unmatched.
+     */
+    static void attributeRoute(Context ctx, String routedPath) {
+        ctx.attribute(ROUTE_ATTRIBUTE, routeOf(routedPath));
     }
 
     /** The route template of a protected path: the set of metric labels stays bounded. */

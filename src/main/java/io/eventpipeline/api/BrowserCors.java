@@ -50,6 +50,8 @@ final class BrowserCors {
             return; // not a web page: a server-side client, curl
         }
         if (!origins.allows(origin)) {
+            // Refused before routing: counted under the route it asked for, as the key check's refusals are.
+            Authenticator.attributeRoute(ctx, path);
             throw new ApiError(403, "a web page of origin " + Messages.abbreviate(origin) + " may not post events "
                     + "here: the origin is not in --cors-origins").with("reason", "origin_not_allowed");
         }

@@ -186,6 +186,15 @@ class BrowserRoutesTest {
         assertThat(post("/v1/t", "https://a.b.example.org", track("sub", BROWSER.secret())).status())
                 .isEqualTo(200);
         assertThat(queued()).extracting(e -> e.event().id()).containsExactly("m-sub");
+
+        // Refused before routing, counted under the route asked for, as a refused key is.
+        assertThat(send("OPTIONS", "/v1/t", Map.of("Origin", "https://evil.example",
+                "Access-Control-Request-Method", "POST"), null).status()).isEqualTo(403);
+        var requests = api.http().get("/metrics").json().get("http_requests");
+        assertThat(requests.get("POST /v1/t").get("403").asLong()).isEqualTo(5);
+        assertThat(requests.get("POST /v1/b").get("403").asLong()).isEqualTo(1);
+        assertThat(requests.get("OPTIONS /v1/t").get("403").asLong()).isEqualTo(1);
+        assertThat(requests.has("POST unmatched")).isFalse();
     }
 
     @Test
