@@ -15,7 +15,8 @@ final class KeysCommand {
                     + "SHA-256 goes into the keys file.")
     static final class New implements Callable<Integer> {
         @Option(names = "--scope", defaultValue = "write",
-                description = "write (POST events), read (query events) or read+write. Default: ${DEFAULT-VALUE}")
+                description = "write (POST events), read (query events), read+write, or write-browser (the public "
+                        + "key of a web page: the browser routes only, from --cors-origins). Default: ${DEFAULT-VALUE}")
         String scope;
 
         @Option(names = "--name", required = true,
@@ -28,8 +29,13 @@ final class KeysCommand {
             System.out.println("secret: " + key.secret());
             System.out.println("line:   " + key.line());
             System.out.println();
-            System.out.println("Give the secret to the client (Authorization: Bearer <secret>) and add the line to "
-                    + "the --api-keys-file, or to PIPELINE_API_KEYS.");
+            if (scope.strip().equalsIgnoreCase("write-browser")) {
+                System.out.println("Put the secret in the page as analytics.js's writeKey (it is public there) and "
+                        + "add the line to the --api-keys-file, or to PIPELINE_API_KEYS.");
+            } else {
+                System.out.println("Give the secret to the client (Authorization: Bearer <secret>) and add the line "
+                        + "to the --api-keys-file, or to PIPELINE_API_KEYS.");
+            }
             return 0;
         }
     }

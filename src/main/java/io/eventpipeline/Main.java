@@ -248,6 +248,18 @@ public final class Main implements Callable<Integer> {
                     + "(env PIPELINE_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
     double rateLimit;
 
+    @Option(names = "--cors-origins",
+            description = "Origins whose web pages may post events to the browser routes (/v1/t, /v1/b, ...: "
+                    + "analytics.js), comma-separated, as the browser sends them: https://shop.example.com, "
+                    + "https://*.example.com for subdomains, * for any (env PIPELINE_CORS_ORIGINS). Default: none")
+    String corsOrigins;
+
+    @Option(names = "--browser-rate-limit",
+            description = "Events per second per write-browser key, for all the pages that carry it together, in "
+                    + "bursts of up to one second's worth; over it, 429 with Retry-After "
+                    + "(env PIPELINE_BROWSER_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
+    double browserRateLimit;
+
     @Option(names = "--metrics-need-key",
             description = "Put GET /metrics behind the read scope (env PIPELINE_METRICS_NEED_KEY). "
                     + "Default: open, like the health routes")
@@ -334,7 +346,8 @@ public final class Main implements Callable<Integer> {
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability)
                 .journalFlushInterval(journalFlushInterval).dataDir(dataDir)
                 .apiKeysFile(apiKeysFile).apiKeys(env.get("PIPELINE_API_KEYS")).insecureNoAuth(insecureNoAuth)
-                .rateLimit(rateLimit).metricsNeedKey(metricsNeedKey)
+                .rateLimit(rateLimit).corsOrigins(corsOrigins).browserRateLimit(browserRateLimit)
+                .metricsNeedKey(metricsNeedKey)
                 .queue(queue).role(role).kafkaBootstrap(kafkaBootstrap).kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig)
                 .kafkaAckTimeout(kafkaAckTimeout).kafkaPartitions(kafkaPartitions)
                 .mqttUrl(mqttUrl).mqttTopics(mqttTopics).mqttClientId(mqttClientId).mqttUsername(mqttUsername)

@@ -268,7 +268,8 @@ public final class Service {
         }
         Javalin app = HttpApi.create(config, access.host(), listener, new HttpApi.Parts(ingest, role.ingests(),
                 queue, metrics, health, reader, mode, access.keys(), access.rateLimiter(),
-                kafka ? kafkaState(ingest, partitions) : null, role.writes(), dependencies));
+                kafka ? kafkaState(ingest, partitions) : null, role.writes(), dependencies,
+                access.browserRateLimiter()));
         try {
             app.start();
         } catch (RuntimeException e) {

@@ -14,8 +14,10 @@ import java.util.Optional;
  * empty password; a key sent as the password with an empty user name is taken too). On the Segment routes a
  * request without an Authorization header may carry the key in its body instead, as {@code writeKey} (Segment's
  * Java library sends it only there): the route reads the body and calls {@link #checkBodyKey}. OTLP exporters send
- * the key in a header they are configured with ({@code Authorization: Bearer <key>}). A missing or unknown key is a
- * 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never logged.
+ * the key in a header they are configured with ({@code Authorization: Bearer <key>}). The browser routes
+ * ({@code /v1/t}, …) take a browser key ({@code write-browser}) or a write key; a browser key is taken there only,
+ * and only with an {@code Origin} ({@link BrowserCors} has refused the origins not allowed). A missing or unknown
+ * key is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never logged.
  * Failures are counted like every answer, by route and status ({@code http_requests}). Without configured keys
  * every route is open (the service then listens on loopback only, see {@code Access}).
  */
@@ -45,6 +47,10 @@ final class Authenticator {
         if (path.equals("/events") || path.startsWith("/events/")) {
             return Optional.of(method.equals("POST") ? Scope.WRITE : Scope.READ);
         }
+        if (SegmentRoutes.isBrowserRoute(path)) {
+            // A preflight carries no key (the browser never sends credentials with one).
+            return method.equals("OPTIONS") ? Optional.empty() : Optional.of(Scope.WRITE_BROWSER);
+        }
         if (path.startsWith(SegmentRoutes.PREFIX) || OtlpRoutes.isRoute(path)) {
             return Optional.of(Scope.WRITE);
         }
@@ -63,7 +69,7 @@ final class Authenticator {
         ctx.attribute(ROUTE_ATTRIBUTE, routeOf(path));
         boolean segment = path.startsWith(SegmentRoutes.PREFIX) && !OtlpRoutes.isRoute(path);
         if (segment && ctx.header("Authorization") == null && SegmentRoutes.isRoute(path)) {
-            ctx.attribute(BODY_KEY_ATTRIBUTE, Boolean.TRUE);
+            ctx.attribute(BODY_KEY_ATTRIBUTE, scope.get());
             return;
         }
         admit(ctx, secret(ctx.header("Authorization"), segment), scope.get(), segment);
@@ -71,29 +77,43 @@ final class Authenticator {
 
     /**
      * The key check of a Segment route whose request had no Authorization header, once the route has read the
-     * body: {@code writeKey} from the body (null when it has none) must be a key with the write scope. Does
+     * body: {@code writeKey} from the body (null when it has none) must be a key with the route's scope. Does
      * nothing when the request was checked by its header, or when there are no keys.
      *
-     * @throws ApiError 401 for no key or an unknown one, 403 for a key without the write scope
+     * @throws ApiError 401 for no key or an unknown one, 403 for a key without the route's scope
      */
     void checkBodyKey(Context ctx, String writeKey) {
-        if (keys.isEmpty() || ctx.attribute(BODY_KEY_ATTRIBUTE) == null) {
+        Scope scope = ctx.attribute(BODY_KEY_ATTRIBUTE);
+        if (keys.isEmpty() || scope == null) {
             return;
         }
         if (writeKey == null || writeKey.isEmpty()) {
             throw unauthorized(SEGMENT_KEY_REQUIRED, true);
         }
-        admit(ctx, writeKey, Scope.WRITE, true);
+        admit(ctx, writeKey, scope, true);
     }
 
+    /**
+     * Admits the key of {@code secret} for {@code scope}. A browser key ({@link Scope#WRITE_BROWSER}) is public:
+     * it is admitted on the browser routes only, and only from a web page of an allowed origin ({@link BrowserCors}
+     * has refused any other origin already), so that a copy of it works from no other site and no other route.
+     */
     private void admit(Context ctx, String secret, Scope scope, boolean segment) {
         Optional<ApiKey> key = keys.find(secret);
         if (key.isEmpty()) {
             throw unauthorized("the API key is not valid", segment);
         }
+        if (key.get().browser() && scope != Scope.WRITE_BROWSER) {
+            throw new ApiError(403, "this API key is a browser key (write-browser): it may only post events through "
+                    + "the browser routes (" + String.join(", ", SegmentRoutes.BROWSER_PATHS) + ")");
+        }
         if (!key.get().allows(scope)) {
-            throw new ApiError(403, "this API key may not " + (scope == Scope.WRITE ? "write" : "read")
+            throw new ApiError(403, "this API key may not " + (scope == Scope.READ ? "read" : "write")
                     + " events");
+        }
+        if (key.get().browser() && ctx.header("Origin") == null) {
+            throw new ApiError(403, "a browser key (write-browser) is taken from a web page only: the request has no "
+                    + "Origin header, which browsers send; a server sends events with a write key");
         }
         ctx.attribute(KEY_ATTRIBUTE, key.get());
     }

@@ -98,15 +98,19 @@ public final class HttpApi {
      * @param databaseRequired whether the node is not ready while the database is down (false on an ingest node,
      *                     whose database serves queries only)
      * @param dependencies what else /health reports, and whether readiness waits for it
+     * @param browserRateLimiter the browser keys' limit ({@code --browser-rate-limit}), or null to charge them to
+     *                     {@code rateLimiter}
      */
     public record Parts(Ingest ingest, boolean acceptsEvents, EventQueue queue, Metrics metrics, HealthProbe health,
             EventReader reader, String durability, ApiKeys keys, RateLimiter rateLimiter,
-            Supplier<Map<String, Object>> queueState, boolean databaseRequired, List<Dependency> dependencies) {
+            Supplier<Map<String, Object>> queueState, boolean databaseRequired, List<Dependency> dependencies,
+            RateLimiter browserRateLimiter) {
 
         /** A node that does everything with the local queue. */
         public Parts(Ingest ingest, EventQueue queue, Metrics metrics, HealthProbe health, EventReader reader,
                 String durability, ApiKeys keys, RateLimiter rateLimiter) {
-            this(ingest, true, queue, metrics, health, reader, durability, keys, rateLimiter, null, true, List.of());
+            this(ingest, true, queue, metrics, health, reader, durability, keys, rateLimiter, null, true, List.of(),
+                    null);
         }
     }
 
@@ -143,12 +147,13 @@ public final class HttpApi {
     public static Javalin create(Config config, String host, ServerSocketChannel listener, Parts p) {
         EventParser parser = new EventParser(config.maxEventBytes(), config.maxBatchEvents(), config.maxBodyBytes());
         IngestRoutes ingestRoutes = new IngestRoutes(parser, p.ingest(), p.metrics(), JSON, config.maxBodyBytes(),
-                p.rateLimiter());
+                p.rateLimiter(), p.browserRateLimiter());
         StatusRoutes status = new StatusRoutes(p.health(), p.ingest(), p.queue(), p.metrics(), JSON,
                 config.workers(), p.durability(), p.queueState(), p.databaseRequired(), p.dependencies());
         QueryRoutes query = new QueryRoutes(p.reader(), JSON.getFactory());
         RequestLog requests = new RequestLog(p.metrics());
         Authenticator auth = new Authenticator(p.keys(), config.metricsNeedKey());
+        BrowserCors cors = new BrowserCors(config.corsOrigins());
         SegmentRoutes segment = new SegmentRoutes(ingestRoutes, auth, JSON, config.maxBodyBytes(),
                 config.maxEventBytes(), config.maxBatchEvents());
         OtlpRoutes otlp = new OtlpRoutes(ingestRoutes, config.maxBodyBytes(), config.maxEventBytes(),
@@ -183,6 +188,7 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
             c.routes.before(requests::before);
+            c.routes.before(cors::before);
             c.routes.before(auth::check);
             c.routes.after(requests::after);
             List<String> routes = new ArrayList<>();
@@ -193,7 +199,14 @@ public final class HttpApi {
                     post(c, routes, path, segment::batch);
                 }
                 for (SegmentParser.Call call : SegmentParser.Call.values()) {
-                    post(c, routes, "/v1/" + call.wireName(), segment.call(call));
+                    post(c, routes, SegmentRoutes.PREFIX + call.wireName(), segment.call(call));
+                }
+                for (SegmentParser.Call call : SegmentParser.Call.values()) {
+                    post(c, routes, SegmentRoutes.PREFIX + call.shortName(), segment.call(call));
+                }
+                post(c, routes, SegmentRoutes.BROWSER_BATCH_PATH, segment::batch);
+                for (String path : SegmentRoutes.BROWSER_PATHS) {
+                    c.routes.options(path, cors::preflight);
                 }
                 post(c, routes, OtlpRoutes.LOGS_PATH, otlp::logs);
             }

@@ -37,15 +37,18 @@ final class IngestRoutes {
     private final long maxBodyBytes;
     private final RateLimits rateLimits;
 
-    /** @param rateLimiter null when there is no per-key rate limit */
+    /**
+     * @param rateLimiter        null when there is no per-key rate limit
+     * @param browserRateLimiter the browser keys' limit, or null to charge them to {@code rateLimiter}
+     */
     IngestRoutes(EventParser parser, Ingest ingest, Metrics metrics, ObjectMapper json, long maxBodyBytes,
-            RateLimiter rateLimiter) {
+            RateLimiter rateLimiter, RateLimiter browserRateLimiter) {
         this.parser = parser;
         this.ingest = ingest;
         this.metrics = metrics;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
-        this.rateLimits = new RateLimits(rateLimiter);
+        this.rateLimits = new RateLimits(rateLimiter, browserRateLimiter);
     }
 
     void single(Context ctx) throws Exception {
@@ -204,7 +207,7 @@ final class IngestRoutes {
             hand(ctx, events);
             return;
         }
-        rateLimits.charge(key.name(), charged);
+        rateLimits.charge(key, charged);
         boolean admitted = false;
         try {
             List<Event> tagged = new ArrayList<>(events.size());
@@ -215,7 +218,7 @@ final class IngestRoutes {
             admitted = true;
         } finally {
             if (!admitted) {
-                rateLimits.refund(key.name(), charged);
+                rateLimits.refund(key, charged);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.eventpipeline.api;
 
+import io.eventpipeline.security.ApiKey;
 import io.eventpipeline.security.RateLimiter;
 import java.math.BigDecimal;
 
@@ -7,14 +8,24 @@ import java.math.BigDecimal;
  * The per-key rate limit as the ingest routes answer it. A request is charged for its valid events only, the
  * ones it asks to have admitted (invalid ones never reach the queue or the database), all of them or none: a
  * request larger than the key's whole bucket can never pass and is a 413 naming {@code --rate-limit}; one
- * larger than what the bucket holds now is a 429 with {@code Retry-After}, the seconds until it holds them.
+ * larger than what the bucket holds now is a 429 with {@code Retry-After}, the seconds until it holds them. A browser
+ * key ({@code write-browser}) is charged to {@code --browser-rate-limit} instead, which is never off.
  */
 final class RateLimits {
-    private final RateLimiter limiter;
+    private final Limit keys;
+    private final Limit browserKeys;
 
-    /** @param limiter null when there is no per-key rate limit: every charge then passes */
-    RateLimits(RateLimiter limiter) {
-        this.limiter = limiter;
+    /** One limit and the flag that sets it, for the answers. */
+    private record Limit(RateLimiter limiter, String flag) {
+    }
+
+    /**
+     * @param limiter        null when there is no per-key rate limit: every charge of a key but a browser key passes
+     * @param browserLimiter the browser keys' limit, or null for none (then they are charged to {@code limiter})
+     */
+    RateLimits(RateLimiter limiter, RateLimiter browserLimiter) {
+        this.keys = new Limit(limiter, "--rate-limit");
+        this.browserKeys = browserLimiter == null ? keys : new Limit(browserLimiter, "--browser-rate-limit");
     }
 
     /**
@@ -23,27 +34,30 @@ final class RateLimits {
      * @throws ApiError 413 for more events than the bucket ever holds (the client has to split the request), 429
      *                  when it does not hold them now
      */
-    void charge(String key, int events) {
+    void charge(ApiKey key, int events) {
+        Limit limit = key.browser() ? browserKeys : keys;
+        RateLimiter limiter = limit.limiter();
         if (limiter == null) {
             return;
         }
         if (events > limiter.burst()) {
             throw ApiError.tooLarge("the batch has " + events + " valid events, more than an API key may send at "
-                    + "once under --rate-limit " + rate() + ": send batches of at most " + count(limiter.burst()))
-                    .with("max_events", limiter.burst());
+                    + "once under " + limit.flag() + " " + rate(limiter) + ": send batches of at most "
+                    + count(limiter.burst())).with("max_events", limiter.burst());
         }
-        long wait = limiter.tryAcquire(key, events);
+        long wait = limiter.tryAcquire(key.name(), events);
         if (wait > 0) {
-            throw new ApiError(429, "over the rate limit of this API key (--rate-limit " + rate() + " events per "
-                    + "second): " + count(events) + " may be sent again in " + wait + "s")
+            throw new ApiError(429, "over the rate limit of this API key (" + limit.flag() + " " + rate(limiter)
+                    + " events per second): " + count(events) + " may be sent again in " + wait + "s")
                     .header("Retry-After", Long.toString(wait)).with("reason", "rate_limited");
         }
     }
 
     /** Gives back what {@link #charge} took for events then refused all the same (a 503): they cost nothing. */
-    void refund(String key, int events) {
+    void refund(ApiKey key, int events) {
+        RateLimiter limiter = (key.browser() ? browserKeys : keys).limiter();
         if (limiter != null) {
-            limiter.release(key, events);
+            limiter.release(key.name(), events);
         }
     }
 
@@ -51,7 +65,7 @@ final class RateLimits {
         return events == 1 ? "1 event" : events + " events";
     }
 
-    private String rate() {
+    private static String rate(RateLimiter limiter) {
         return BigDecimal.valueOf(limiter.rate()).stripTrailingZeros().toPlainString();
     }
 }

@@ -17,11 +17,13 @@ import java.util.Locale;
 /**
  * The Segment HTTP tracking API: {@code POST /v1/batch} (and {@code /v1/import}, the same route under the name
  * Segment's Java library posts to) and one route per call ({@code /v1/track}, {@code /v1/identify}, …), for the
- * server-side SDKs of Segment and RudderStack pointed at this service. Answers are those the SDKs act on: 200
- * {@code {"success":true,…}} once every message is durable (stored, or kept for the dead letter), a 5xx or 429
- * (with Retry-After) for them to retry, any other 4xx for a request no retry can fix. The messages take the same
- * path as {@code /events/batch}: rate limits, journal, queue, workers, metrics. A body is read as JSON whatever its
- * Content-Type names ({@link BodyReader#readJson(Context, long, String, boolean)}).
+ * server-side SDKs of Segment and RudderStack pointed at this service; and the same under the short paths the
+ * browser SDK (analytics.js) posts to ({@link #BROWSER_PATHS}), where {@link BrowserCors} and browser keys apply.
+ * Answers are those the SDKs act on: 200 {@code {"success":true,…}} once every message is durable (stored, or kept
+ * for the dead letter), a 5xx or 429 (with Retry-After) for them to retry, any other 4xx for a request no retry can
+ * fix. The messages take the same path as {@code /events/batch}: rate limits, journal, queue, workers, metrics. A
+ * body is read as JSON whatever its Content-Type names ({@link BodyReader#readJson(Context, long, String, boolean)}):
+ * a browser's {@code text/plain} included.
  */
 final class SegmentRoutes {
     /** Where the routes are: {@code /v1/batch}, {@code /v1/track}, … */
@@ -29,11 +31,38 @@ final class SegmentRoutes {
     /** The batch routes. */
     static final List<String> BATCH_PATHS = List.of("/v1/batch", "/v1/import");
 
-    /** Whether {@code path} is one of these routes. */
+    /**
+     * The batch route of the browser SDK: analytics-next's batching delivery posts {@code {"writeKey":…,
+     * "batch":[…],"sentAt":…}} to {@code <apiHost>/b}, the body of {@code /v1/batch}.
+     */
+    static final String BROWSER_BATCH_PATH = "/v1/b";
+
+    /**
+     * The browser routes, where web pages post: one per call under its one-letter name ({@code /v1/t},
+     * {@code /v1/i}, {@code /v1/p}, {@code /v1/s}, {@code /v1/g}, {@code /v1/a}: analytics.js posts each call to
+     * the first letter of its type) and {@link #BROWSER_BATCH_PATH}. CORS and browser keys apply to these only.
+     */
+    static final List<String> BROWSER_PATHS = browserPaths();
+
+    private static List<String> browserPaths() {
+        List<String> paths = new java.util.ArrayList<>();
+        for (SegmentParser.Call call : SegmentParser.Call.values()) {
+            paths.add(PREFIX + call.shortName());
+        }
+        paths.add(BROWSER_BATCH_PATH);
+        return List.copyOf(paths);
+    }
+
+    /** Whether {@code path} is one of these routes, a browser route included. */
     static boolean isRoute(String path) {
-        return BATCH_PATHS.contains(path) || path.startsWith(PREFIX)
+        return BATCH_PATHS.contains(path) || BROWSER_PATHS.contains(path) || path.startsWith(PREFIX)
                 && SegmentParser.Call.of(path.substring(PREFIX.length())) != null
                 && path.substring(PREFIX.length()).equals(path.substring(PREFIX.length()).toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether {@code path} is a browser route ({@link #BROWSER_PATHS}). */
+    static boolean isBrowserRoute(String path) {
+        return BROWSER_PATHS.contains(path);
     }
 
     private final IngestRoutes intake;

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param dbUrl         JDBC URL of MySQL/MariaDB, or null for the embedded H2 database under {@code dataDir}
  * @param apiKeysFile   a file of API key lines, or null
  * @param apiKeys       API key lines from the environment, or null
- * @param rateLimit     events per second per API key, or 0 for no limit
+ * @param rateLimit     events per second per API key, or 0 for no limit; browser keys have their own
+ * @param corsOrigins   the origins whose pages may post to the browser routes ({@code --cors-origins})
+ * @param browserRateLimit events per second per browser key ({@code write-browser}), always on
  * @param durability    what a 202 promises with {@code --queue local}; null with {@code --queue kafka}, where the
  *                      broker's acknowledgement (acks=all) is the promise
  * @param journalFlushInterval with {@link Durability#JOURNAL_ASYNC}, the least time between the starts of two forces
@@ -51,6 +53,8 @@ public record Config(
         String apiKeys,
         boolean insecureNoAuth,
         double rateLimit,
+        CorsOrigins corsOrigins,
+        double browserRateLimit,
         boolean metricsNeedKey,
         QueueMode queue,
         Role role,
@@ -101,6 +105,10 @@ public record Config(
         require(!dataDir.toString().isBlank(), "--data-dir must not be empty");
         require(rateLimit >= 0 && rateLimit < 1e9, "--rate-limit must be 0 (off) or a positive number of events "
                 + "per second, got " + rateLimit);
+        Objects.requireNonNull(corsOrigins, "corsOrigins");
+        // A public key's limit cannot be off: it bounds what anyone who copies the key from a page may send.
+        require(browserRateLimit > 0 && browserRateLimit < 1e9, "--browser-rate-limit must be a positive number "
+                + "of events per second (below 1e9), got " + browserRateLimit);
         require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, got " + port);
         require(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got " + workers);
         require(queueCapacity >= 1, "--queue-capacity must be at least 1, got " + queueCapacity);
@@ -172,6 +180,7 @@ public record Config(
                 .maxBatchEvents(maxBatchEvents).maxEventBytes(maxEventBytes).durability(durability)
                 .journalFlushInterval(journalFlushInterval).dataDir(dataDir).apiKeysFile(apiKeysFile).apiKeys(apiKeys)
                 .insecureNoAuth(insecureNoAuth).rateLimit(rateLimit)
+                .corsOrigins(String.join(",", corsOrigins.entries())).browserRateLimit(browserRateLimit)
                 .metricsNeedKey(metricsNeedKey).queue(queue).role(role).kafkaBootstrap(kafkaBootstrap)
                 .kafkaTopic(kafkaTopic).kafkaConfig(kafkaConfig).kafkaAckTimeout(kafkaAckTimeout)
                 .kafkaPartitions(kafkaPartitions).mqttUrl(mqtt == null ? null : mqtt.url())
@@ -211,6 +220,9 @@ public record Config(
         private String apiKeys;
         private boolean insecureNoAuth;
         private double rateLimit;
+        /** Comma-separated, as the flag takes them; parsed by {@link CorsOrigins#parse}. */
+        private String corsOrigins;
+        private double browserRateLimit = 200;
         private boolean metricsNeedKey;
         private QueueMode queue = QueueMode.LOCAL;
         private Role role = Role.BOTH;
@@ -254,6 +266,10 @@ public record Config(
         public Builder apiKeys(String v) { apiKeys = v; return this; }
         public Builder insecureNoAuth(boolean v) { insecureNoAuth = v; return this; }
         public Builder rateLimit(double v) { rateLimit = v; return this; }
+        /** Origins, comma-separated ({@link CorsOrigins#parse}). */
+        public Builder corsOrigins(String v) { corsOrigins = v; return this; }
+        public Builder corsOrigins(java.util.List<String> v) { corsOrigins = String.join(",", v); return this; }
+        public Builder browserRateLimit(double v) { browserRateLimit = v; return this; }
         public Builder metricsNeedKey(boolean v) { metricsNeedKey = v; return this; }
         public Builder queue(QueueMode v) { queue = v; return this; }
         public Builder role(Role v) { role = v; return this; }
@@ -295,7 +311,8 @@ public record Config(
                     idleTimeout, maxBodyBytes, maxBatchEvents, maxEventBytes, durability, journalFlushInterval,
                     dataDir,
                     apiKeysFile == null || apiKeysFile.toString().isBlank() ? null : apiKeysFile,
-                    blankToNull(apiKeys), insecureNoAuth, rateLimit, metricsNeedKey, queue, role,
+                    blankToNull(apiKeys), insecureNoAuth, rateLimit, CorsOrigins.parse(corsOrigins), browserRateLimit,
+                    metricsNeedKey, queue, role,
                     blankToNull(kafkaBootstrap), kafkaTopic == null ? null : kafkaTopic.strip(),
                     kafkaConfig == null || kafkaConfig.toString().isBlank() ? null : kafkaConfig, kafkaAckTimeout,
                     kafkaPartitions, mqtt());
@@ -337,7 +354,8 @@ public record Config(
                 + ", durability=" + durability + ", journalFlushInterval=" + journalFlushInterval + ", dataDir="
                 + dataDir + ", apiKeysFile=" + apiKeysFile
                 + ", apiKeys=" + (apiKeys == null ? "none" : "set") + ", insecureNoAuth=" + insecureNoAuth
-                + ", rateLimit=" + rateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
+                + ", rateLimit=" + rateLimit + ", corsOrigins=" + corsOrigins.entries() + ", browserRateLimit="
+                + browserRateLimit + ", queue=" + queue + ", role=" + role + ", kafkaBootstrap="
                 + kafkaBootstrap + ", kafkaTopic=" + kafkaTopic + ", kafkaConfig=" + kafkaConfig + ", kafkaAckTimeout="
                 + kafkaAckTimeout + ", kafkaPartitions=" + kafkaPartitions + ", mqtt=" + mqtt + "]";
     }

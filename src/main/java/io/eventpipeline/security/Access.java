@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * listens on loopback only, and it listens elsewhere without keys only when told {@code --insecure-no-auth}.
  *
  * @param rateLimiter null when there is no per-key rate limit
+ * @param browserRateLimiter the limit of the browser keys ({@code --browser-rate-limit}), never off
  */
-public record Access(ApiKeys keys, String host, RateLimiter rateLimiter) {
+public record Access(ApiKeys keys, String host, RateLimiter rateLimiter, RateLimiter browserRateLimiter) {
     private static final Logger log = LoggerFactory.getLogger(Access.class);
 
     /**
@@ -47,7 +48,7 @@ public record Access(ApiKeys keys, String host, RateLimiter rateLimiter) {
             host = host == null ? "0.0.0.0" : host;
         }
         RateLimiter limiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), System::nanoTime) : null;
-        return new Access(keys, host, limiter);
+        return new Access(keys, host, limiter, new RateLimiter(config.browserRateLimit(), System::nanoTime));
     }
 
     /** Logs what {@link #decide} decided, and what the operator should know about it. */
@@ -62,6 +63,10 @@ public record Access(ApiKeys keys, String host, RateLimiter rateLimiter) {
             }
         } else {
             log.info("event=auth_on keys={} host={}", keys.size(), host);
+        }
+        if (keys.hasBrowserKey() && !config.corsOrigins().any()) {
+            log.warn("event=browser_keys_unusable note=\"a write-browser key is configured but --cors-origins is "
+                    + "empty: every page's request is refused until its origin is listed\"");
         }
         if (config.rateLimit() > 0 && keys.isEmpty()) {
             log.warn("event=rate_limit_off note=\"--rate-limit applies per API key, and no key is configured\"");

@@ -12,8 +12,14 @@ public record ApiKey(String name, Set<Scope> scopes, byte[] secretHash) {
         secretHash = secretHash.clone();
     }
 
+    /** Whether the key may do what {@code scope} names; a write key may do what a browser key may. */
     public boolean allows(Scope scope) {
-        return scopes.contains(scope);
+        return scopes.contains(scope) || scope == Scope.WRITE_BROWSER && scopes.contains(Scope.WRITE);
+    }
+
+    /** A public key of a web page ({@link Scope#WRITE_BROWSER}): the browser routes, allowed origins, nothing else. */
+    public boolean browser() {
+        return scopes.contains(Scope.WRITE_BROWSER);
     }
 
     @Override

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The configured API keys. Lines are {@code scopes:name:sha256:<hex>}, e.g. {@code write:shop-web:sha256:9f86…},
- * where scopes is {@code write}, {@code read} or {@code read+write}. A presented secret is hashed and compared
+ * where scopes is {@code write}, {@code read}, {@code read+write} or {@code write-browser} (alone: see
+ * {@link Scope#WRITE_BROWSER}). A presented secret is hashed and compared
  * with every key's hash in constant time, so timing tells nothing about how close a guess was.
  */
 public final class ApiKeys {
@@ -79,9 +80,16 @@ public final class ApiKeys {
             switch (s.strip().toLowerCase(Locale.ROOT)) {
                 case "read" -> scopes.add(Scope.READ);
                 case "write" -> scopes.add(Scope.WRITE);
+                case "write-browser" -> scopes.add(Scope.WRITE_BROWSER);
                 default -> throw new IllegalArgumentException(where + ": unknown scope '" + s
-                        + "' (use write, read or read+write)");
+                        + "' (use write, read, read+write or write-browser)");
             }
+        }
+        if (scopes.contains(Scope.WRITE_BROWSER) && scopes.size() > 1) {
+            // A browser key is published in every page that carries it: it must not open anything else.
+            throw new IllegalArgumentException(where + ": write-browser is a scope of its own, not to be combined: "
+                    + "a browser key is public, so it may only post through the browser routes; make a separate key "
+                    + "for the rest");
         }
         if (!NAME.matcher(parts[1]).matches()) {
             throw new IllegalArgumentException(where + ": the key name must be 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -98,6 +106,11 @@ public final class ApiKeys {
 
     public int size() {
         return keys.size();
+    }
+
+    /** Whether any key is a browser key ({@link Scope#WRITE_BROWSER}). */
+    public boolean hasBrowserKey() {
+        return keys.stream().anyMatch(ApiKey::browser);
     }
 
     /**

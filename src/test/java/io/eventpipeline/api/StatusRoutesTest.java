@@ -323,7 +323,7 @@ class StatusRoutesTest {
                 + "refused; restart the service once the disk is sound";
         api = ApiUnderTest.start(Config.builder().port(0).build(), ApiUnderTest.healthDatabase("status-journal", true),
                 probe -> new HttpApi.Parts(ingest, true, queue, metrics, probe, null, "journal-async",
-                        ApiKeys.none(), null, null, true, List.of(Dependency.journal(acceptLog))));
+                        ApiKeys.none(), null, null, true, List.of(Dependency.journal(acceptLog)), null));
         app = api.app();
         http = api.http();
         var up = http.get("/health/ready");
@@ -367,7 +367,7 @@ class StatusRoutesTest {
             boolean brokerRequired) {
         return new HttpApi.Parts(ingest, true, queue, metrics, probe, null, "kafka", ApiKeys.none(), null, null,
                 databaseRequired, List.of(new Dependency("broker", brokerUp::get,
-                        () -> brokerUp.get() ? null : BROKER_ERROR, brokerRequired)));
+                        () -> brokerUp.get() ? null : BROKER_ERROR, brokerRequired)), null);
     }
 
     @Test

@@ -57,6 +57,9 @@ class ConfigTest {
             } else if (setting.getName().equals("mqtt")) {
                 assertThat(built).as("made at build from the mqtt* settings, none without --mqtt-url").isNull();
                 assertThat(builder.value("mqttUrl")).isNull();
+            } else if (setting.getName().equals("corsOrigins")) {
+                assertThat(builder.value("corsOrigins")).as("parsed at build from the flag's list").isNull();
+                assertThat(built).isEqualTo(CorsOrigins.none());
             } else if (setting.getName().equals("durability")) {
                 assertThat(builder.value("durability")).as("decided at build by --queue").isNull();
                 assertThat(built).isEqualTo(Durability.JOURNAL);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,26 @@ class ApiKeysTest {
         ApiKeys keys = ApiKeys.load(null, a.line() + "," + b.line());
         assertThat(keys.find(b.secret())).get().satisfies(k -> assertThat(k.allows(Scope.READ)).isTrue());
         assertThat(keys.find(a.secret())).isPresent();
+    }
+
+    @Test
+    void a_browser_key_stands_alone_and_allows_the_browser_routes_only() throws Exception {
+        ApiKeys.NewKey site = ApiKeys.generate("write-browser", "site");
+        assertThat(site.line()).startsWith("write-browser:site:sha256:");
+        ApiKey key = ApiKeys.load(null, site.line()).find(site.secret()).orElseThrow();
+        assertThat(key.browser()).isTrue();
+        assertThat(key.allows(Scope.WRITE_BROWSER)).isTrue();
+        assertThat(key.allows(Scope.WRITE)).isFalse();
+        assertThat(key.allows(Scope.READ)).isFalse();
+        ApiKeys.NewKey w = ApiKeys.generate("write", "w");
+        ApiKey writer = ApiKeys.load(null, w.line()).find(w.secret()).orElseThrow();
+        assertThat(writer.allows(Scope.WRITE_BROWSER)).as("a write key may post where a page may").isTrue();
+        assertThat(ApiKeys.load(null, site.line()).hasBrowserKey()).isTrue();
+
+        for (String scopes : List.of("read+write-browser", "write+write-browser")) {
+            assertThatThrownBy(() -> ApiKeys.load(null, scopes + ":x:sha256:" + "a".repeat(64)))
+                    .as(scopes).hasMessageContaining("write-browser is a scope of its own");
+        }
     }
 
     @Test

@@ -75,6 +75,14 @@ public final class SegmentParser {
             return name().toLowerCase(Locale.ROOT);
         }
 
+        /**
+         * The one-letter name of the call's browser route: {@code t} for {@code /v1/t}. analytics.js posts each
+         * call to the first letter of its type (analytics-next's Segment.io plugin: {@code type.charAt(0)}).
+         */
+        public String shortName() {
+            return wireName().substring(0, 1);
+        }
+
         /** The call named {@code type} (any case), or null. */
         public static Call of(String type) {
             for (Call c : values()) {
