@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventpipeline.RequiredSuite;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public final class NodeSdk {
     static final Path PROJECT = Path.of("src", "test", "node");
     static final Path INSTALL = Path.of("target", "node-sdk");
     private static final List<String> PROJECT_FILES = List.of("package.json", "package-lock.json", "sdk-run.js",
-            "otlp-logs-run.js", "driver-io.js");
+            "otlp-logs-run.js", "driver-io.js", "browser-run.js", "browser-page.html");
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -258,14 +259,17 @@ public final class NodeSdk {
     public static final class Run {
         private final String script;
         private final Process process;
+        /** The child's stdin while the run is held ({@link #release}), else null: it was closed after the input. */
+        private final OutputStream stdin;
         private final CompletableFuture<String> stdout;
         private final StringBuffer stderr = new StringBuffer();
         private final Thread stderrReader;
         private final Duration deadline;
 
-        private Run(String script, Process process, Duration deadline) {
+        private Run(String script, Process process, OutputStream stdin, Duration deadline) {
             this.script = script;
             this.process = process;
+            this.stdin = stdin;
             this.deadline = deadline;
             this.stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
             this.stderrReader = Thread.ofVirtual().start(() -> {
@@ -283,6 +287,26 @@ public final class NodeSdk {
         /** What the run wrote to stderr so far (its progress lines say each answer the SDK got). */
         public String stderr() {
             return stderr.toString();
+        }
+
+        /**
+         * Closes the child's stdin, which tells a script started {@linkplain #startHeld held} that it may finish
+         * (browser-run.js closes its browser then); a run started otherwise has its stdin closed already.
+         */
+        public void release() throws IOException {
+            if (stdin != null) {
+                stdin.close();
+            }
+        }
+
+        /**
+         * Ends the child process now if it still runs (a test that failed before it could await the run), and waits
+         * for it to be gone; the browser of browser-run.js ends with it (its debugging pipe closes).
+         */
+        public void kill() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor();
+            }
         }
 
         /** True while the child process runs. */
@@ -364,10 +388,25 @@ public final class NodeSdk {
     static Run start(String script, String json, Duration deadline) throws IOException, InterruptedException {
         Path dir = install();
         Process p = new ProcessBuilder("node", script).directory(dir.toFile()).start();
-        Run run = new Run(script, p, deadline);
+        Run run = new Run(script, p, null, deadline);
         try (var stdin = p.getOutputStream()) {
             stdin.write(json.getBytes(StandardCharsets.UTF_8));
         }
+        return run;
+    }
+
+    /**
+     * Like {@link #start(String, String, Duration)}, but {@code json} and a newline are written and stdin is left
+     * open until {@link Run#release}: for a script that reads its input from the first line and waits for the end of
+     * stdin before it finishes (browser-run.js with {@code hold}). The deadline includes the hold.
+     */
+    static Run startHeld(String script, String json, Duration deadline) throws IOException, InterruptedException {
+        Path dir = install();
+        Process p = new ProcessBuilder("node", script).directory(dir.toFile()).start();
+        OutputStream stdin = p.getOutputStream();
+        Run run = new Run(script, p, stdin, deadline);
+        stdin.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
         return run;
     }
 

@@ -64,6 +64,7 @@ public final class SdkTestService implements BeforeEachCallback, AfterEachCallba
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(60);
 
     private final boolean h2;
+    private final boolean withBrowserKey;
     private final UnaryOperator<Config.Builder> options;
 
     private Path dir;
@@ -73,27 +74,38 @@ public final class SdkTestService implements BeforeEachCallback, AfterEachCallba
     private RunningService running;
     private ApiKeys.NewKey writer;
     private ApiKeys.NewKey reader;
+    private ApiKeys.NewKey browser;
     private final List<String> filler = new ArrayList<>();
     private boolean windowOpen;
 
-    private SdkTestService(boolean h2, UnaryOperator<Config.Builder> options) {
+    private SdkTestService(boolean h2, boolean withBrowserKey, UnaryOperator<Config.Builder> options) {
         this.h2 = h2;
+        this.withBrowserKey = withBrowserKey;
         this.options = options;
     }
 
     /** On H2 served by its TCP server in a temp dir, reached through the proxy. */
     public static SdkTestService onH2() {
-        return new SdkTestService(true, UnaryOperator.identity());
+        return new SdkTestService(true, false, UnaryOperator.identity());
     }
 
     /** On the MariaDB/MySQL of {@code PIPELINE_TEST_DB_URL} (emptied first), reached through the proxy. */
     public static SdkTestService onMariaDb() {
-        return new SdkTestService(false, UnaryOperator.identity());
+        return new SdkTestService(false, false, UnaryOperator.identity());
     }
 
     /** The same with more service settings, applied after this fixture's own (one worker, a small queue). */
     public SdkTestService with(UnaryOperator<Config.Builder> more) {
-        return new SdkTestService(h2, c -> more.apply(options.apply(c)));
+        return new SdkTestService(h2, withBrowserKey, c -> more.apply(options.apply(c)));
+    }
+
+    /**
+     * The same with a third key, of the {@code write-browser} scope ({@link #browserKey()}): what a web page is
+     * given. The service takes it on the browser routes only, from the origins of {@code --cors-origins} (set them
+     * with {@link #with}).
+     */
+    public SdkTestService withBrowserKey() {
+        return new SdkTestService(h2, true, options);
     }
 
     @Override
@@ -114,7 +126,12 @@ public final class SdkTestService implements BeforeEachCallback, AfterEachCallba
         writer = ApiKeys.generate("write", "sdk-test-writer");
         reader = ApiKeys.generate("read", "sdk-test-reader");
         Path keys = dir.resolve("keys");
-        Files.writeString(keys, writer.line() + "\n" + reader.line() + "\n");
+        String lines = writer.line() + "\n" + reader.line() + "\n";
+        if (withBrowserKey) {
+            browser = ApiKeys.generate("write-browser", "sdk-test-site");
+            lines += browser.line() + "\n";
+        }
+        Files.writeString(keys, lines);
         TestDb service = new TestDb(direct.name() + "-via-proxy", viaProxy);
         running = RunningService.on(() -> service).with(c -> options.apply(c.host("127.0.0.1").apiKeysFile(keys)
                 .workers(1).queueCapacity(QUEUE_CAPACITY).maxBatchEvents(QUEUE_CAPACITY).queueMaxBytes(1L << 20)
@@ -156,6 +173,14 @@ public final class SdkTestService implements BeforeEachCallback, AfterEachCallba
     /** A key with the write scope: an SDK's write key (HTTP Basic user name) or {@code Authorization: Bearer}. */
     public String writeKey() {
         return writer.secret();
+    }
+
+    /** The key with the write-browser scope: a page's write key. Only with {@link #withBrowserKey()}. */
+    public String browserKey() {
+        if (browser == null) {
+            throw new IllegalStateException("this service has no browser key: make it withBrowserKey()");
+        }
+        return browser.secret();
     }
 
     /** A key with the read scope, for {@code GET /events}. */
