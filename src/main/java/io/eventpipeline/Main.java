@@ -255,8 +255,9 @@ public final class Main implements Callable<Integer> {
     String corsOrigins;
 
     @Option(names = "--browser-rate-limit",
-            description = "Events per second per write-browser key, for all the pages that carry it together, in "
-                    + "bursts of up to one second's worth; over it, 429 with Retry-After "
+            description = "Events per second per write-browser key and instance, for all the pages that carry it "
+                    + "together, every message of a batch counted; bursts of up to one second's worth; over it, 429 "
+                    + "with Retry-After "
                     + "(env PIPELINE_BROWSER_RATE_LIMIT). Default: ${DEFAULT-VALUE}")
     double browserRateLimit;
 

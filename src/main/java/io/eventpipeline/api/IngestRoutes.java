@@ -199,7 +199,9 @@ final class IngestRoutes {
 
     /**
      * As {@link #accept(Context, List)}, charging {@code charged} events: the valid ones, when the list also holds
-     * messages refused at intake ({@link Event#refusal()}), which the rate limit does not count.
+     * messages refused at intake ({@link Event#refusal()}), which the rate limit does not count for a secret key.
+     * A browser key is charged for every message: the refused ones are written to the dead letter too, and a
+     * public key must not write rows past its limit.
      */
     void accept(Context ctx, List<Event> events, int charged) throws InterruptedException {
         ApiKey key = ctx.attribute(Authenticator.KEY_ATTRIBUTE);
@@ -207,7 +209,8 @@ final class IngestRoutes {
             hand(ctx, events);
             return;
         }
-        rateLimits.charge(key, charged);
+        int cost = key.browser() ? events.size() : charged;
+        rateLimits.charge(key, cost);
         boolean admitted = false;
         try {
             List<Event> tagged = new ArrayList<>(events.size());
@@ -218,7 +221,7 @@ final class IngestRoutes {
             admitted = true;
         } finally {
             if (!admitted) {
-                rateLimits.refund(key, charged);
+                rateLimits.refund(key, cost);
             }
         }
     }

@@ -5,11 +5,12 @@ import io.eventpipeline.security.RateLimiter;
 import java.math.BigDecimal;
 
 /**
- * The per-key rate limit as the ingest routes answer it. A request is charged for its valid events only, the
- * ones it asks to have admitted (invalid ones never reach the queue or the database), all of them or none: a
- * request larger than the key's whole bucket can never pass and is a 413 naming {@code --rate-limit}; one
- * larger than what the bucket holds now is a 429 with {@code Retry-After}, the seconds until it holds them. A browser
- * key ({@code write-browser}) is charged to {@code --browser-rate-limit} instead, which is never off.
+ * The per-key rate limit as the ingest routes answer it. A request is charged for the events the route counts
+ * (for a write key its valid ones, the ones it asks to have stored; a Segment batch's refused messages go to the
+ * dead letter uncharged), all of them or none: a request larger than the key's whole bucket can never pass and is
+ * a 413 naming {@code --rate-limit}; one larger than what the bucket holds now is a 429 with {@code Retry-After},
+ * the seconds until it holds them; one of no events costs nothing. A browser key ({@code write-browser}) is charged
+ * to {@code --browser-rate-limit} instead, which is never off. Buckets are kept per instance, in memory.
  */
 final class RateLimits {
     private final Limit keys;
@@ -37,8 +38,8 @@ final class RateLimits {
     void charge(ApiKey key, int events) {
         Limit limit = key.browser() ? browserKeys : keys;
         RateLimiter limiter = limit.limiter();
-        if (limiter == null) {
-            return;
+        if (limiter == null || events == 0) {
+            return; // a batch of refused messages only (into the dead letter) takes no token
         }
         if (events > limiter.burst()) {
             throw ApiError.tooLarge("the batch has " + events + " valid events, more than an API key may send at "
@@ -56,7 +57,7 @@ final class RateLimits {
     /** Gives back what {@link #charge} took for events then refused all the same (a 503): they cost nothing. */
     void refund(ApiKey key, int events) {
         RateLimiter limiter = (key.browser() ? browserKeys : keys).limiter();
-        if (limiter != null) {
+        if (limiter != null && events > 0) {
             limiter.release(key.name(), events);
         }
     }

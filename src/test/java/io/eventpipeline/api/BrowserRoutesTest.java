@@ -243,4 +243,22 @@ class BrowserRoutesTest {
         }
         assertThat(queued()).hasSize(7);
     }
+
+    @Test
+    void a_browser_key_is_charged_for_every_message_of_a_batch_the_refused_ones_too() throws Exception {
+        start(SITE, 3);
+        // The refused messages go to the dead letter: rows a public key would otherwise write for free.
+        String batch = "{\"writeKey\":\"" + BROWSER.secret() + "\",\"batch\":[" + track("v", BROWSER.secret())
+                + ",{},{\"type\":\"track\"}]}";
+
+        var first = post("/v1/b", SITE, batch);
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().get("dead_lettered").asInt()).isEqualTo(2);
+        var second = post("/v1/b", SITE, batch);
+        assertThat(second.status()).as("three messages charged, not one: %s", second.body()).isEqualTo(429);
+        var onlyRefused = post("/v1/b", SITE, "{\"writeKey\":\"" + BROWSER.secret() + "\",\"batch\":[{},{},{},{}]}");
+        assertThat(onlyRefused.status()).as("more messages than a second's worth: %s", onlyRefused.body())
+                .isEqualTo(413);
+        assertThat(queued()).hasSize(3);
+    }
 }

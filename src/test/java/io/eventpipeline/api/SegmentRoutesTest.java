@@ -91,6 +91,17 @@ class SegmentRoutesTest {
     }
 
     @Test
+    void a_batch_of_refused_messages_only_costs_no_token_and_is_answered_like_any_other() throws Exception {
+        start(1000, new RateLimiter(10, System::nanoTime));
+
+        var r = post("/v1/batch", basic(WRITER.secret(), ""), "{\"batch\":[{},{\"type\":\"track\"}]}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("accepted").asInt()).isZero();
+        assertThat(r.json().get("dead_lettered").asInt()).isEqualTo(2);
+        assertThat(queued()).hasSize(2).allSatisfy(e -> assertThat(e.event().refusal()).isNotNull());
+    }
+
+    @Test
     void the_write_key_is_the_user_name_of_basic_credentials_as_the_sdks_send_it() throws Exception {
         start(1000, null);
 
