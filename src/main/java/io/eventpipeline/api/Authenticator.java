@@ -17,8 +17,8 @@ import java.util.Optional;
  * the key in a header they are configured with ({@code Authorization: Bearer <key>}). The browser routes
  * ({@code /v1/t}, …) take a browser key ({@code write-browser}) or a write key; a browser key is taken there only,
  * and only with an {@code Origin} ({@link BrowserCors} has refused the origins not allowed). A missing or unknown
- * key is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never logged.
- * Failures are counted like every answer, by route and status ({@code http_requests}). Without configured keys
+ * key is a 401 and a key without the route's scope a 403; neither says whether a key exists, and the key is never
+ * logged. Failures are counted like every answer, by route and status ({@code http_requests}). Without configured keys
  * every route is open (the service then listens on loopback only, see {@code Access}).
  */
 final class Authenticator {

@@ -45,21 +45,42 @@ public record CorsOrigins(List<String> entries) {
             if (entry.isEmpty()) {
                 continue;
             }
-            if (!entry.equals("*")) {
-                Matcher m = ORIGIN.matcher(entry);
-                if (!m.matches()) {
-                    throw new IllegalArgumentException("--cors-origins: '" + raw.strip() + "' is not an origin: "
-                            + "write scheme://host[:port] as the browser sends it in the Origin header, with no path "
-                            + "and no trailing slash (https://shop.example.com, http://localhost:3000), "
-                            + "https://*.example.com for its subdomains, or * for any origin");
-                }
-                if (m.group(4) != null && Integer.parseInt(m.group(4).substring(1)) > 65535) {
-                    throw new IllegalArgumentException("--cors-origins: '" + raw.strip() + "' has a port above 65535");
-                }
-            }
-            entries.add(entry);
+            entries.add(entry.equals("*") ? entry : origin(entry, raw.strip()));
         }
         return new CorsOrigins(entries);
+    }
+
+    /**
+     * One entry, checked and written as the browser writes an origin: a default port is left out (a browser sends
+     * {@code https://shop.example.com}, never {@code https://shop.example.com:443}).
+     */
+    private static String origin(String entry, String given) {
+        Matcher m = ORIGIN.matcher(entry);
+        if (!m.matches()) {
+            boolean ascii = given.chars().allMatch(c -> c < 128);
+            throw new IllegalArgumentException("--cors-origins: '" + given + "' is not an origin: write "
+                    + "scheme://host[:port] as the browser sends it in the Origin header, with no path and no "
+                    + "trailing slash (https://shop.example.com, http://localhost:3000), https://*.example.com for "
+                    + "its subdomains, or * for any origin" + (ascii ? "" : "; write an international domain name "
+                    + "in its xn-- (punycode) form, as browsers send it"));
+        }
+        String scheme = m.group(1);
+        String host = m.group(3);
+        String port = m.group(4) == null ? null : m.group(4).substring(1);
+        if (port != null && (port.startsWith("0") || Integer.parseInt(port) > 65535)) {
+            throw new IllegalArgumentException("--cors-origins: '" + given + "' has no valid port (1-65535, no "
+                    + "leading zero)");
+        }
+        if (m.group(2) != null && (host.startsWith("[") || host.matches("[0-9.]+")
+                || !host.contains(".") && !host.equals("localhost"))) {
+            throw new IllegalArgumentException("--cors-origins: '" + given + "': a * stands for the subdomains of a "
+                    + "domain name of at least two labels (https://*.example.com) or of localhost, not of an "
+                    + "address or a top-level domain");
+        }
+        boolean defaultPort = port != null && (scheme.equals("https") && port.equals("443")
+                || scheme.equals("http") && port.equals("80"));
+        return scheme + "://" + (m.group(2) == null ? "" : "*.") + host + (port == null || defaultPort ? ""
+                : ":" + port);
     }
 
     /** Whether any origin is configured: without one, no page of another origin may post. */

@@ -24,15 +24,15 @@ class CorsOriginsTest {
 
     @Test
     void a_wildcard_host_allows_every_subdomain_on_its_scheme_and_port_but_not_the_domain_itself() {
-        CorsOrigins o = CorsOrigins.parse("https://*.example.com,http://*.test:8080");
+        CorsOrigins o = CorsOrigins.parse("https://*.example.com,http://*.localhost:8080");
         assertThat(o.allows("https://a.example.com")).isTrue();
         assertThat(o.allows("https://a.b.example.com")).isTrue();
         assertThat(o.allows("https://example.com")).isFalse();
         assertThat(o.allows("https://evilexample.com")).isFalse();
         assertThat(o.allows("http://a.example.com")).isFalse();
         assertThat(o.allows("https://a.example.com:8443")).isFalse();
-        assertThat(o.allows("http://x.test:8080")).isTrue();
-        assertThat(o.allows("http://x.test")).isFalse();
+        assertThat(o.allows("http://shop.localhost:8080")).isTrue();
+        assertThat(o.allows("http://shop.localhost")).isFalse();
     }
 
     @Test
@@ -52,5 +52,23 @@ class CorsOriginsTest {
         }
         assertThatThrownBy(() -> CorsOrigins.parse("https://shop.example.com/"))
                 .hasMessageContaining("no trailing slash");
+        for (String bad : List.of("https://shop.example.com:0", "https://shop.example.com:0443")) {
+            assertThatThrownBy(() -> CorsOrigins.parse(bad)).as(bad).hasMessageContaining("no valid port");
+        }
+        for (String broad : List.of("https://*.com", "https://*.127.0.0.1", "https://*.[::1]")) {
+            assertThatThrownBy(() -> CorsOrigins.parse(broad)).as(broad).hasMessageContaining("subdomains of a");
+        }
+        assertThatThrownBy(() -> CorsOrigins.parse("https://bücher.example")).hasMessageContaining("punycode");
+    }
+
+    @Test
+    void a_default_port_is_left_out_as_the_browser_leaves_it_out() {
+        CorsOrigins o = CorsOrigins.parse("https://shop.example.com:443,http://localhost:80,https://*.example.org:443");
+        assertThat(o.entries()).containsExactly("https://shop.example.com", "http://localhost",
+                "https://*.example.org");
+        assertThat(o.allows("https://shop.example.com")).isTrue();
+        assertThat(o.allows("http://localhost")).isTrue();
+        assertThat(o.allows("https://a.example.org")).isTrue();
+        assertThat(CorsOrigins.parse("https://[::1]:8443").allows("https://[::1]:8443")).isTrue();
     }
 }
