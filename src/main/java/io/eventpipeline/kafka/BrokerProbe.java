@@ -99,10 +99,16 @@ public final class BrokerProbe extends PeriodicCheck {
         replicasShort = now;
     }
 
-    /** Why a produce with acks=all to {@code d} is refused now, or null when every partition has enough replicas. */
+    /**
+     * Why a produce with acks=all to {@code d} is refused now, or null when every partition has enough in-sync
+     * replicas. The broker compares a partition's in-sync replicas with {@code min.insync.replicas} capped at the
+     * partition's replica count ({@code Partition.effectiveMinIsr} in Kafka's broker): a topic of fewer replicas than
+     * the setting is not refused for that alone.
+     */
     static String replicasShort(TopicDescription d, int minInSync) {
-        List<String> shortOf = d.partitions().stream().filter(p -> p.isr().size() < minInSync)
-                .map(p -> p.partition() + " (" + p.isr().size() + ")").toList();
+        List<String> shortOf = d.partitions().stream()
+                .filter(p -> p.isr().size() < Math.min(minInSync, p.replicas().size()))
+                .map(p -> p.partition() + " (" + p.isr().size() + " of " + p.replicas().size() + ")").toList();
         return shortOf.isEmpty() ? null : "partitions of " + d.name() + " with fewer in-sync replicas than its "
                 + "min.insync.replicas=" + minInSync + ", so that every produce with acks=all is refused: "
                 + String.join(", ", shortOf);

@@ -44,7 +44,20 @@ class KafkaHealthSignalsTest {
 
         assertThat(BrokerProbe.replicasShort(topic, 1)).isNull();
         assertThat(BrokerProbe.replicasShort(topic, 2)).isEqualTo("partitions of events with fewer in-sync "
-                + "replicas than its min.insync.replicas=2, so that every produce with acks=all is refused: 1 (1)");
-        assertThat(BrokerProbe.replicasShort(topic, 3)).endsWith(": 1 (1), 2 (2)");
+                + "replicas than its min.insync.replicas=2, so that every produce with acks=all is refused: "
+                + "1 (1 of 3)");
+        assertThat(BrokerProbe.replicasShort(topic, 3)).endsWith(": 1 (1 of 3), 2 (2 of 3)");
+    }
+
+    /** As the broker does: min.insync.replicas above a partition's replica count asks for all its replicas. */
+    @Test
+    void a_topic_of_fewer_replicas_than_min_insync_replicas_needs_all_of_them_in_sync() {
+        TopicDescription single = new TopicDescription("events", false, List.of(
+                new TopicPartitionInfo(0, B1, List.of(B1), List.of(B1))));
+        TopicDescription two = new TopicDescription("events", false, List.of(
+                new TopicPartitionInfo(0, B1, List.of(B1, B2), List.of(B1))));
+
+        assertThat(BrokerProbe.replicasShort(single, 2)).isNull();
+        assertThat(BrokerProbe.replicasShort(two, 3)).endsWith(": 0 (1 of 2)");
     }
 }
