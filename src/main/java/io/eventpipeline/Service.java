@@ -73,6 +73,11 @@ import org.slf4j.event.Level;
  */
 public final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
+    /**
+     * How long a writer's consumer may be out of its group (joining, or fenced and joining again) before the node is
+     * not ready: longer than a rebalance takes, shorter than the broker's default consumer session (45 s).
+     */
+    private static final Duration GROUP_BOUND = Duration.ofSeconds(15);
     static final Duration START_DB_WAIT = Duration.ofSeconds(20);
     static final int READ_POOL_SIZE = 2;
     /**
@@ -247,15 +252,22 @@ public final class Service {
             dependencies.add(Dependency.journal(acceptLog));
         }
         if (kafka) {
-            BrokerProbe broker = new BrokerProbe(kafkaSettings, config.kafkaTopic(), Duration.ofSeconds(1));
+            BrokerProbe broker = new BrokerProbe(kafkaSettings, config.kafkaTopic(), Duration.ofSeconds(1),
+                    role.ingests());
             resources.push("broker-probe", allowed -> broker.close());
             broker.start();
             dependencies.add(new Dependency("broker", broker::up, broker::lastError, true));
+            if (role.ingests()) {
+                dependencies.add(new Dependency("replicas", () -> broker.replicasShort() == null,
+                        broker::replicasShort, true));
+            }
             if (kafkaWriters != null) {
                 KafkaWriters writers = kafkaWriters;
                 dependencies.add(new Dependency("writers", () -> writers.running() == writers.consumers(),
                         () -> writers.running() + " of " + writers.consumers()
                                 + " consumers are running; see the log's kafka_writer_failed", true));
+                dependencies.add(new Dependency("group", () -> writers.groupLost(GROUP_BOUND) == null,
+                        () -> writers.groupLost(GROUP_BOUND), true));
             }
         }
         MqttSource mqtt = null;

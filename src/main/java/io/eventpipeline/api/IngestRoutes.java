@@ -176,7 +176,7 @@ final class IngestRoutes {
             return reader.get();
         } catch (ApiError e) {
             if (e.status() == 408 && ingest.closed()) {
-                throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
+                throw refusedDraining();
             }
             throw e;
         }
@@ -185,8 +185,14 @@ final class IngestRoutes {
     /** A draining service need not read a body it will refuse. */
     void refuseEarlyWhenDraining() {
         if (ingest.closed()) {
-            throw ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
+            throw refusedDraining();
         }
+    }
+
+    /** The 503 of a request that arrives during the stop, counted under its reason. */
+    private ApiError refusedDraining() {
+        metrics.refusals.increment(Metrics.refusalName(Ingest.Refusal.DRAINING));
+        return ApiError.unavailable(Ingest.Refusal.DRAINING.message(), 5);
     }
 
     /**
@@ -240,8 +246,9 @@ final class IngestRoutes {
             }
             int retryAfter = e.refusal() == Ingest.Refusal.QUEUE_FULL || e.refusal() == Ingest.Refusal.AWAITING_BROKER
                     ? 1 : 5;
-            throw ApiError.unavailable(e.getMessage(), retryAfter).with("reason",
-                    e.refusal().name().toLowerCase(java.util.Locale.ROOT));
+            String reason = Metrics.refusalName(e.refusal());
+            metrics.refusals.increment(reason);
+            throw ApiError.unavailable(e.getMessage(), retryAfter).with("reason", reason);
         }
     }
 }

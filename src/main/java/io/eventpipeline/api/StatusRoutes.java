@@ -3,6 +3,7 @@ package io.eventpipeline.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventpipeline.metrics.Counter;
 import io.eventpipeline.metrics.HttpRequests;
+import io.eventpipeline.metrics.LabeledCounter;
 import io.eventpipeline.metrics.LatencyHistogram;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusFormat;
@@ -103,10 +104,20 @@ final class StatusRoutes {
         for (Counter c : metrics.counters()) {
             body.put(c.key(), c.sum());
         }
+        for (LabeledCounter c : metrics.labeledCounters()) {
+            body.put(c.key(), c.snapshot());
+        }
         body.put("queue", queueState());
         body.put("workers", workers);
         body.put("latency_ms", latency(metrics.latency.snapshot()));
         body.put("batch_size", batchSize(metrics.batchSize.snapshot()));
+        body.put("kafka_records_in_flight", metrics.kafkaRecordsInFlight.get());
+        body.put("kafka_ack_latency_ms", latency(metrics.kafkaAckLatency.snapshot()));
+        body.put("kafka_commit_latency_ms", latency(metrics.kafkaCommitLatency.snapshot()));
+        body.put("kafka_batch_size", batchSize(metrics.kafkaBatchSize.snapshot()));
+        Map<String, Long> lag = new LinkedHashMap<>();
+        metrics.kafkaLag.snapshot().forEach((partition, records) -> lag.put(partition.toString(), records));
+        body.put("kafka_lag", lag);
         Map<String, Object> eps = new LinkedHashMap<>();
         eps.put("received_last_second", metrics.receivedRate.lastSecond());
         eps.put("received_last_minute", round(metrics.receivedRate.lastMinute()));

@@ -4,11 +4,18 @@ import io.eventpipeline.errors.Messages;
 import io.eventpipeline.lifecycle.PeriodicCheck;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -16,31 +23,104 @@ import org.slf4j.LoggerFactory;
  * topic has a leader (so a produce can be acknowledged and a fetch served), so that /health tells the truth about
  * the broker even while no event arrives: a node taken out of a load balancer's rotation for a broker outage is
  * put back once the broker is, without needing traffic to find out. Logs {@code broker_down} and {@code broker_up}.
+ *
+ * <p>For a node that ingests, each check also compares every partition's in-sync replicas with the topic's
+ * {@code min.insync.replicas} (its own setting, or the brokers' default): below it, the brokers refuse every produce
+ * with acks=all (NOT_ENOUGH_REPLICAS) and the producer retries until its {@code delivery.timeout.ms}, so each
+ * request would wait out {@code --kafka-ack-timeout} for a 503. {@link #replicasShort()} says so at once, from the
+ * same metadata the leader check reads, and one more admin request a check.
  */
 public final class BrokerProbe extends PeriodicCheck {
+    private static final Logger log = LoggerFactory.getLogger(BrokerProbe.class);
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final Admin admin;
     private final String topic;
+    private final boolean checkReplicas;
+    /** Why the last check that reached the brokers found too few in-sync replicas, or null. */
+    private volatile String replicasShort;
+    private boolean unchecked;
 
     /**
      * @param settings the admin client's settings ({@link KafkaSettings#admin}), each call bounded to 2 s
      * @param topic    the topic whose partitions must have a leader
      * @param interval the pause between two checks
+     * @param checkReplicas whether to compare in-sync replicas with {@code min.insync.replicas}: on a node that
+     *                 ingests, for {@link #replicasShort()}
      */
-    public BrokerProbe(KafkaSettings settings, String topic, Duration interval) {
-        super("broker", interval, true, LoggerFactory.getLogger(BrokerProbe.class));
+    public BrokerProbe(KafkaSettings settings, String topic, Duration interval, boolean checkReplicas) {
+        super("broker", interval, true, log);
         this.admin = Admin.create(settings.admin(CHECK_TIMEOUT));
         this.topic = topic;
+        this.checkReplicas = checkReplicas;
     }
 
     @Override
     protected String probe() throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        KafkaFuture<Config> config = checkReplicas
+                ? admin.describeConfigs(List.of(resource)).values().get(resource) : null;
         TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
                 .get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
         List<Integer> leaderless = d.partitions().stream().filter(p -> p.leader() == null || p.leader().isEmpty())
                 .map(TopicPartitionInfo::partition).toList();
+        if (config != null) {
+            checkReplicas(d, config);
+        }
         return leaderless.isEmpty() ? null : "partitions of " + topic + " without a leader: " + leaderless;
+    }
+
+    /**
+     * Sets {@link #replicasShort()} from the topic's metadata and its {@code min.insync.replicas}, logging a change
+     * ({@code broker_replicas_short}, {@code broker_replicas_ok}). A topic configuration the brokers do not describe
+     * (no DescribeConfigs permission) leaves the replicas unchecked, logged once, rather than the broker down.
+     */
+    private void checkReplicas(TopicDescription d, KafkaFuture<Config> config) throws InterruptedException {
+        String now;
+        try {
+            ConfigEntry min = config.get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            now = min == null || min.value() == null ? null : replicasShort(d, Integer.parseInt(min.value()));
+        } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+            if (!unchecked) {
+                log.warn("event=broker_replicas_unchecked topic={} error=\"{}\" note=\"the in-sync replicas are "
+                        + "not compared with min.insync.replicas\"", topic, Messages.rootMessage(e));
+                unchecked = true;
+            }
+            now = null;
+        }
+        if ((now == null) != (replicasShort == null)) {
+            if (now == null) {
+                log.info("event=broker_replicas_ok topic={}", topic);
+            } else {
+                log.warn("event=broker_replicas_short error=\"{}\"", now);
+            }
+        }
+        replicasShort = now;
+    }
+
+    /**
+     * Why a produce with acks=all to {@code d} is refused now, or null when every partition has enough in-sync
+     * replicas. The broker compares a partition's in-sync replicas with {@code min.insync.replicas} capped at the
+     * partition's replica count ({@code Partition.effectiveMinIsr} in Kafka's broker): a topic of fewer replicas than
+     * the setting is not refused for that alone.
+     */
+    static String replicasShort(TopicDescription d, int minInSync) {
+        List<String> shortOf = d.partitions().stream()
+                .filter(p -> p.isr().size() < Math.min(minInSync, p.replicas().size()))
+                .map(p -> p.partition() + " (" + p.isr().size() + " of " + p.replicas().size() + ")").toList();
+        return shortOf.isEmpty() ? null : "partitions of " + d.name() + " with fewer in-sync replicas than its "
+                + "min.insync.replicas=" + minInSync + ", so that every produce with acks=all is refused: "
+                + String.join(", ", shortOf);
+    }
+
+    /**
+     * Why the brokers would refuse a produce with acks=all (a partition with fewer in-sync replicas than
+     * {@code min.insync.replicas}), as of the last check that reached them, or null when they would not or the
+     * probe does not compare ({@code checkReplicas} false). Read by /health on any thread.
+     */
+    public String replicasShort() {
+        return replicasShort;
     }
 
     @Override

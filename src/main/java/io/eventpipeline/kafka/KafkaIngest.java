@@ -13,11 +13,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 
 /**
  * The door of the pipeline with {@code --queue kafka}: produces each event to the topic, keyed by its id (so one id
@@ -85,8 +89,15 @@ public final class KafkaIngest implements Ingest {
                                         + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + " ms")
                                 : cause(acks.getLast()));
                     }
-                    acks.add(producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8),
-                            EventCodec.encode(e))));
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic,
+                            e.id().getBytes(StandardCharsets.UTF_8), EventCodec.encode(e));
+                    Delivery delivery = new Delivery();
+                    try {
+                        acks.add(producer.send(record, delivery));
+                    } catch (KafkaException | IllegalStateException thrown) {
+                        delivery.onCompletion(null, thrown); // thrown, so the producer calls no callback
+                        throw thrown;
+                    }
                 }
             } catch (KafkaException | IllegalStateException e) {
                 // Thrown rather than returned in a future: a fatal producer error, or a producer closed by a stop
@@ -130,6 +141,49 @@ public final class KafkaIngest implements Ingest {
     private RefusedException refused(int events, Throwable cause) {
         metrics.kafkaProduceFailed.add(events);
         return new RefusedException(Refusal.BROKER_UNAVAILABLE, cause);
+    }
+
+    /**
+     * The kind under which {@link Metrics#kafkaProducerErrors} counts a record the producer failed: {@code timeout}
+     * for the client's {@link org.apache.kafka.common.errors.TimeoutException} (no acknowledgement within
+     * {@code delivery.timeout.ms}, no metadata within {@code max.block.ms}), {@code not_enough_replicas} for the
+     * broker's refusals NOT_ENOUGH_REPLICAS and NOT_ENOUGH_REPLICAS_AFTER_APPEND (fewer in-sync replicas than the
+     * topic's {@code min.insync.replicas}, with acks=all), {@code other} for anything else.
+     */
+    static String errorKind(Throwable e) {
+        if (e instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return "timeout";
+        }
+        if (e instanceof NotEnoughReplicasException || e instanceof NotEnoughReplicasAfterAppendException) {
+            return "not_enough_replicas";
+        }
+        return "other";
+    }
+
+    /**
+     * One record from its send to its end, on the producer's I/O thread: counted in flight until then, then either
+     * its time to the acknowledgement or its error's kind. Settles once, however it ends.
+     */
+    private final class Delivery implements Callback {
+        private final long sentNanos = System.nanoTime();
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        Delivery() {
+            metrics.kafkaRecordsInFlight.incrementAndGet();
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception error) {
+            if (!settled.compareAndSet(false, true)) {
+                return;
+            }
+            metrics.kafkaRecordsInFlight.decrementAndGet();
+            if (error == null) {
+                metrics.kafkaAckLatency.record(System.nanoTime() - sentNanos);
+            } else {
+                metrics.kafkaProducerErrors.increment(errorKind(error));
+            }
+        }
     }
 
     /** Events of requests waiting for the broker's acknowledgement now. */

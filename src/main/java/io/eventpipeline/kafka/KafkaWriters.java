@@ -58,6 +58,7 @@ public final class KafkaWriters {
     private final List<Member> members = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Metrics metrics;
+    private final String group;
     private volatile boolean stopping;
     /** {@link System#nanoTime()} after which a batch being stored is abandoned; set by {@link #stop}. */
     private volatile long abandonAfterNanos = Long.MAX_VALUE;
@@ -75,6 +76,7 @@ public final class KafkaWriters {
     public KafkaWriters(KafkaSettings settings, String topic, int consumers, Metrics metrics,
             Function<BatchWriter.RetryWait, BatchWriter> writerFor) {
         this.metrics = metrics;
+        this.group = settings.group();
         try {
             for (int i = 0; i < consumers; i++) {
                 Properties p = settings.consumer();
@@ -142,6 +144,27 @@ public final class KafkaWriters {
         return members.size();
     }
 
+    /**
+     * Why this node counts as having lost its consumer group, or null while it has not: a running consumer has been
+     * out of the group (not joined yet, or fenced: its session expired or its heartbeats failed, and its partitions
+     * lost) for longer than {@code bound}. A member without partitions (more consumers than partitions) is in the
+     * group all the same. Read by /health, on any thread.
+     *
+     * @param bound how long a consumer may take to join or to join again, such as a rebalance after a restart
+     */
+    public String groupLost(Duration bound) {
+        long now = System.nanoTime();
+        for (int i = 0; i < members.size(); i++) {
+            long since = members.get(i).outOfGroupSince;
+            if (since != 0 && now - since > bound.toNanos() && i < threads.size() && threads.get(i).isAlive()) {
+                return "consumer " + i + " has been out of the consumer group " + group + " for "
+                        + Duration.ofNanos(now - since).toSeconds() + " s (not joined, or fenced and not joined "
+                        + "again); see the log's kafka_partitions_lost";
+            }
+        }
+        return null;
+    }
+
     /** One consumer of the group and the batch it is storing. */
     private final class Member implements ConsumerRebalanceListener {
         final int index;
@@ -153,6 +176,10 @@ public final class KafkaWriters {
         boolean inFlightRevoked;
         /** The position could not be rewound after a batch that was not stored: leave and join again. */
         boolean rejoin;
+        /** The partitions whose lag this member has set in {@link Metrics#kafkaLag}. */
+        final Set<TopicPartition> lagged = new HashSet<>();
+        /** {@link System#nanoTime()} since which the member holds no member epoch, or 0 while it is in the group. */
+        volatile long outOfGroupSince = System.nanoTime();
 
         Member(int index, Consumer<byte[], byte[]> consumer, String topic) {
             this.index = index;
@@ -178,8 +205,11 @@ public final class KafkaWriters {
                             rejoin = false;
                         }
                         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                        noteMembership();
                         if (!records.isEmpty()) {
                             store(records);
+                        } else {
+                            recordLag(Map.of());
                         }
                         failures = 0;
                     } catch (WakeupException e) {
@@ -198,6 +228,7 @@ public final class KafkaWriters {
                     }
                 }
             } finally {
+                forgetLag(List.copyOf(lagged));
                 // An interrupt (a stop past its time) would fail the close before it leaves the group: clear it,
                 // so that the partitions move at once rather than after the session timeout.
                 boolean interrupted = Thread.interrupted();
@@ -224,6 +255,7 @@ public final class KafkaWriters {
 
         private void store(ConsumerRecords<byte[], byte[]> records) {
             metrics.kafkaConsumed.add(records.count());
+            metrics.kafkaBatchSize.record(records.count());
             Map<TopicPartition, Long> first = new HashMap<>();
             Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
             List<Envelope> batch = new ArrayList<>(records.count());
@@ -237,6 +269,7 @@ public final class KafkaWriters {
                 long ageNanos = Math.max(0, nowMillis - r.timestamp()) * 1_000_000L;
                 batch.add(new Envelope(decode(r), -1, nowNanos - ageNanos));
             }
+            recordLag(first);
             inFlight = new HashSet<>(first.keySet());
             inFlightRevoked = false;
             boolean stored = false;
@@ -259,6 +292,45 @@ public final class KafkaWriters {
                 consumer.resume(consumer.paused());
             }
             commit(next);
+            recordLag(Map.of());
+        }
+
+        /**
+         * Sets the lag of each partition this member owns and has fetched from: the client's lag (the log end offset
+         * of its last fetch minus its position) plus, for a partition of the batch being stored, the records between
+         * the batch's first offset and the position, which are fetched but not yet committed.
+         *
+         * @param uncommitted the first offset of each partition of the batch being stored, or none between batches
+         */
+        private void recordLag(Map<TopicPartition, Long> uncommitted) {
+            for (TopicPartition tp : consumer.assignment()) {
+                java.util.OptionalLong lag = consumer.currentLag(tp);
+                if (lag.isPresent()) {
+                    Long from = uncommitted.get(tp);
+                    long pending = from == null ? 0 : Math.max(0, consumer.position(tp) - from);
+                    metrics.kafkaLag.set(index, tp.partition(), lag.getAsLong() + pending);
+                    lagged.add(tp);
+                }
+            }
+        }
+
+        private void forgetLag(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                metrics.kafkaLag.remove(index, tp.partition());
+            }
+            lagged.removeAll(partitions);
+        }
+
+        /**
+         * Reads whether the member is in the group now (the client holds a member epoch, which it loses when it is
+         * fenced, its session expired, or before it has joined) and notes since when it is not.
+         */
+        private void noteMembership() {
+            if (consumer.groupMetadata().generationId() > 0) {
+                outOfGroupSince = 0;
+            } else if (outOfGroupSince == 0) {
+                outOfGroupSince = System.nanoTime();
+            }
         }
 
         /**
@@ -287,12 +359,15 @@ public final class KafkaWriters {
             if (next.isEmpty()) {
                 return;
             }
+            long t0 = System.nanoTime();
             try {
                 consumer.commitSync(next, COMMIT_TIMEOUT);
+                metrics.kafkaCommitLatency.record(System.nanoTime() - t0);
                 metrics.kafkaOffsetCommits.increment();
             } catch (WakeupException e) {
                 commit(next); // the stop's wakeup: the batch is stored, so its offsets are worth the commit
             } catch (KafkaException e) {
+                metrics.kafkaCommitLatency.record(System.nanoTime() - t0);
                 metrics.kafkaOffsetCommitsFailed.increment();
                 log.warn("event=kafka_commit_failed consumer={} partitions={} error=\"{}\" note=\"stored; the "
                         + "records are delivered again and counted as duplicates\"", index, next.size(),
@@ -348,6 +423,9 @@ public final class KafkaWriters {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (outOfGroupSince == 0) {
+                outOfGroupSince = System.nanoTime(); // fenced: out of the group until it has joined again
+            }
             given(partitions, "lost");
         }
 
@@ -356,6 +434,7 @@ public final class KafkaWriters {
                 return;
             }
             metrics.kafkaPartitionsRevoked.add(partitions.size());
+            forgetLag(partitions);
             log.info("event=kafka_partitions_{} consumer={} partitions={}", how, index, names(partitions));
             if (inFlight != null && !Collections.disjoint(inFlight, partitions)) {
                 inFlightRevoked = true; // abandoned before the poll that runs this callback returns
@@ -367,6 +446,7 @@ public final class KafkaWriters {
             if (partitions.isEmpty()) {
                 return;
             }
+            metrics.kafkaPartitionsAssigned.add(partitions.size());
             log.info("event=kafka_partitions_assigned consumer={} partitions={}", index, names(partitions));
             if (inFlight != null) {
                 consumer.pause(partitions); // read once the batch in flight is done

@@ -1,8 +1,12 @@
 package io.eventpipeline.metrics;
 
+import io.eventpipeline.pipeline.Ingest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,6 +19,7 @@ public final class Metrics {
     private static final String EVENTS = "events";
     private static final String MESSAGES = "messages";
     private final List<Counter> counters = new ArrayList<>();
+    private final List<LabeledCounter> labeledCounters = new ArrayList<>();
 
     public final Counter received = counter("received", "pipeline_events_received_total", EVENTS,
             "Events in ingest requests, valid or not; a request refused before its events could be counted "
@@ -62,6 +67,10 @@ public final class Metrics {
     public final Counter kafkaPartitionsRevoked = counter("kafka_partitions_revoked",
             "pipeline_kafka_partitions_revoked_total", "partitions",
             "With --queue kafka: partitions a writer gave up in a rebalance (or lost, its membership expired).");
+    public final Counter kafkaPartitionsAssigned = counter("kafka_partitions_assigned",
+            "pipeline_kafka_partitions_assigned_total", "partitions",
+            "With --queue kafka: partitions a writer was given in a rebalance; with kafka_partitions_revoked, how "
+                    + "often the group rebalances.");
     public final Counter kafkaBatchesAbandoned = counter("kafka_batches_abandoned",
             "pipeline_kafka_batches_abandoned_total", "batches",
             "With --queue kafka: batches a writer stopped storing because it gave up their partitions or was "
@@ -82,6 +91,36 @@ public final class Metrics {
                     + "connection ended, not acknowledged on it.");
     public final Counter mqttReconnects = counter("mqtt_reconnects", "pipeline_mqtt_reconnects_total",
             "connections", "With --mqtt-url: connections to the broker made again after one was lost.");
+
+    /**
+     * Ingest requests answered 503, by {@link Ingest.Refusal} (lower case): each request once, whatever the events
+     * it carried (those are in {@link #throttled}).
+     */
+    public final LabeledCounter refusals = labeled("refusals", "pipeline_ingest_refusals_total", "reason",
+            Arrays.stream(Ingest.Refusal.values()).map(Metrics::refusalName).toList(), "requests",
+            "Ingest requests answered 503, by reason (queue_full, draining, broker_unavailable, ...): the client "
+                    + "should retry.");
+    /** The kinds of {@link #kafkaProducerErrors}. */
+    public static final List<String> PRODUCER_ERROR_KINDS = List.of("timeout", "not_enough_replicas", "other");
+    /**
+     * Records the Kafka producer reported failed, by the kind of its exception; see
+     * {@code KafkaIngest#errorKind}.
+     */
+    public final LabeledCounter kafkaProducerErrors = labeled("kafka_producer_errors",
+            "pipeline_kafka_producer_errors_total", "kind", PRODUCER_ERROR_KINDS, "records",
+            "With --queue kafka: records the producer reported failed, by kind: timeout (no acknowledgement or no "
+                    + "metadata in time), not_enough_replicas (fewer in-sync replicas than min.insync.replicas), "
+                    + "other. The producer retries until delivery.timeout.ms before it reports one.");
+    /** With --queue kafka: records handed to the producer and not yet acknowledged or failed (a gauge). */
+    public final AtomicLong kafkaRecordsInFlight = new AtomicLong();
+    /** With --queue kafka: each record's time from its send to the broker's acknowledgement (acks=all). */
+    public final LatencyHistogram kafkaAckLatency = new LatencyHistogram();
+    /** With --queue kafka: how long each offset commit of a writer took, refused ones included. */
+    public final LatencyHistogram kafkaCommitLatency = new LatencyHistogram();
+    /** With --queue kafka: records per batch a writer polled and stored. */
+    public final SizeHistogram kafkaBatchSize = new SizeHistogram();
+    /** With --queue kafka: a writer node's lag per partition it holds. */
+    public final PartitionLag kafkaLag = new PartitionLag();
 
     public final LatencyHistogram latency = new LatencyHistogram();
     /** Events per stored batch (new rows and duplicates). */
@@ -110,6 +149,16 @@ public final class Metrics {
         return Collections.unmodifiableList(counters);
     }
 
+    /** The counters split by a label, in the order both renderings list them, after {@link #counters()}. */
+    public List<LabeledCounter> labeledCounters() {
+        return Collections.unmodifiableList(labeledCounters);
+    }
+
+    /** A refusal's name in {@link #refusals} and in the 503's {@code "reason"}: {@code broker_unavailable}. */
+    public static String refusalName(Ingest.Refusal refusal) {
+        return refusal.name().toLowerCase(Locale.ROOT);
+    }
+
     /** The one place an ingest request's events are counted, once its answer is known. */
     public void ingested(IngestOutcome outcome) {
         received.add(outcome.received());
@@ -131,6 +180,13 @@ public final class Metrics {
     private Counter counter(String key, String prometheusName, String unit, String help) {
         Counter c = new Counter(key, prometheusName, unit, help);
         counters.add(c);
+        return c;
+    }
+
+    private LabeledCounter labeled(String key, String prometheusName, String label, List<String> values,
+            String unit, String help) {
+        LabeledCounter c = new LabeledCounter(key, prometheusName, label, values, unit, help);
+        labeledCounters.add(c);
         return c;
     }
 

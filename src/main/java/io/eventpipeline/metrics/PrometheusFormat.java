@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Renders the registry in the Prometheus text exposition format 0.0.4: what GET /metrics answers to a scrape.
  * Names follow Prometheus conventions: a {@code pipeline_} prefix, {@code _total} on counters, seconds for
- * time. The latency histogram reports every fourth bound of {@link LatencyHistogram} (so each {@code le} doubles
+ * time. The latency histograms report every fourth bound of {@link LatencyHistogram} (so each {@code le} doubles
  * the one before), and each cumulative count is the exact sum of the fine buckets below that bound.
  */
 public final class PrometheusFormat {
@@ -28,6 +28,9 @@ public final class PrometheusFormat {
         for (Counter c : m.counters()) {
             p.counter(c.prometheusName(), c.help(), c.sum());
         }
+        for (LabeledCounter c : m.labeledCounters()) {
+            p.labeled(c);
+        }
         p.gauge("pipeline_queue_depth", "Events in the queue, waiting for a worker.", g.queueDepth());
         p.gauge("pipeline_queue_capacity", "Events the queue holds before ingest answers 503 (--queue-capacity).",
                 g.queueCapacity());
@@ -39,15 +42,24 @@ public final class PrometheusFormat {
         p.gauge("pipeline_draining", "1 while the service is shutting down and refusing events, else 0.",
                 g.draining() ? 1 : 0);
         p.gauge("pipeline_uptime_seconds", "Seconds since the service started.", g.uptimeSeconds());
-        p.latency(m.latency.snapshot());
-        p.batchSize(m.batchSize.snapshot());
+        p.gauge("pipeline_kafka_records_in_flight", "With --queue kafka: records handed to the producer and not yet "
+                + "acknowledged by the broker or failed.", m.kafkaRecordsInFlight.get());
+        p.lag(m.kafkaLag);
+        p.latency("pipeline_event_latency_seconds",
+                "Time from an event's 202 to its row being stored (or found a duplicate).", m.latency.snapshot());
+        p.latency("pipeline_kafka_ack_latency_seconds", "With --queue kafka: time from a record's send to the "
+                + "broker's acknowledgement (acks=all), per acknowledged record.", m.kafkaAckLatency.snapshot());
+        p.latency("pipeline_kafka_offset_commit_latency_seconds", "With --queue kafka: time a writer's offset "
+                + "commit took, refused ones included.", m.kafkaCommitLatency.snapshot());
+        p.sizes("pipeline_batch_size_events", "Events per batch stored in one INSERT.", m.batchSize.snapshot());
+        p.sizes("pipeline_kafka_batch_size_records", "With --queue kafka: records per batch a writer polled and "
+                + "stored.", m.kafkaBatchSize.snapshot());
         p.httpRequests(m.httpRequests);
         return p.out.toString();
     }
 
-    private void latency(LatencyHistogram.Snapshot s) {
-        String name = "pipeline_event_latency_seconds";
-        header(name, "Time from an event's 202 to its row being stored (or found a duplicate).", "histogram");
+    private void latency(String name, String help, LatencyHistogram.Snapshot s) {
+        header(name, help, "histogram");
         long[] bounds = LatencyHistogram.bucketBoundsNanos();
         long[] counts = s.bucketCounts();
         long cumulative = 0;
@@ -62,9 +74,8 @@ public final class PrometheusFormat {
         sample(name + "_count", "", Long.toString(s.count()));
     }
 
-    private void batchSize(SizeHistogram.Snapshot s) {
-        String name = "pipeline_batch_size_events";
-        header(name, "Events per batch stored in one INSERT.", "histogram");
+    private void sizes(String name, String help, SizeHistogram.Snapshot s) {
+        header(name, help, "histogram");
         long[] bounds = SizeHistogram.bucketBounds();
         long[] counts = s.bucketCounts();
         long cumulative = 0;
@@ -85,6 +96,21 @@ public final class PrometheusFormat {
             sample(name, "{method=\"" + escapeLabel(c.method()) + "\",route=\"" + escapeLabel(c.route())
                     + "\",status=\"" + c.status() + "\"}", Long.toString(c.count()));
         }
+    }
+
+    private void labeled(LabeledCounter c) {
+        header(c.prometheusName(), c.help(), "counter");
+        c.snapshot().forEach((value, count) -> sample(c.prometheusName(),
+                "{" + c.label() + "=\"" + escapeLabel(value) + "\"}", Long.toString(count)));
+    }
+
+    /** One sample per partition held; a node that holds none has the family's HELP and TYPE only. */
+    private void lag(PartitionLag lag) {
+        String name = "pipeline_kafka_consumer_lag_records";
+        header(name, "With --queue kafka: per partition this writer node holds, the records between the log end "
+                + "offset (as of the last fetch) and what the node has committed or is storing.", "gauge");
+        lag.snapshot().forEach((partition, records) -> sample(name, "{partition=\"" + partition + "\"}",
+                Long.toString(records)));
     }
 
     private void counter(String name, String help, long value) {

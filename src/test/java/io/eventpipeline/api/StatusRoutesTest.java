@@ -7,6 +7,7 @@ import io.eventpipeline.HttpTestClient;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.event.Event;
 import io.eventpipeline.metrics.Counter;
+import io.eventpipeline.metrics.LabeledCounter;
 import io.eventpipeline.metrics.Metrics;
 import io.eventpipeline.metrics.PrometheusText;
 import io.eventpipeline.pipeline.EventQueue;
@@ -222,6 +223,13 @@ class StatusRoutesTest {
         for (int i = 0; i < counters.size(); i++) {
             counters.get(i).add(1000 + i); // each its own value, so that no two can be mixed up
         }
+        List<LabeledCounter> labeled = metrics.labeledCounters();
+        for (int i = 0; i < labeled.size(); i++) {
+            List<String> values = List.copyOf(labeled.get(i).snapshot().keySet());
+            for (int v = 0; v < values.size(); v++) {
+                labeled.get(i).add(values.get(v), 2000 + 100 * i + v);
+            }
+        }
 
         JsonNode json = http.get("/metrics").json();
         PrometheusText text = scrape();
@@ -234,12 +242,45 @@ class StatusRoutesTest {
             assertThat(text.helps).as(c.prometheusName()).containsEntry(c.prometheusName(), c.help());
             assertThat(text.value(c.prometheusName())).as(c.prometheusName()).isEqualTo(c.sum());
         }
+        for (LabeledCounter c : labeled) {
+            assertThat(text.types).as(c.prometheusName()).containsEntry(c.prometheusName(), "counter");
+            assertThat(text.helps).as(c.prometheusName()).containsEntry(c.prometheusName(), c.help());
+            assertThat(json.get(c.key()).size()).as("JSON %s", c.key()).isEqualTo(c.snapshot().size());
+            c.snapshot().forEach((v, n) -> {
+                assertThat(json.at("/" + c.key() + "/" + v).asLong()).as("JSON %s.%s", c.key(), v).isEqualTo(n);
+                assertThat((long) text.value(c.prometheusName(), c.label(), v)).as("%s{%s}", c.prometheusName(), v)
+                        .isEqualTo(n);
+            });
+        }
         Set<String> listed = counters.stream().map(Counter::prometheusName).collect(Collectors.toSet());
+        labeled.forEach(c -> listed.add(c.prometheusName()));
         listed.add("pipeline_http_requests_total"); // by labels, not a single value: rendered apart
         Set<String> rendered = text.types.entrySet().stream().filter(e -> e.getValue().equals("counter"))
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
-        assertThat(rendered).as("every counter family but the labelled HTTP one comes from the list")
+        assertThat(rendered).as("every counter family but the labelled HTTP one comes from the lists")
                 .containsExactlyInAnyOrderElementsOf(listed);
+    }
+
+    /** Each 503 of an ingest route is counted once under its reason, in JSON and in the Prometheus text. */
+    @Test
+    void a_503_is_counted_under_its_reason() throws Exception {
+        start(true);
+        appendFailure.set(new IOException("no space left on device"));
+        for (int i = 0; i < 2; i++) {
+            var refused = http.post("/events", HttpTestClient.event("disk-" + i, "t", "{}"));
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.json().get("reason").asText()).isEqualTo("not_durable");
+        }
+        appendFailure.set(null);
+        ingest.close(Duration.ZERO);
+        assertThat(http.post("/events", HttpTestClient.event("draining-1", "t", "{}")).status()).isEqualTo(503);
+
+        JsonNode refusals = http.get("/metrics").json().get("refusals");
+        assertThat(refusals.get("not_durable").asLong()).isEqualTo(2);
+        assertThat(refusals.get("draining").asLong()).isEqualTo(1);
+        assertThat(refusals.get("queue_full").asLong()).isZero();
+        assertThat(scrape().value("pipeline_ingest_refusals_total", "reason", "not_durable")).isEqualTo(2);
+        assertThat(scrape().value("pipeline_ingest_refusals_total", "reason", "draining")).isEqualTo(1);
     }
 
     @Test

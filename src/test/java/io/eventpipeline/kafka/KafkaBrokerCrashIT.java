@@ -32,7 +32,10 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
      * restart; the ingest node recovers by itself (202s again, no restart of the node); the group's committed offsets
      * reach the log end; the ingest node's {@code kafka_produce_failed} counts the events of the requests refused as
      * {@code broker_unavailable}, plus at most those of requests left unanswered (the node may have refused them
-     * after their client gave up). The slowest 503 is printed, not asserted.
+     * after their client gave up), and its {@code refusals} count those requests by reason; once settled, no record is
+     * in flight on the ingest node, every acknowledged record's time was measured, the writer's lag is 0 on every
+     * partition, and its commits and batches were measured. The slowest 503 and the producer's errors by kind
+     * are printed, not asserted.
      */
     @Test
     void a_broker_killed_and_restarted_mid_ingest_loses_no_acknowledged_event_and_ingest_recovers_by_itself()
@@ -92,15 +95,36 @@ class KafkaBrokerCrashIT extends KafkaClusterSupport {
                             refusedPosts, unanswered)
                     .isBetween((long) refusedPosts * BATCH, (long) (refusedPosts + unanswered) * BATCH);
             assertThat(ingest.process().isAlive()).isTrue();
+            int refusedAll = load.refusals.values().stream().mapToInt(Integer::intValue).sum();
+            JsonNode in = Eventually.await(SETTLE_TIMEOUT, "no record in flight on the ingest node",
+                    ingest::metrics, m -> m.get("kafka_records_in_flight").asLong() == 0);
+            assertThat(in.at("/refusals/broker_unavailable").asLong() + in.at("/refusals/awaiting_broker").asLong())
+                    .as("503s counted by reason: %s answered, %d unanswered", load.refusals, unanswered)
+                    .isBetween((long) refusedAll, (long) refusedAll + unanswered);
+            assertThat(in.at("/refusals/broker_unavailable").asLong()).isGreaterThanOrEqualTo(refusedPosts);
+            assertThat(in.at("/kafka_ack_latency_ms/count").asLong()).as("acknowledgements timed")
+                    .isGreaterThanOrEqualTo(load.acknowledged.size());
+            JsonNode lag = Eventually.await(SETTLE_TIMEOUT, "the writer's lag is 0 on all " + PARTITIONS
+                    + " partitions", writer::metrics, m -> m.get("kafka_lag").size() == PARTITIONS
+                            && java.util.stream.StreamSupport.stream(m.get("kafka_lag").spliterator(), false)
+                                    .allMatch(l -> l.asLong() == 0)).get("kafka_lag");
+            assertThat(lag.size()).isEqualTo(PARTITIONS);
+            JsonNode out = writer.metrics();
+            assertThat(out.at("/kafka_commit_latency_ms/count").asLong()).as("commits timed").isEqualTo(
+                    out.get("kafka_offset_commits").asLong() + out.get("kafka_offset_commits_failed").asLong());
+            assertThat(out.at("/kafka_batch_size/sum").asLong()).isEqualTo(out.get("kafka_consumed").asLong());
             System.out.printf("kafka broker kill -9: %d acknowledged (%d at the kill), %d requests refused "
                             + "(broker_unavailable; first %s after the kill; the slowest took %d ms), %d ids stored "
                             + "without a 202, %d never stored; broker down %s; 202s again %s after the restart; writer duplicates=%d "
-                            + "commits failed=%d; settled %s later; test %s%n",
+                            + "commits failed=%d; settled %s later; producer errors %s; acks p99 %s ms, max %s ms; "
+                            + "commit p99 %s ms; test %s%n",
                     load.acknowledged.size(), ackedAtKill, refusedPosts, ms(refusedAt - killed),
                     load.slowestRefusalMillis.get(),
                     unacknowledged.size(), load.sent.size() - stored.size(), ms(restarted - killed),
                     ms(recovered - restarted), writer.metric("duplicates"),
                     writer.metric("kafka_offset_commits_failed"), ms(settledAt - recovered),
+                    in.get("kafka_producer_errors"), in.at("/kafka_ack_latency_ms/p99").asText(),
+                    in.at("/kafka_ack_latency_ms/max").asText(), out.at("/kafka_commit_latency_ms/p99").asText(),
                     ms(System.nanoTime() - t0));
         }
     }

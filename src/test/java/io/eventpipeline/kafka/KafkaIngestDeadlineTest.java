@@ -42,14 +42,15 @@ class KafkaIngestDeadlineTest {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
             @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record,
+                    org.apache.kafka.clients.producer.Callback callback) {
                 sends.incrementAndGet();
                 try {
                     Thread.sleep(100); // as a send waiting for the topic's metadata
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return super.send(record);
+                return super.send(record, callback);
             }
         };
         Metrics metrics = new Metrics();
@@ -76,11 +77,15 @@ class KafkaIngestDeadlineTest {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
             @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record,
+                    org.apache.kafka.clients.producer.Callback callback) {
                 sends.incrementAndGet();
-                // As a send that waited max.block.ms for metadata: it returns a future already failed.
-                return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
-                        "Topic events not present in metadata after 2000 ms."));
+                // As a send that waited max.block.ms for metadata: it calls the callback with the error and
+                // returns a future already failed, as KafkaProducer does.
+                var error = new org.apache.kafka.common.errors.TimeoutException(
+                        "Topic events not present in metadata after 2000 ms.");
+                callback.onCompletion(null, error);
+                return CompletableFuture.failedFuture(error);
             }
         };
         Metrics metrics = new Metrics();
@@ -94,6 +99,8 @@ class KafkaIngestDeadlineTest {
                     assertThat(e.getCause()).hasMessageContaining("not present in metadata");
                 });
         assertThat(sends.get()).as("sends made before the refusal").isBetween(1, 2);
+        assertThat(metrics.kafkaProducerErrors.sum("timeout")).as("the producer's errors").isEqualTo(sends.get());
+        assertThat(metrics.kafkaRecordsInFlight.get()).as("records in flight once each has failed").isZero();
         assertThat(metrics.kafkaProduceFailed.sum()).isEqualTo(events.size());
         assertThat(metrics.kafkaProduced.sum()).isZero();
         assertThat(ingest.inFlight()).isZero();

@@ -13,6 +13,7 @@ import io.eventpipeline.TestDb;
 import io.eventpipeline.config.Config;
 import io.eventpipeline.config.QueueMode;
 import io.eventpipeline.config.Role;
+import io.eventpipeline.metrics.PrometheusText;
 import io.eventpipeline.mqtt.MosquittoBroker;
 import io.eventpipeline.mqtt.MqttPublisher;
 import java.io.IOException;
@@ -337,6 +338,69 @@ class KafkaSingleNodeIT {
         assertThat(metrics(out).get("processed").asLong()).isEqualTo(ids.size());
         assertThat(metrics(in).at("/queue/awaiting_ack").isNumber()).isTrue();
         assertThat(metrics(out).at("/queue/awaiting_ack").isMissingNode()).as("a writer produces nothing").isTrue();
+    }
+
+    /**
+     * The per-role metrics move with real traffic: on the ingest node every record's acknowledgement is timed and
+     * none stays in flight; the writer node's lag per partition falls to 0 once it has stored everything, and its
+     * commits and batches are counted. Each node reports the readiness of its role: the ingest node its topic's
+     * in-sync replicas, the writer node its group. (One broker cannot have a partition short of in-sync replicas:
+     * the broker asks for at most as many as a partition has, so that check is proved with three brokers.)
+     */
+    @Test
+    void the_per_role_metrics_follow_real_traffic() throws Exception {
+        Service ingest = start(node(Role.INGEST));
+        Service writer = start(node(Role.WRITER));
+        HttpTestClient in = new HttpTestClient(ingest.port());
+        HttpTestClient out = new HttpTestClient(writer.port());
+        Set<String> sent = new HashSet<>();
+        for (int r = 0; r < 20; r++) {
+            List<String> batch = ids("m-" + r + "-", 10);
+            var posted = in.post("/events/batch", batchBody(batch));
+            assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+            sent.addAll(batch);
+        }
+        db.awaitStored(sent, STORE_TIMEOUT);
+
+        JsonNode m = metrics(in);
+        assertThat(m.get("kafka_records_in_flight").asLong()).as("records in flight after every 202").isZero();
+        assertThat(m.at("/kafka_ack_latency_ms/count").asLong()).as("acknowledgements timed")
+                .isEqualTo(m.get("kafka_produced").asLong()).isEqualTo(sent.size());
+        assertThat(m.at("/kafka_ack_latency_ms/max").asDouble()).isPositive();
+        assertThat(m.get("refusals")).allSatisfy(n -> assertThat(n.asLong()).isZero());
+        assertThat(m.get("kafka_producer_errors")).allSatisfy(n -> assertThat(n.asLong()).isZero());
+        JsonNode lag = Eventually.await(STORE_TIMEOUT, "the writer's lag is 0 on all " + PARTITIONS + " partitions",
+                () -> metrics(out), w -> w.get("kafka_lag").size() == PARTITIONS
+                        && java.util.stream.StreamSupport.stream(w.get("kafka_lag").spliterator(), false)
+                                .allMatch(l -> l.asLong() == 0)).get("kafka_lag");
+        assertThat(lag.fieldNames()).toIterable().containsExactly("0", "1", "2");
+        JsonNode w = metrics(out);
+        assertThat(w.at("/kafka_commit_latency_ms/count").asLong()).as("commits timed")
+                .isEqualTo(w.get("kafka_offset_commits").asLong() + w.get("kafka_offset_commits_failed").asLong())
+                .isPositive();
+        assertThat(w.at("/kafka_batch_size/sum").asLong()).as("records of the batches")
+                .isEqualTo(w.get("kafka_consumed").asLong()).isGreaterThanOrEqualTo(sent.size());
+        assertThat(w.at("/kafka_batch_size/max").asLong()).isBetween(1L, 50L); // --batch-size 50
+        assertThat(w.get("kafka_partitions_assigned").asLong()).isGreaterThanOrEqualTo(PARTITIONS);
+        PrometheusText text = PrometheusText.parse(out.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + writer.port() + "/metrics")).header("Accept", "text/plain")
+                .GET()).body());
+        text.assertWellFormed();
+        for (int p = 0; p < PARTITIONS; p++) {
+            assertThat(text.value("pipeline_kafka_consumer_lag_records", "partition", Integer.toString(p))).isZero();
+        }
+        assertThat(text.value("pipeline_kafka_offset_commit_latency_seconds_count"))
+                .isEqualTo(w.at("/kafka_commit_latency_ms/count").asLong());
+        var writerHealth = out.get("/health/ready");
+        assertThat(writerHealth.status()).as(writerHealth.body()).isEqualTo(200);
+        assertThat(writerHealth.json().get("group").asText()).isEqualTo("UP");
+        assertThat(writerHealth.json().has("replicas")).as("a writer does not produce").isFalse();
+        assertThat(in.get("/health/ready").json().get("replicas").asText()).isEqualTo("UP");
+
+        var ingestReady = in.get("/health/ready");
+        assertThat(ingestReady.status()).as(ingestReady.body()).isEqualTo(200);
+        assertThat(ingestReady.json().get("replicas").asText()).isEqualTo("UP");
+        assertThat(ingestReady.json().has("group")).as("an ingest node has no consumers").isFalse();
     }
 
     /** With --db-url an ingest node also serves the queries: it reads back what a writer node stored. */

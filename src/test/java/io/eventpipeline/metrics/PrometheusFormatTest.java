@@ -3,6 +3,7 @@ package io.eventpipeline.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventpipeline.pipeline.Ingest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,80 @@ class PrometheusFormatTest {
         assertThat(text.value("pipeline_batch_size_events_sum")).isEqualTo(4);
         assertThat(text.value("pipeline_batch_size_events_bucket", "le", "2")).isZero();
         assertThat(text.value("pipeline_batch_size_events_bucket", "le", "5")).isEqualTo(1);
+    }
+
+    @Test
+    void the_kafka_metrics_render_with_their_labels_units_and_histograms() {
+        Metrics m = new Metrics();
+        m.refusals.increment("broker_unavailable");
+        m.refusals.add("awaiting_broker", 3);
+        m.kafkaProducerErrors.add("not_enough_replicas", 4);
+        m.kafkaProducerErrors.increment("timeout");
+        m.kafkaRecordsInFlight.set(12);
+        m.kafkaAckLatency.record(3_000_000, 5); // 3 ms
+        m.kafkaCommitLatency.record(40_000_000); // 40 ms
+        m.kafkaBatchSize.record(7);
+        m.kafkaBatchSize.record(50);
+        m.kafkaLag.set(0, 2, 17);
+        m.kafkaLag.set(1, 0, 0);
+        m.kafkaPartitionsAssigned.add(3);
+
+        PrometheusText text = PrometheusText.parse(PrometheusFormat.render(m, GAUGES));
+
+        text.assertWellFormed();
+        assertThat(text.types).containsEntry("pipeline_ingest_refusals_total", "counter")
+                .containsEntry("pipeline_kafka_producer_errors_total", "counter")
+                .containsEntry("pipeline_kafka_partitions_assigned_total", "counter")
+                .containsEntry("pipeline_kafka_records_in_flight", "gauge")
+                .containsEntry("pipeline_kafka_consumer_lag_records", "gauge")
+                .containsEntry("pipeline_kafka_ack_latency_seconds", "histogram")
+                .containsEntry("pipeline_kafka_offset_commit_latency_seconds", "histogram")
+                .containsEntry("pipeline_kafka_batch_size_records", "histogram");
+        assertThat(text.value("pipeline_ingest_refusals_total", "reason", "broker_unavailable")).isEqualTo(1);
+        assertThat(text.value("pipeline_ingest_refusals_total", "reason", "awaiting_broker")).isEqualTo(3);
+        for (Ingest.Refusal r : Ingest.Refusal.values()) { // every reason from the start, at 0 if never
+            assertThat(text.value("pipeline_ingest_refusals_total", "reason", Metrics.refusalName(r))).isNotNegative();
+        }
+        assertThat(text.value("pipeline_kafka_producer_errors_total", "kind", "not_enough_replicas")).isEqualTo(4);
+        assertThat(text.value("pipeline_kafka_producer_errors_total", "kind", "timeout")).isEqualTo(1);
+        assertThat(text.value("pipeline_kafka_producer_errors_total", "kind", "other")).isZero();
+        assertThat(text.value("pipeline_kafka_partitions_assigned_total")).isEqualTo(3);
+        assertThat(text.value("pipeline_kafka_records_in_flight")).isEqualTo(12);
+        assertThat(text.value("pipeline_kafka_consumer_lag_records", "partition", "2")).isEqualTo(17);
+        assertThat(text.value("pipeline_kafka_consumer_lag_records", "partition", "0")).isZero();
+        assertThat(text.samples.stream().filter(s -> s.name().equals("pipeline_kafka_consumer_lag_records")))
+                .as("one series per partition held").hasSize(2);
+        assertThat(text.value("pipeline_kafka_ack_latency_seconds_count")).isEqualTo(5);
+        assertThat(text.value("pipeline_kafka_ack_latency_seconds_sum")).isEqualTo(0.015);
+        assertThat(text.value("pipeline_kafka_ack_latency_seconds_bucket", "le", "0.0016")).isZero();
+        assertThat(text.value("pipeline_kafka_ack_latency_seconds_bucket", "le", "0.0032")).isEqualTo(5);
+        assertThat(text.value("pipeline_kafka_offset_commit_latency_seconds_count")).isEqualTo(1);
+        assertThat(text.value("pipeline_kafka_offset_commit_latency_seconds_sum")).isEqualTo(0.04);
+        assertThat(text.value("pipeline_kafka_batch_size_records_count")).isEqualTo(2);
+        assertThat(text.value("pipeline_kafka_batch_size_records_sum")).isEqualTo(57);
+        assertThat(text.value("pipeline_kafka_batch_size_records_bucket", "le", "10")).isEqualTo(1);
+        assertThat(text.value("pipeline_kafka_batch_size_records_bucket", "le", "50")).isEqualTo(2);
+    }
+
+    @Test
+    void a_partition_given_up_by_one_consumer_keeps_the_lag_its_new_owner_set() {
+        PartitionLag lag = new PartitionLag();
+        lag.set(0, 4, 10);
+        lag.set(1, 4, 3); // consumer 1 took partition 4 over before consumer 0's revocation ran
+        lag.remove(0, 4);
+        assertThat(lag.snapshot()).containsExactly(Map.entry(4, 3L));
+        lag.remove(1, 4);
+        assertThat(lag.snapshot()).isEmpty();
+        lag.set(2, 1, -5); // a log end offset older than the position: never below 0
+        assertThat(lag.snapshot()).containsExactly(Map.entry(1, 0L));
+    }
+
+    @Test
+    void a_labelled_counter_refuses_a_value_it_was_not_given() {
+        Metrics m = new Metrics();
+        assertThatThrownBy(() -> m.kafkaProducerErrors.increment("disk_full"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not_enough_replicas");
+        assertThat(m.kafkaProducerErrors.snapshot()).containsOnlyKeys(Metrics.PRODUCER_ERROR_KINDS);
     }
 
     @Test
