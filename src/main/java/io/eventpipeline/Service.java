@@ -9,6 +9,7 @@ import io.eventpipeline.config.QueueMode;
 import io.eventpipeline.config.Role;
 import io.eventpipeline.config.Units;
 import io.eventpipeline.errors.IoReason;
+import io.eventpipeline.journal.Journal;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.errors.StartupException;
 import io.eventpipeline.kafka.BrokerProbe;
@@ -130,6 +131,29 @@ public final class Service {
     }
 
     /**
+     * A {@code --queue kafka} start on a data directory whose journal still holds events that a {@code --queue local}
+     * run accepted: Kafka mode never reads the journal, so they would be left unstored. The operator moving an
+     * instance to Kafka mode starts it once more in local mode (with its database) to store them first.
+     *
+     * @throws StartupException exit code 2, naming the directory, the count and what to do
+     */
+    private static void refuseALocalJournalLeftBehind(Path journal) throws StartupException {
+        long left;
+        try {
+            left = Journal.recordsLeft(journal);
+        } catch (IOException e) {
+            throw new StartupException("cannot read the journal " + journal + " left by --queue local: "
+                    + IoReason.of(e));
+        }
+        if (left > 0) {
+            throw StartupException.badValue("--queue kafka: " + journal + " holds " + left + " event"
+                    + (left == 1 ? "" : "s") + " accepted with --queue local and not stored yet (Kafka mode never "
+                    + "reads the journal); start once more with --queue local and the database to store them, "
+                    + "stop it (SIGTERM), then start with --queue kafka");
+        }
+    }
+
+    /**
      * Every check that can refuse the start (keys, data directory, port, database, schema, Kafka topic) comes before
      * anything is logged or started, so that a refused start prints its one error line and nothing else.
      */
@@ -137,6 +161,9 @@ public final class Service {
         long t0 = System.nanoTime();
         Access access = Access.decide(config);
         boolean kafka = config.queue() == QueueMode.KAFKA;
+        if (kafka) {
+            refuseALocalJournalLeftBehind(config.dataDir().resolve("journal"));
+        }
         Role role = config.role();
         // A node has a database when it stores, or serves the query API from the --db-url it was given.
         boolean hasDatabase = role.writes() || config.dbUrl() != null;

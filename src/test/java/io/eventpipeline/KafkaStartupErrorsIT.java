@@ -3,6 +3,7 @@ package io.eventpipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.errors.StartupException;
+import io.eventpipeline.journal.Journal;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -45,6 +46,27 @@ class KafkaStartupErrorsIT {
 
         assertOneLine(exit, StartupException.BAD_VALUE, "--durability applies to --queue local only");
         assertThat(exit.took()).isLessThan(StartupErrorsIT.AT_ONCE);
+    }
+
+    /**
+     * An instance moved from {@code --queue local} to Kafka mode on a data directory whose journal still holds
+     * events it accepted: refused, since Kafka mode never reads the journal, with what to do; the journal is not
+     * touched.
+     */
+    @Test
+    void a_journal_left_by_queue_local_with_events_in_it_is_refused_with_exit_code_2() throws Exception {
+        Path journal = dir.resolve("data").resolve("journal");
+        try (Journal j = Journal.open(journal, 1 << 20)) {
+            j.write(List.of(new byte[] {1, 2, 3}, new byte[] {4, 5, 6}));
+        }
+
+        JarProcess.Exit exit = run("--queue", "kafka", "--kafka-bootstrap", "127.0.0.1:9");
+
+        assertOneLine(exit, StartupException.BAD_VALUE, "--queue kafka: " + journal + " holds 2 events accepted "
+                + "with --queue local and not stored yet");
+        assertThat(exit.stderr()).contains("start once more with --queue local");
+        assertThat(exit.took()).isLessThan(StartupErrorsIT.AT_ONCE);
+        assertThat(Journal.recordsLeft(journal)).as("the journal is left as it was").isEqualTo(2);
     }
 
     @Test

@@ -75,6 +75,18 @@ public final class Journal implements AutoCloseable {
      * @param segmentBytes a segment is rolled over before an append would take it past this size
      * @throws IOException if the directory cannot be created or written to, or a recovered segment forced
      */
+    /**
+     * How many records the journal in {@code dir} holds, read without opening it (nothing is changed, no lock is
+     * taken): the events a {@code --queue local} instance accepted and a start on this directory would replay. A
+     * record already stored but sharing a segment with one that is not counts too (its replay is a duplicate).
+     *
+     * @return 0 for a missing directory or one whose segments hold no intact record
+     * @throws IOException if the directory cannot be listed or a segment cannot be read
+     */
+    public static long recordsLeft(Path dir) throws IOException {
+        return Recovery.countRecords(dir);
+    }
+
     public static Journal open(Path dir, long segmentBytes) throws IOException {
         return open(dir, segmentBytes, Segment.newSync(), null);
     }

@@ -82,6 +82,26 @@ record Recovery(List<Segment> segments, List<RecoveredSegment> replay, List<Jour
         return replay.stream().mapToInt(r -> r.records().size()).sum();
     }
 
+    /**
+     * The intact records in the segment files of {@code dir}, changing nothing (no file is deleted or kept aside):
+     * what a start would replay. 0 when the directory does not exist.
+     *
+     * @throws IOException if the directory cannot be listed or a segment cannot be read
+     */
+    static long countRecords(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long records = 0;
+        for (Path file : segmentFiles(dir)) {
+            if (Files.isRegularFile(file)) {
+                SegmentScanner.Scan scan = SegmentScanner.scan(file);
+                records += scan.usable() ? scan.records().size() : 0;
+            }
+        }
+        return records;
+    }
+
     private static List<Path> segmentFiles(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> Segment.idOf(f).isPresent())
