@@ -114,7 +114,10 @@ abstract class KafkaClusterSupport {
     static void startBroker(TestInfo test) throws Exception {
         db = TestDb.requireFromEnvironment("the Kafka cluster tests");
         if (test.getTestClass().orElseThrow().isAnnotationPresent(ThreeBrokers.class)) {
+            long t0 = System.nanoTime();
             cluster = KafkaCluster.start(brokerDir.resolve("cluster"));
+            System.out.println("cluster-measure: cluster_start_ms=" + (System.nanoTime() - t0) / 1_000_000
+                    + " (three brokers, until every replica is in sync)");
         } else {
             broker = KafkaBroker.start(brokerDir.resolve("broker"));
         }

@@ -3,6 +3,9 @@ package io.eventpipeline.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.Eventually;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -290,7 +293,11 @@ class KafkaReplicatedClusterIT extends KafkaClusterSupport {
         return nanos / 1_000_000;
     }
 
-    private static void measure(String format, Object... args) {
-        System.out.println("cluster-measure: " + String.format(format, args));
+    /** Prints one measurement line, ending with the machine's load average (how busy the figures were made). */
+    private static void measure(String format, Object... args) throws IOException {
+        Path loadavg = Path.of("/proc/loadavg");
+        String load = Files.isReadable(loadavg) ? String.join("/",
+                List.of(Files.readString(loadavg).trim().split(" ")).subList(0, 3)) : "unknown";
+        System.out.println("cluster-measure: " + String.format(format, args) + " loadavg=" + load);
     }
 }
