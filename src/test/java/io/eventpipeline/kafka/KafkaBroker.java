@@ -44,7 +44,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * One real Kafka broker for the tests: KRaft, a single node that is both broker and controller, in its own JVM
+ * One real Kafka broker for the tests: KRaft, a node that is both broker and controller, in its own JVM
  * ({@code java -Xmx512m ... KafkaBrokerMain server.properties}, which runs {@code kafka.Kafka} from the
  * {@code kafka_2.13} jars of the test class path), so that a test can {@code kill -9} it and start it again on the
  * same ports and the same log directory.
@@ -62,9 +62,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * still running, and the broker exits by itself when the test JVM dies without running its hooks (see
  * {@link KafkaBrokerMain}).
  *
- * <p>The broker settings (see {@link #settings}) suit one node under test: every internal topic has one replica and
- * one partition, and consumer groups (KIP-848, {@code group.protocol=consumer}) notice a dead member after
- * {@value #CONSUMER_GROUP_SESSION_TIMEOUT_MS} ms.
+ * <p>{@link #start} starts a broker alone, its own controller quorum; {@link KafkaCluster} starts three nodes of one
+ * quorum with {@link #prepare} and {@link #spawn} and waits for them together.
+ *
+ * <p>The broker settings (see {@link #settings}) of a broker alone suit one node under test: every internal topic
+ * has one replica and one partition, and consumer groups (KIP-848, {@code group.protocol=consumer}) notice a dead
+ * member after {@value #CONSUMER_GROUP_SESSION_TIMEOUT_MS} ms.
  */
 public final class KafkaBroker implements AutoCloseable {
     /** The topic through which readiness is proved (and the group whose offsets it fetches). */
@@ -79,7 +82,7 @@ public final class KafkaBroker implements AutoCloseable {
     /** How long {@link #stop} waits for a clean exit before it kills the process. */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
-    private static final int NODE_ID = 1;
+    private static final int SINGLE_NODE_ID = 1;
     private static final String LOG_FILE = "broker.log";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static Path workDir;
@@ -92,6 +95,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private final Path dir;
+    private final int nodeId;
+    /** {@code controller.quorum.voters}: this node alone, or every node of a {@link KafkaCluster}. */
+    private final String voters;
     private final Path logDir;
     private final Path properties;
     private final Path logFile;
@@ -104,8 +110,10 @@ public final class KafkaBroker implements AutoCloseable {
     private Path archivePart;
     private Path archive;
 
-    private KafkaBroker(Path dir, int port, int controllerPort) {
+    private KafkaBroker(Path dir, int nodeId, int port, int controllerPort, String voters) {
         this.dir = dir;
+        this.nodeId = nodeId;
+        this.voters = voters;
         this.logDir = dir.resolve("kafka-logs");
         this.properties = dir.resolve("server.properties");
         this.logFile = dir.resolve(LOG_FILE);
@@ -128,21 +136,39 @@ public final class KafkaBroker implements AutoCloseable {
      *     ends with the tail of the broker's log, and no process is left running
      */
     public static KafkaBroker start(Path dir, Map<String, String> overrides) throws IOException, InterruptedException {
-        Files.createDirectories(dir);
         int port = freePort(Set.of());
-        KafkaBroker broker = new KafkaBroker(dir, port, freePort(Set.of(port)));
-        Files.createDirectory(broker.logDir); // fails if not fresh
-        Map<String, String> settings = broker.settings();
+        int controllerPort = freePort(Set.of(port));
+        Map<String, String> settings = new LinkedHashMap<>(singleNodeReplication());
         settings.putAll(overrides);
-        Files.writeString(broker.properties, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining("\n", "", "\n")));
+        KafkaBroker broker = prepare(dir, SINGLE_NODE_ID, port, controllerPort,
+                SINGLE_NODE_ID + "@127.0.0.1:" + controllerPort, settings);
         broker.launch(Uuid.randomUuid().toString());
         return broker;
     }
 
     /**
-     * The broker properties before any override: a combined broker and controller on 127.0.0.1, with one replica and
-     * one partition for every internal topic; short consumer-group timings (KIP-848: a dead member is gone after
+     * A broker not yet started (for {@link KafkaCluster}): creates {@code dir} and a fresh log directory in it, and
+     * writes {@code server.properties}, the test {@link #settings} of node {@code nodeId} with the controller quorum
+     * {@code voters} and then {@code overrides}.
+     *
+     * @throws IOException when {@code dir/kafka-logs} already exists, or the files cannot be written
+     */
+    static KafkaBroker prepare(Path dir, int nodeId, int port, int controllerPort, String voters,
+            Map<String, String> overrides) throws IOException {
+        Files.createDirectories(dir);
+        KafkaBroker broker = new KafkaBroker(dir, nodeId, port, controllerPort, voters);
+        Files.createDirectory(broker.logDir); // fails if not fresh
+        Map<String, String> settings = broker.settings();
+        settings.putAll(overrides);
+        Files.writeString(broker.properties, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n", "", "\n")));
+        return broker;
+    }
+
+    /**
+     * The broker properties before any override: a combined broker and controller on 127.0.0.1, with one partition
+     * for every internal topic (their replication is the caller's: {@link #singleNodeReplication} for a broker alone,
+     * {@link KafkaCluster}'s for three); short consumer-group timings (KIP-848: a dead member is gone after
      * 3 s, members heartbeat every 0.5 s; the group may ask for 1 s to 60 s sessions and heartbeats from 0.1 s); no
      * first-rebalance delay for classic groups, which may ask for sessions from 1 s; a broker session of 2 s, which is
      * how long a restart after {@code kill -9} waits for the previous incarnation to be fenced; no topic created
@@ -151,25 +177,17 @@ public final class KafkaBroker implements AutoCloseable {
     Map<String, String> settings() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", logDir.toString());
-        // One node: every topic, internal or not, can only have one replica.
         p.put("num.partitions", "1");
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "1"); // 50 by default: created and loaded at every first group use
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
         p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("share.coordinator.state.topic.num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
         // Consumer groups (KIP-848). GroupCoordinatorConfig: each at least 1 ms, min <= value <= max, and the
@@ -194,9 +212,35 @@ public final class KafkaBroker implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The replication settings of a cluster of {@code replicas} nodes: every topic, internal or not, has that many
+     * replicas by default, and an {@code acks=all} write needs {@code minInsync} of them.
+     */
+    static Map<String, String> replication(int replicas, int minInsync) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("default.replication.factor", Integer.toString(replicas));
+        p.put("min.insync.replicas", Integer.toString(minInsync));
+        p.put("offsets.topic.replication.factor", Integer.toString(replicas));
+        p.put("transaction.state.log.replication.factor", Integer.toString(replicas));
+        p.put("transaction.state.log.min.isr", Integer.toString(minInsync));
+        p.put("share.coordinator.state.topic.replication.factor", Integer.toString(replicas));
+        p.put("share.coordinator.state.topic.min.isr", Integer.toString(minInsync));
+        return p;
+    }
+
+    /** One node: every topic, internal or not, can only have one replica. */
+    private static Map<String, String> singleNodeReplication() {
+        return replication(1, 1);
+    }
+
     /** The address for {@code bootstrap.servers}: {@code 127.0.0.1:<port>}, the same across restarts. */
     public String bootstrap() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The node's id ({@code node.id}), 1 for a broker alone. */
+    public int nodeId() {
+        return nodeId;
     }
 
     /** The broker process's id, for measurements; it changes at every restart. */
@@ -204,9 +248,9 @@ public final class KafkaBroker implements AutoCloseable {
         return process.pid();
     }
 
-    /** Whether the broker process is running. */
+    /** Whether the broker process is running (false before its first start). */
     public boolean isAlive() {
-        return process.isAlive();
+        return process != null && process.isAlive();
     }
 
     /** The broker's output, every start appended. */
@@ -221,7 +265,7 @@ public final class KafkaBroker implements AutoCloseable {
      * @throws ExecutionException with the broker's error, such as {@code TopicExistsException}
      */
     public void createTopic(String name, int partitions) throws ExecutionException, InterruptedException {
-        try (Admin admin = admin()) {
+        try (Admin admin = admin(bootstrap())) {
             get(admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all());
             Eventually.await(CALL_TIMEOUT, "every partition of " + name + " has a leader", () -> {
                 TopicDescription topic = get(admin.describeTopics(List.of(name)).allTopicNames()).get(name);
@@ -287,9 +331,6 @@ public final class KafkaBroker implements AutoCloseable {
      * @throws IllegalStateException when it is still running, or does not get ready (with the tail of its log)
      */
     public void restart() throws IOException, InterruptedException {
-        if (process.isAlive()) {
-            throw new IllegalStateException("the broker is still running: kill9() or stop() it first");
-        }
         launch(null);
     }
 
@@ -315,6 +356,26 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Starts the process (formatting the log directory first when a cluster id is given) and waits until ready. */
     private void launch(String formatWithClusterId) throws IOException, InterruptedException {
+        spawn(formatWithClusterId);
+        try {
+            awaitReady();
+        } catch (AssertionError | RuntimeException e) {
+            kill9();
+            throw new IllegalStateException("the Kafka broker on " + bootstrap() + " did not get ready: "
+                    + e.getMessage() + "\n---- the tail of " + logFile + " ----\n" + logTail(), e);
+        }
+    }
+
+    /**
+     * Starts the process, formatting the log directory first when a cluster id is given, and returns without waiting
+     * ({@link KafkaCluster} starts its nodes together, then waits for all of them).
+     *
+     * @throws IllegalStateException when the process is still running
+     */
+    void spawn(String formatWithClusterId) throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the broker is still running: kill9() or stop() it first");
+        }
         logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
         Files.writeString(logFile, "==== " + Instant.now() + " starting the broker on " + bootstrap()
                         + (formatWithClusterId != null ? ", formatting " + logDir : "") + "\n",
@@ -331,13 +392,6 @@ public final class KafkaBroker implements AutoCloseable {
         process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
         RUNNING.add(process);
-        try {
-            awaitReady();
-        } catch (AssertionError | RuntimeException e) {
-            kill9();
-            throw new IllegalStateException("the Kafka broker on " + bootstrap() + " did not get ready: "
-                    + e.getMessage() + "\n---- the tail of " + logFile + " ----\n" + logTail(), e);
-        }
     }
 
     /**
@@ -346,43 +400,60 @@ public final class KafkaBroker implements AutoCloseable {
      */
     private void awaitReady() throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitListening(START_TIMEOUT);
+        try (Admin admin = admin(bootstrap())) {
+            Eventually.await(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)), "the broker answers "
+                    + "metadata, creates a topic, acknowledges a record and fetches a group's offsets",
+                    () -> {
+                        checkAlive();
+                        return probe(admin, bootstrap(), Set.of(nodeId), (short) 1);
+                    });
+        }
+    }
+
+    /**
+     * Waits until the client port accepts connections, which it does only once the controller has unfenced this
+     * broker; fails at once with an {@link AssertionError} when the process exits.
+     */
+    void awaitListening(Duration timeout) throws InterruptedException {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        Eventually.await(START_TIMEOUT, "the broker accepts connections on " + bootstrap(), () -> {
+        Eventually.await(timeout, "the broker accepts connections on " + bootstrap(), () -> {
             checkAlive();
             try (Socket socket = new Socket()) {
                 socket.connect(address, 500);
                 return true;
             }
         });
-        try (Admin admin = admin()) {
-            Eventually.await(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)), "the broker answers "
-                    + "metadata, creates a topic, acknowledges a record and fetches a group's offsets",
-                    () -> probe(admin));
-        }
     }
 
-    private void checkAlive() {
+    /** Throws an {@link AssertionError} when the process has exited. */
+    void checkAlive() {
         if (!process.isAlive()) {
-            throw new AssertionError("the broker process exited with code " + process.exitValue());
+            throw new AssertionError("the broker process exited with code " + process.exitValue() + " (node "
+                    + nodeId + ")");
         }
     }
 
-    /** One readiness check; an exception is a "not yet", an {@link AssertionError} (the process died) is final. */
-    private boolean probe(Admin admin) throws Exception {
-        checkAlive();
-        List<Integer> nodes = get(admin.describeCluster().nodes()).stream().map(Node::id).toList();
-        if (!nodes.contains(NODE_ID)) {
+    /**
+     * One readiness check through {@code admin} (and a producer on {@code bootstrap}): the metadata names every one of
+     * {@code nodes} (only brokers the controller has unfenced are named), {@link #READY_PROBE_TOPIC} exists with
+     * {@code replicas} replicas (created if missing), a record to it is acknowledged with {@code acks=all}, and the
+     * group coordinator answers an offset fetch. An exception is a "not yet".
+     */
+    static boolean probe(Admin admin, String bootstrap, Set<Integer> nodes, short replicas) throws Exception {
+        Set<Integer> named = get(admin.describeCluster().nodes()).stream().map(Node::id).collect(Collectors.toSet());
+        if (!named.containsAll(nodes)) {
             return false;
         }
         try {
-            get(admin.createTopics(List.of(new NewTopic(READY_PROBE_TOPIC, 1, (short) 1))).all());
+            get(admin.createTopics(List.of(new NewTopic(READY_PROBE_TOPIC, 1, replicas))).all());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
             }
         }
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4000,
@@ -396,14 +467,15 @@ public final class KafkaBroker implements AutoCloseable {
         return true;
     }
 
-    private Admin admin() {
+    /** An admin client whose calls each take at most 10 s. */
+    static Admin admin(String bootstrap) {
         return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis()));
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) throws ExecutionException,
+    static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) throws ExecutionException,
             InterruptedException {
         try {
             return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -7,8 +7,13 @@ import io.eventpipeline.JarProcess;
 import io.eventpipeline.NeedsTestDatabase;
 import io.eventpipeline.TestDb;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,15 +42,16 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the Kafka cluster tests share: one real broker per test class ({@link KafkaBroker}), the MariaDB of
+ * What the Kafka cluster tests share: one real broker per test class ({@link KafkaBroker}), or three for a class
+ * marked {@link ThreeBrokers} ({@link KafkaCluster}: every topic of three replicas), the MariaDB of
  * {@code PIPELINE_TEST_DB_URL} (skipped without it, failed in CI), and per test a fresh topic of
  * {@value #PARTITIONS} partitions, a fresh consumer group (its {@code group.id} in a {@code --kafka-config} file) and
  * empty tables. Nodes are the real jar in child processes ({@link JarProcess}, a 256 MiB heap each): ingest nodes
  * ({@code --role ingest}, no database) and writer nodes ({@code --role writer}). The broker's admin client reads the
  * group's committed offsets and the topic's log end offsets, for the lag, and moves committed offsets.
  *
- * <p>Nodes are killed when a test ends; when it fails, the tail of each node's log and of the broker's is printed
- * (all of them stay under {@code target/kafka-it-logs/}).
+ * <p>Nodes are killed when a test ends; when it fails, the tail of each node's log and of the brokers' is printed
+ * (all of them stay under {@code target/kafka-it-logs/}, the brokers' once the class is done).
  */
 @NeedsTestDatabase
 abstract class KafkaClusterSupport {
@@ -60,7 +66,10 @@ abstract class KafkaClusterSupport {
     private static final Duration ADMIN_CALL = Duration.ofSeconds(15);
 
     static TestDb db;
+    /** The broker of a class with one, else null. */
     static KafkaBroker broker;
+    /** The brokers of a class marked {@link ThreeBrokers}, else null. */
+    static KafkaCluster cluster;
 
     @TempDir
     static Path brokerDir;
@@ -89,21 +98,54 @@ abstract class KafkaClusterSupport {
                 System.err.println("---- broker " + broker.bootstrap() + " (the tail of " + broker.logFile() + ")");
                 System.err.println(broker.logTail());
             }
+            if (cluster != null) {
+                System.err.println(cluster.logTails());
+            }
         }
     };
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        db = TestDb.requireFromEnvironment("the Kafka cluster tests");
-        broker = KafkaBroker.start(brokerDir.resolve("broker"));
+    /** Marks a test class whose brokers are a {@link KafkaCluster} of three nodes rather than one broker. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface ThreeBrokers {
     }
 
+    @BeforeAll
+    static void startBroker(TestInfo test) throws Exception {
+        db = TestDb.requireFromEnvironment("the Kafka cluster tests");
+        if (test.getTestClass().orElseThrow().isAnnotationPresent(ThreeBrokers.class)) {
+            long t0 = System.nanoTime();
+            cluster = KafkaCluster.start(brokerDir.resolve("cluster"));
+            System.out.println("cluster-measure: cluster_start_ms=" + (System.nanoTime() - t0) / 1_000_000
+                    + " (three brokers, until every replica is in sync)");
+        } else {
+            broker = KafkaBroker.start(brokerDir.resolve("broker"));
+        }
+    }
+
+    /** Stops the brokers and keeps their logs beside the nodes', as {@code broker[-node-<id>].log}. */
     @AfterAll
-    static void stopBroker() throws InterruptedException {
+    static void stopBroker(TestInfo test) throws InterruptedException, IOException {
+        Path logs = Files.createDirectories(Path.of("target", "kafka-it-logs",
+                test.getTestClass().orElseThrow().getSimpleName()));
         if (broker != null) {
             broker.close();
+            Files.copy(broker.logFile(), logs.resolve("broker.log"), StandardCopyOption.REPLACE_EXISTING);
             broker = null;
         }
+        if (cluster != null) {
+            cluster.close();
+            for (int id = 1; id <= KafkaCluster.SIZE; id++) {
+                Files.copy(cluster.node(id).logFile(), logs.resolve("broker-node-" + id + ".log"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            cluster = null;
+        }
+    }
+
+    /** {@code bootstrap.servers} for this class's broker or brokers. */
+    static String bootstrap() {
+        return cluster != null ? cluster.bootstrap() : broker.bootstrap();
     }
 
     @BeforeEach
@@ -123,7 +165,11 @@ abstract class KafkaClusterSupport {
         group = "g-" + shortName + "-" + suffix;
         kafkaConfig = logDir.resolve("kafka.properties");
         Files.writeString(kafkaConfig, "group.id=" + group + "\n");
-        broker.createTopic(topic, PARTITIONS);
+        if (cluster != null) {
+            cluster.createTopic(topic, PARTITIONS);
+        } else {
+            broker.createTopic(topic, PARTITIONS);
+        }
         db.reset();
     }
 
@@ -186,7 +232,7 @@ abstract class KafkaClusterSupport {
     }
 
     private List<String> kafkaArgs(String role) {
-        return List.of("--queue", "kafka", "--role", role, "--kafka-bootstrap", broker.bootstrap(), "--kafka-topic",
+        return List.of("--queue", "kafka", "--role", role, "--kafka-bootstrap", bootstrap(), "--kafka-topic",
                 topic, "--kafka-config", kafkaConfig.toString());
     }
 
@@ -205,7 +251,7 @@ abstract class KafkaClusterSupport {
     }
 
     Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_CALL.toMillis(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000));
     }

@@ -4,8 +4,10 @@ import io.eventpipeline.HttpTestClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,11 +49,54 @@ final class KafkaLoad implements AutoCloseable {
     final AtomicInteger acceptedPosts = new AtomicInteger();
     /** The longest a request took until its 503, in ms: reported, never asserted. */
     final LongAccumulator slowestRefusalMillis = new LongAccumulator(Math::max, 0);
+    /** Every request answered 202 or 503, with its times: for the stalls and recoveries a test measures. */
+    final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Throwable> crashed = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stop;
 
     private KafkaLoad() {
+    }
+
+    /**
+     * One request's answer: its status, when it was sent and answered ({@link System#nanoTime}), and its ids.
+     */
+    record Answer(int status, long sentNanos, long answeredNanos, List<String> ids) {
+    }
+
+    /** The answers with this status, by the time they came. */
+    List<Answer> answers(int status) {
+        return answers.stream().filter(a -> a.status() == status)
+                .sorted(Comparator.comparingLong(Answer::answeredNanos)).toList();
+    }
+
+    /**
+     * The longest time without a 202 between {@code from} and {@code to} ({@link System#nanoTime}), in ms: from the
+     * last 202 before {@code from} (or {@code from} itself) to the next, and so on, the last gap ending at the last
+     * 202 before {@code to}.
+     */
+    long longestAckGapMillis(long from, long to) {
+        long previous = from;
+        long longest = 0;
+        for (Answer a : answers(202)) {
+            if (a.answeredNanos() - from <= 0) {
+                previous = a.answeredNanos();
+            } else if (a.answeredNanos() - to <= 0) {
+                longest = Math.max(longest, a.answeredNanos() - previous);
+                previous = a.answeredNanos();
+            }
+        }
+        return longest / 1_000_000;
+    }
+
+    /** The first answer with this status to a request sent after {@code t}, if any. */
+    Optional<Answer> firstSentAfter(int status, long t) {
+        return answers(status).stream().filter(a -> a.sentNanos() - t > 0).findFirst();
+    }
+
+    /** The first answer with this status that came after {@code t}, if any. */
+    Optional<Answer> firstAnsweredAfter(int status, long t) {
+        return answers(status).stream().filter(a -> a.answeredNanos() - t > 0).findFirst();
     }
 
     /**
@@ -103,6 +148,7 @@ final class KafkaLoad implements AutoCloseable {
             unansweredPosts.incrementAndGet();
             return false;
         }
+        answers.add(new Answer(r.status(), t0, System.nanoTime(), List.copyOf(ids)));
         if (r.status() == 202) {
             acknowledged.addAll(ids);
             ids.forEach(refused::remove);
