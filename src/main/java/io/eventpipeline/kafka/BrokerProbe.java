@@ -3,15 +3,22 @@ package io.eventpipeline.kafka;
 import io.eventpipeline.errors.Messages;
 import io.eventpipeline.lifecycle.PeriodicCheck;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -20,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks every interval, with an admin client of its own, that the brokers answer and that every partition of the
- * topic has a leader (so a produce can be acknowledged and a fetch served), so that /health tells the truth about
+ * topic has a leader that answers (so a produce can be acknowledged and a fetch served), so that /health tells the truth about
  * the broker even while no event arrives: a node taken out of a load balancer's rotation for a broker outage is
  * put back once the broker is, without needing traffic to find out. Logs {@code broker_down} and {@code broker_up}.
  *
@@ -67,7 +74,37 @@ public final class BrokerProbe extends PeriodicCheck {
         if (config != null) {
             checkReplicas(d, config);
         }
-        return leaderless.isEmpty() ? null : "partitions of " + topic + " without a leader: " + leaderless;
+        if (!leaderless.isEmpty()) {
+            return "partitions of " + topic + " without a leader: " + leaderless;
+        }
+        List<Integer> silent = silentLeaders(d);
+        return silent.isEmpty() ? null : "partitions of " + topic + " whose leader does not answer: " + silent;
+    }
+
+    /**
+     * The partitions whose leader does not answer a ListOffsets request within the check's time. The metadata alone
+     * cannot tell: a cluster that has lost its controller quorum (two of three nodes down) fences no one, so its
+     * metadata keeps naming the dead brokers as leaders and in-sync replicas while every produce times out. Asking
+     * each leader is what finds them; one request per leader, a check.
+     */
+    private List<Integer> silentLeaders(TopicDescription d) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (TopicPartitionInfo p : d.partitions()) {
+            latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+        }
+        ListOffsetsResult answers = admin.listOffsets(latest,
+                new ListOffsetsOptions().timeoutMs((int) CHECK_TIMEOUT.toMillis()));
+        long deadline = System.nanoTime() + CHECK_TIMEOUT.toNanos() + 500_000_000L;
+        List<Integer> silent = new ArrayList<>();
+        for (TopicPartition tp : latest.keySet()) {
+            try {
+                answers.partitionResult(tp).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                silent.add(tp.partition());
+            }
+        }
+        silent.sort(null);
+        return silent;
     }
 
     /**

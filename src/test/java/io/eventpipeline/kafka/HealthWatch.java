@@ -77,6 +77,14 @@ final class HealthWatch implements AutoCloseable {
                 .toList();
     }
 
+    /** The statuses (200, 503; 0 for no answer) {@code node} answered after {@code afterNanos}, in order. */
+    List<Integer> statusesOf(String node, long afterNanos) {
+        return changes.stream().filter(c -> c.node().equals(node) && c.atNanos() >= afterNanos)
+                .sorted(Comparator.comparingLong(Change::atNanos))
+                .map(c -> c.answer().startsWith("no answer") ? 0 : Integer.parseInt(c.answer().substring(0, 3)))
+                .toList();
+    }
+
     /** Stops polling and waits for the pollers. */
     @Override
     public void close() throws InterruptedException {

@@ -142,6 +142,10 @@ class KafkaReplicatedClusterIT extends KafkaClusterSupport {
                     millis(ready - restarting), load.acknowledged.size(), settled, millis(System.nanoTime() - t0));
             run.health().close();
             run.health().timeline("cluster-health: two_brokers_killed", killed).forEach(System.out::println);
+            // The cluster fenced no one (no controller quorum): only asking the leaders finds them gone.
+            assertThat(run.health().statusesOf(run.ingest().name(), killed)).as("the ingest node's /health/ready "
+                    + "after the kills: not ready while two brokers were down, ready again after their restart")
+                    .contains(503).last().isEqualTo(200);
         }
     }
 
