@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,8 @@ public final class BrokerProbe extends PeriodicCheck {
     /** Why the last check that reached the brokers found too few in-sync replicas, or null. */
     private volatile String replicasShort;
     private boolean unchecked;
+    /** Checks in a row that found a partition whose leader does not answer; the probe's thread only. */
+    private int silentChecks;
 
     /**
      * @param settings the admin client's settings ({@link KafkaSettings#admin}), each call bounded to 2 s
@@ -77,15 +80,20 @@ public final class BrokerProbe extends PeriodicCheck {
         if (!leaderless.isEmpty()) {
             return "partitions of " + topic + " without a leader: " + leaderless;
         }
+        if (!checkReplicas) {
+            return null; // a writer's readiness is its group's: a silent leader holds up some of its partitions only
+        }
         List<Integer> silent = silentLeaders(d);
-        return silent.isEmpty() ? null : "partitions of " + topic + " whose leader does not answer: " + silent;
+        silentChecks = silent.isEmpty() ? 0 : silentChecks + 1;
+        // Twice in a row: one slow answer from a loaded leader does not take the node out of rotation.
+        return silentChecks < 2 ? null : "partitions of " + topic + " whose leader does not answer: " + silent;
     }
 
     /**
-     * The partitions whose leader does not answer a ListOffsets request within the check's time. The metadata alone
-     * cannot tell: a cluster that has lost its controller quorum (two of three nodes down) fences no one, so its
-     * metadata keeps naming the dead brokers as leaders and in-sync replicas while every produce times out. Asking
-     * each leader is what finds them; one request per leader, a check.
+     * The partitions whose leader does not answer a ListOffsets request within the check's time, on a node that
+     * ingests. The metadata alone cannot tell: a cluster that has lost its controller quorum (two of three nodes
+     * down) fences no one, so its metadata keeps naming the dead brokers as leaders and in-sync replicas while every
+     * produce times out. Asking each leader is what finds them; one request per leader, a check.
      */
     private List<Integer> silentLeaders(TopicDescription d) throws InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -118,7 +126,12 @@ public final class BrokerProbe extends PeriodicCheck {
             ConfigEntry min = config.get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
             now = min == null || min.value() == null ? null : replicasShort(d, Integer.parseInt(min.value()));
-        } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+        } catch (TimeoutException e) {
+            return; // no answer this time (a broker is away): what the last answer said stands
+        } catch (ExecutionException | NumberFormatException e) {
+            if (!(e.getCause() instanceof AuthorizationException) && !(e instanceof NumberFormatException)) {
+                return; // a broker that failed to answer, not a refusal: what the last answer said stands
+            }
             if (!unchecked) {
                 log.warn("event=broker_replicas_unchecked topic={} error=\"{}\" note=\"the in-sync replicas are "
                         + "not compared with min.insync.replicas\"", topic, Messages.rootMessage(e));

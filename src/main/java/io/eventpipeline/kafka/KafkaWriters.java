@@ -180,6 +180,11 @@ public final class KafkaWriters {
         final Set<TopicPartition> lagged = new HashSet<>();
         /** {@link System#nanoTime()} since which the member holds no member epoch, or 0 while it is in the group. */
         volatile long outOfGroupSince = System.nanoTime();
+        /**
+         * The member epoch the client still reported when it lost its partitions (fenced, session expired), or -1.
+         * The client keeps reporting that last epoch after a fence, so only a different one means it joined again.
+         */
+        private int lostEpoch = -1;
 
         Member(int index, Consumer<byte[], byte[]> consumer, String topic) {
             this.index = index;
@@ -326,8 +331,10 @@ public final class KafkaWriters {
          * fenced, its session expired, or before it has joined) and notes since when it is not.
          */
         private void noteMembership() {
-            if (consumer.groupMetadata().generationId() > 0) {
+            int epoch = consumer.groupMetadata().generationId();
+            if (epoch > 0 && epoch != lostEpoch) {
                 outOfGroupSince = 0;
+                lostEpoch = -1;
             } else if (outOfGroupSince == 0) {
                 outOfGroupSince = System.nanoTime();
             }
@@ -426,6 +433,7 @@ public final class KafkaWriters {
             if (outOfGroupSince == 0) {
                 outOfGroupSince = System.nanoTime(); // fenced: out of the group until it has joined again
             }
+            lostEpoch = consumer.groupMetadata().generationId();
             given(partitions, "lost");
         }
 
