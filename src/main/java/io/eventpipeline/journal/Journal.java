@@ -65,17 +65,6 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Opens (creating if needed) the journal in {@code dir}, recovers the valid records of existing segments and
-     * starts a new segment for appends: old segments are never appended to, so their damage cannot spread.
-     * The segments left by an earlier run are forced first, whatever the tier now: a {@code journal-async} run
-     * that crashed may have acknowledged records that are still in the page cache only.
-     * A damaged segment is kept aside, never deleted, once its intact records are released; see
-     * {@link DamagedSegments}.
-     *
-     * @param segmentBytes a segment is rolled over before an append would take it past this size
-     * @throws IOException if the directory cannot be created or written to, or a recovered segment forced
-     */
-    /**
      * How many records the journal in {@code dir} holds, read without opening it (nothing is changed, no lock is
      * taken): the events a {@code --queue local} instance accepted and a start on this directory would replay. A
      * record already stored but sharing a segment with one that is not counts too (its replay is a duplicate).
@@ -87,6 +76,17 @@ public final class Journal implements AutoCloseable {
         return Recovery.countRecords(dir);
     }
 
+    /**
+     * Opens (creating if needed) the journal in {@code dir}, recovers the valid records of existing segments and
+     * starts a new segment for appends: old segments are never appended to, so their damage cannot spread.
+     * The segments left by an earlier run are forced first, whatever the tier now: a {@code journal-async} run
+     * that crashed may have acknowledged records that are still in the page cache only.
+     * A damaged segment is kept aside, never deleted, once its intact records are released; see
+     * {@link DamagedSegments}.
+     *
+     * @param segmentBytes a segment is rolled over before an append would take it past this size
+     * @throws IOException if the directory cannot be created or written to, or a recovered segment forced
+     */
     public static Journal open(Path dir, long segmentBytes) throws IOException {
         return open(dir, segmentBytes, Segment.newSync(), null);
     }

@@ -51,6 +51,25 @@ class JournalTest {
     }
 
     @Test
+    void records_left_counts_what_a_start_would_replay_without_touching_the_journal() throws Exception {
+        assertThat(Journal.recordsLeft(dir.resolve("none"))).as("no journal yet").isZero();
+        try (Journal journal = Journal.open(dir, BIG)) {
+            journal.write(records("a", "b"));
+            Journal.Appended c = journal.write(records("c"));
+            assertThat(Journal.recordsLeft(dir)).as("read beside a running journal").isEqualTo(3);
+            journal.release(c.segmentId(), 1);
+        }
+        assertThat(Journal.recordsLeft(dir)).as("a and b, and c that shares their segment").isEqualTo(3);
+        assertThat(Journal.recordsLeft(dir)).as("counting changes nothing").isEqualTo(3);
+
+        try (Journal journal = Journal.open(dir, BIG)) {
+            Journal.RecoveredSegment replayed = journal.takeRecovered().getFirst();
+            journal.release(replayed.segmentId(), replayed.records().size());
+        }
+        assertThat(Journal.recordsLeft(dir)).as("everything stored, then a clean close").isZero();
+    }
+
+    @Test
     void replays_segments_oldest_first_and_new_segments_get_higher_ids_after_a_restart() throws Exception {
         long firstId;
         try (Journal journal = Journal.open(dir, BIG)) {

@@ -3,6 +3,7 @@ package io.eventpipeline.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventpipeline.Eventually;
+import io.eventpipeline.HttpTestClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +93,11 @@ class KafkaReplicatedClusterIT extends KafkaClusterSupport {
                     load.acknowledged.size(), settled, millis(System.nanoTime() - t0));
             run.health().close();
             run.health().timeline("cluster-health: one_broker_killed", killed).forEach(System.out::println);
+            // The dead controller is fenced 9 s at least after its last heartbeat: its partitions' leader is
+            // silent for longer than the probe's two checks in a row.
+            assertThat(run.health().statusesOf(run.ingest().name(), killed)).as("the ingest node's /health/ready "
+                    + "after the kill: not ready while the dead broker's partitions had no answering leader")
+                    .contains(503).last().isEqualTo(200);
         }
     }
 
@@ -187,6 +198,7 @@ class KafkaReplicatedClusterIT extends KafkaClusterSupport {
                 assertThat(cluster.running()).as("the brokers running while the writer caught up")
                         .doesNotContain(victim).hasSize(KafkaCluster.SIZE - 1);
                 assertThat(w1b.metric("kafka_consumed")).as("the new writer's records").isPositive();
+                assertReplicasReadiness(admin, run.ingest());
 
                 long restarting = System.nanoTime();
                 cluster.restart(victim);
@@ -207,6 +219,30 @@ class KafkaReplicatedClusterIT extends KafkaClusterSupport {
                         .forEach(System.out::println);
             }
         }
+    }
+
+    /**
+     * With one broker down every partition has two in-sync replicas: raising the topic's
+     * {@code min.insync.replicas} to 3 makes every produce refused, and the ingest node says so ({@code "replicas"}
+     * DOWN, not ready); lowering it back to 2 makes it ready again.
+     */
+    private void assertReplicasReadiness(Admin admin, Node ingest) throws Exception {
+        setMinInSync(admin, 3);
+        HttpTestClient.Response shortOf = Eventually.await(SETTLE_TIMEOUT, "the ingest node says replicas DOWN",
+                () -> ingest.http().get("/health/ready"), r -> r.json().path("replicas").asText().equals("DOWN"));
+        assertThat(shortOf.status()).as(shortOf.body()).isEqualTo(503);
+        assertThat(shortOf.json().path("replicas_error").asText()).contains("min.insync.replicas=3")
+                .contains("(2 of 3)");
+        setMinInSync(admin, 2);
+        Eventually.await(SETTLE_TIMEOUT, "the ingest node ready again", () -> ingest.http().get("/health/ready"),
+                r -> r.status() == 200);
+    }
+
+    private void setMinInSync(Admin admin, int n) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(n)), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
     }
 
     /**
