@@ -71,8 +71,8 @@ test: jdk
 	@rm -rf target/surefire-reports target/failsafe-reports
 	@status=0; $(MVN_TEST) verify || status=$$?; scripts/test-summary; exit $$status
 
-# The bench's class path also holds the test dependencies: the Kafka broker it starts for the --queue kafka row
-# runs from the kafka_2.13 jars (test scope).
+# The bench's class path also holds the test dependencies: the Kafka brokers it starts for the --queue kafka rows
+# (one broker, then three for the kafka-3 row) run from the kafka_2.13 jars (test scope).
 bench: build
 	$(MVN) dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	$(JAVA) -cp $(JAR):target/test-classes:$$(cat target/bench.classpath) io.eventpipeline.bench.Bench \

@@ -1,6 +1,7 @@
 package io.eventpipeline.bench;
 
 import io.eventpipeline.kafka.KafkaBroker;
+import io.eventpipeline.kafka.KafkaCluster;
 import io.eventpipeline.mqtt.MosquittoBroker;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import java.util.Map;
 /**
  * `make bench`: measures, in one run on one machine, (a) the HTTP ceiling, (b) the database ceiling, (c) the naive
  * one-INSERT-per-event design and (d) the service (default flags, i.e. --durability journal, then --durability
- * journal-async and memory, each with a latency matrix, and --queue kafka on a single broker started here; with
- * default flags, MQTT through a Mosquitto started here, and OTLP logs), and an fsync probe, and judges the
+ * journal-async and memory, each with a latency matrix, and --queue kafka on a single broker started here, then on
+ * three brokers started for that row alone; with default flags, MQTT through a Mosquitto started here, and OTLP
+ * logs), and an fsync probe, and judges the
  * service against the project's performance goals as ratios of those numbers (absolute rates on a shared 2-core
  * machine say little; ratios within one run say more). Prints a table, writes results.json and throughput.svg. See
  * {@link BenchOptions#USAGE}.
@@ -158,7 +160,8 @@ public final class Bench {
             for (String tier : options.tiers()) {
                 runs.put(tier, service.run(target, tier.equals("journal") ? null : tier, httpCeiling));
             }
-            runs.put("kafka", service.runKafka(target, kafkaBootstrap));
+            runs.put(ServiceBench.KAFKA, service.runKafka(target, ServiceBench.KAFKA, kafkaBootstrap));
+            long clusterStartupMs = onThreeBrokers(target, service, runs);
             List<Goal> goals = new ArrayList<>(Goals.judge(httpCeiling, ceiling.eventsPerSecond(),
                     seed.eventsPerSecond(), runs.get("journal")));
             goals.addAll(Goals.tiers(runs, runs.get(ServiceBench.FSYNC_PROBE_TIER).latencyMatrix().fsyncProbe()));
@@ -166,9 +169,38 @@ public final class Bench {
                     : mqttBench.run(target, mqtt, runs.get("journal").batch());
             Results.Otlp otlpRow = otlpBench.run(target, runs.get("journal").batch());
             return new Results.Target(target.name(), target.describe(), ceiling, seed, runs, goals,
-                    journalOverMemory(runs.get("journal"), runs.get("memory")), mqttRow, otlpRow);
+                    journalOverMemory(runs.get("journal"), runs.get("memory")), clusterStartupMs,
+                    runs.get(ServiceBench.KAFKA_3).over(runs.get(ServiceBench.KAFKA)), mqttRow, otlpRow);
         } finally {
             TempDirs.delete(scratch);
+        }
+    }
+
+    /**
+     * The {@link ServiceBench#KAFKA_3} row: a {@link KafkaCluster} (three broker processes, replication factor 3,
+     * {@code min.insync.replicas=2}) started for it and stopped after it, so that its three JVMs idle through no
+     * other row; their start takes about half a minute on 2 cores. Returns the start's ms, until every replica was
+     * in sync.
+     */
+    private long onThreeBrokers(BenchTarget target, ServiceBench service, Map<String, Results.Service> runs)
+            throws Exception {
+        Path dir = TempDirs.create("pipeline-bench-kafka-cluster-");
+        try {
+            long t0 = System.nanoTime();
+            long startupMs;
+            try (KafkaCluster cluster = KafkaCluster.start(dir)) {
+                startupMs = (System.nanoTime() - t0) / 1_000_000;
+                progress.say("three Kafka brokers (KRaft, replication factor %d, min.insync.replicas %d) up at %s in "
+                        + "%d ms, for the %s row on %s", KafkaCluster.REPLICATION_FACTOR,
+                        KafkaCluster.MIN_INSYNC_REPLICAS, cluster.bootstrap(), startupMs, ServiceBench.KAFKA_3,
+                        target.name());
+                runs.put(ServiceBench.KAFKA_3, service.runKafka(target, ServiceBench.KAFKA_3, cluster.bootstrap()));
+                t0 = System.nanoTime(); // the try's close stops them
+            }
+            progress.say("three Kafka brokers stopped in %d ms", (System.nanoTime() - t0) / 1_000_000);
+            return startupMs;
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 

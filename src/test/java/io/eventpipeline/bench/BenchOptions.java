@@ -28,7 +28,7 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
             Usage: Bench [--seconds N] [--latency-seconds N] [--db-url URL] [--targets mariadb,h2]
                          [--tiers LIST] [--out DIR] [--jar PATH] [--jvm-flag FLAG]... [--jfr]
               --seconds N      length of each measured phase (default 8); each server is first warmed up until
-                               its rate settles (1.5 N to 2.5 N s). A default run takes 14-17 minutes
+                               its rate settles (1.5 N to 2.5 N s). A default run takes 17-20 minutes
               --latency-seconds N  length of each phase of the latency matrix: closed loop over 4 and 16
                                connections, open loop at 10, 25 and 50% of the HTTP ceiling (default 5)
               --tiers LIST     durability tiers to run the service in (default journal,journal-async,memory;
@@ -41,6 +41,9 @@ record BenchOptions(double seconds, String dbUrl, boolean dbUrlGiven, List<Strin
               --jar PATH       the service's fat jar (default target/event-pipeline.jar)
               --jvm-flag FLAG  a JVM flag for both server JVMs, repeatable (default: none, as `java -jar`)
               --jfr            record a JFR profile of each server JVM into the out directory
+            Each target also runs the service with --queue kafka on one Kafka broker (started once) and on
+            three (kafka-3: replication factor 3, min.insync.replicas 2, started for that row on each target
+            and stopped after it; 13-30 s to start on 2 cores); results.json and the table give three over one.
             """;
 
     Duration phase() {

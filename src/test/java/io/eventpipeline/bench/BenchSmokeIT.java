@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bench still runs end to end: one second per phase on the embedded H2 only (no MariaDB needed), real child
  * processes, and a results.json that a tool could read, with the SDK-shaped row (Segment's /v1/batch), the
- * OTLP row (/v1/logs) and each durability tier's latency matrix (one second a phase) stored in full. It checks
+ * OTLP row (/v1/logs), the Kafka rows on one broker and on three (whose start takes about half a minute of the
+ * run) and each durability tier's latency matrix (one second a phase) stored in full. It checks
  * shape and sanity, not speed. The table and the progress lines are kept, not printed: a one-second run misses
  * goals by design, and its table of MISS lines
  * belongs to {@code make bench}, not to a green build; they are shown when the run fails.
@@ -28,7 +29,7 @@ class BenchSmokeIT {
     Path out;
 
     @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    @Timeout(value = 7, unit = TimeUnit.MINUTES)
     void a_one_second_run_on_h2_writes_valid_results_json_with_positive_rates() throws Exception {
         String jar = System.getProperty("pipeline.jar", "target/event-pipeline.jar");
 
@@ -42,6 +43,7 @@ class BenchSmokeIT {
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("h2: H2").contains("goals (the service")
                 .contains("POST /v1/batch").contains("/v1/batch over /events/batch")
                 .contains("--queue kafka, a single broker").contains("kafka / journal")
+                .contains("--queue kafka, three brokers").contains("kafka-3 / kafka (three brokers over one)")
                 .contains("latency of single events by durability tier").contains("fsync probe: write");
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.path("schema_version").asInt()).isEqualTo(Results.SCHEMA_VERSION);
@@ -54,7 +56,7 @@ class BenchSmokeIT {
         assertThat(h2.at("/db_ceiling/events_per_second").asDouble()).isPositive();
         assertThat(h2.at("/db_ceiling/counted_rows").asLong()).isEqualTo(h2.at("/db_ceiling/rows").asLong());
         assertThat(h2.at("/seed_design/events_per_second").asDouble()).isPositive();
-        for (String durability : new String[] {"journal", "journal-async", "memory", "kafka"}) {
+        for (String durability : new String[] {"journal", "journal-async", "memory", "kafka", "kafka-3"}) {
             JsonNode s = h2.at("/service/" + durability);
             assertThat(s.isObject()).as(durability + " row").isTrue();
             assertThat(s.at("/single/end_to_end_per_second").asDouble()).as(durability).isPositive();
@@ -85,7 +87,6 @@ class BenchSmokeIT {
         }
         assertThat(h2.at("/service/memory/latency_matrix/fsync_probe/writes").asLong()).isPositive();
         assertThat(h2.at("/service/memory/latency_matrix/fsync_probe/mean_ms").asDouble()).isPositive();
-        assertThat(h2.at("/service/kafka/latency_matrix").isNull()).isTrue();
         // The SDK-shaped row, with default flags only: every Segment message stored, and the ratio measured.
         JsonNode sdk = h2.at("/service/journal/sdk_batches");
         assertThat(sdk.path("library").asText()).startsWith("@segment/analytics-node ");
@@ -103,13 +104,24 @@ class BenchSmokeIT {
         assertThat(sdk.path("v1_request_bytes").asInt()).isBetween(50_000, 100_000);
         assertThat(h2.at("/service/journal/service_metrics_at_end/rejected").asLong()).as("refused").isZero();
         assertThat(h2.at("/service/journal/service_metrics_at_end/failed").asLong()).as("dead-lettered").isZero();
-        // The Kafka row went through the broker: every accepted event produced, acknowledged and consumed.
-        JsonNode kafka = h2.at("/service/kafka");
-        assertThat(kafka.path("durability_reported").asText()).isEqualTo("kafka");
-        assertThat(kafka.at("/service_metrics_at_end/kafka_produced").asLong())
-                .isEqualTo(kafka.at("/service_metrics_at_end/accepted").asLong()).isPositive();
-        assertThat(kafka.at("/service_metrics_at_end/kafka_consumed").asLong())
-                .isGreaterThanOrEqualTo(kafka.at("/service_metrics_at_end/kafka_produced").asLong());
+        // The Kafka rows went through the brokers, one and three: every accepted event produced, acknowledged and
+        // consumed.
+        for (String row : new String[] {ServiceBench.KAFKA, ServiceBench.KAFKA_3}) {
+            JsonNode kafka = h2.at("/service/" + row);
+            assertThat(kafka.path("durability_reported").asText()).as(row).isEqualTo("kafka");
+            assertThat(kafka.path("latency_matrix").isNull()).as(row).isTrue();
+            assertThat(kafka.at("/service_metrics_at_end/kafka_produced").asLong()).as(row)
+                    .isEqualTo(kafka.at("/service_metrics_at_end/accepted").asLong()).isPositive();
+            assertThat(kafka.at("/service_metrics_at_end/kafka_consumed").asLong()).as(row)
+                    .isGreaterThanOrEqualTo(kafka.at("/service_metrics_at_end/kafka_produced").asLong());
+        }
+        assertThat(h2.path("kafka_cluster_startup_ms").asLong()).isPositive();
+        JsonNode threeOverOne = h2.path("three_brokers_over_one");
+        assertThat(threeOverOne.fieldNames()).toIterable().containsExactly("single_accepted", "single_end_to_end",
+                "batch_accepted", "batch_end_to_end", "p99_latency");
+        threeOverOne.forEach(v -> assertThat(v.asDouble()).isPositive());
+        assertThat(progress.toString(StandardCharsets.UTF_8)).contains("three Kafka brokers (KRaft")
+                .contains("three Kafka brokers stopped in");
         assertThat(h2.at("/service/memory/sdk_batches").isNull()).isTrue();
         // The OTLP row: every log record a 200 took is a row, and no answer's partial_success refused any.
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("/v1/logs over /events/batch");

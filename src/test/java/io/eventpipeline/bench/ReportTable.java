@@ -1,5 +1,6 @@
 package io.eventpipeline.bench;
 
+import io.eventpipeline.kafka.KafkaCluster;
 import java.io.PrintStream;
 import java.util.Map;
 
@@ -47,7 +48,10 @@ final class ReportTable {
             Results.Service s = e.getValue();
             String flags = switch (e.getKey()) {
                 case "journal" -> "default flags (--durability journal)";
-                case "kafka" -> "--queue kafka, a single broker on this machine";
+                case ServiceBench.KAFKA -> "--queue kafka, a single broker on this machine";
+                case ServiceBench.KAFKA_3 -> String.format("--queue kafka, three brokers on this machine (RF %d, "
+                        + "min ISR %d; up in %,d ms)", KafkaCluster.REPLICATION_FACTOR,
+                        KafkaCluster.MIN_INSYNC_REPLICAS, t.kafkaClusterStartupMs());
                 default -> "--durability " + s.durabilityFlag();
             };
             out.printf("  (d) service, %s (durability it reports: %s)%n", flags, s.durabilityReported());
@@ -83,21 +87,22 @@ final class ReportTable {
         }
         out.printf("  (b)/(c) = %.1f: what batching alone buys on this database (the 15x goal needs more than that)%n",
                 t.dbCeiling().eventsPerSecond() / t.seedDesign().eventsPerSecond());
-        StringBuilder jm = new StringBuilder("  journal / memory (default flags over --durability memory):");
-        t.journalOverMemory().forEach((k, v) -> jm.append(' ').append(k).append(' ')
-                .append(v == null ? "-" : String.format("%.2f", v)).append(','));
-        out.println(jm.substring(0, jm.length() - 1));
-        Results.Service kafka = t.service().get("kafka");
+        ratios(out, "  journal / memory (default flags over --durability memory):", t.journalOverMemory());
+        Results.Service kafka = t.service().get(ServiceBench.KAFKA);
         Results.Service journal = t.service().get("journal");
         if (kafka != null && journal != null) {
-            out.printf("  kafka / journal (--queue kafka over default flags): single accepted %s, single end_to_end "
-                    + "%s, batch accepted %s, batch end_to_end %s, p99 latency %s%n",
-                    ratio(Bench.ratio(kafka.single().acceptedPerSecond(), journal.single().acceptedPerSecond())),
-                    ratio(Bench.ratio(kafka.single().endToEndPerSecond(), journal.single().endToEndPerSecond())),
-                    ratio(Bench.ratio(kafka.batch().acceptedPerSecond(), journal.batch().acceptedPerSecond())),
-                    ratio(Bench.ratio(kafka.batch().endToEndPerSecond(), journal.batch().endToEndPerSecond())),
-                    ratio(Bench.ratio(kafka.latency().p99Ms(), journal.latency().p99Ms())));
+            ratios(out, "  kafka / journal (--queue kafka over default flags):", kafka.over(journal));
         }
+        if (t.threeBrokersOverOne() != null) {
+            ratios(out, "  kafka-3 / kafka (three brokers over one):", t.threeBrokersOverOne());
+        }
+    }
+
+    /** One line of ratios, e.g. {@code single_accepted 0.32, ...}, each rounded to two places. */
+    private static void ratios(PrintStream out, String label, Map<String, Double> ratios) {
+        StringBuilder line = new StringBuilder(label);
+        ratios.forEach((k, v) -> line.append(' ').append(k).append(' ').append(ratio(v)).append(','));
+        out.println(line.substring(0, line.length() - 1));
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,14 +26,22 @@ record Results(
         Map<String, Target> targets,
         double totalSeconds) {
 
-    /** 4: each service row's {@code latency_matrix} (durability tiers, the fsync probe); the rest as in 3. */
-    static final int SCHEMA_VERSION = 4;
+    /**
+     * 5: each target's {@code service.kafka-3} row (three brokers), {@code kafka_cluster_startup_ms} and
+     * {@code three_brokers_over_one}; the rest as in 4 (4 added each service row's {@code latency_matrix}).
+     */
+    static final int SCHEMA_VERSION = 5;
 
     /** (a): the bare Javalin server. */
     record HttpCeiling(long startupMs, double peakRssMib, double warmupSeconds, Ingest single) {
     }
 
-    /** One database: its ceilings, the service on it with each durability, and the goals. */
+    /**
+     * One database: its ceilings, the service on it with each durability and on each Kafka (service keys
+     * {@code kafka}, one broker, and {@code kafka-3}, three), and the goals. {@code kafkaClusterStartupMs} is how
+     * long the three brokers, started for this target's {@code kafka-3} row alone, took until every replica was in
+     * sync; {@code threeBrokersOverOne} is {@code kafka-3}'s rates over {@code kafka}'s ({@link Service#over}).
+     */
     record Target(
             String name,
             Map<String, Object> database,
@@ -41,6 +50,8 @@ record Results(
             Map<String, Service> service,
             List<Goal> goals,
             Map<String, Double> journalOverMemory,
+            long kafkaClusterStartupMs,
+            Map<String, Double> threeBrokersOverOne,
             Mqtt mqtt,
             Otlp otlp) {
     }
@@ -102,6 +113,21 @@ record Results(
             SdkBatches sdkBatches,
             LatencyMatrix latencyMatrix,
             Map<String, Object> serviceMetricsAtEnd) {
+
+        /**
+         * This row's rates and p99 over {@code base}'s: {@code single_accepted}, {@code single_end_to_end},
+         * {@code batch_accepted}, {@code batch_end_to_end} and {@code p99_latency} (the open-loop phase at half
+         * each row's own single-event rate); a ratio is null when either side is unknown.
+         */
+        Map<String, Double> over(Service base) {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("single_accepted", Bench.ratio(single.acceptedPerSecond(), base.single.acceptedPerSecond()));
+            m.put("single_end_to_end", Bench.ratio(single.endToEndPerSecond(), base.single.endToEndPerSecond()));
+            m.put("batch_accepted", Bench.ratio(batch.acceptedPerSecond(), base.batch.acceptedPerSecond()));
+            m.put("batch_end_to_end", Bench.ratio(batch.endToEndPerSecond(), base.batch.endToEndPerSecond()));
+            m.put("p99_latency", Bench.ratio(latency.p99Ms(), base.latency.p99Ms()));
+            return m;
+        }
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.eventpipeline.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResultsTest {
@@ -36,6 +38,35 @@ class ResultsTest {
 
         assertThat(sum.endToEndPerSecond()).isNull();
         assertThat(sum.acceptedPerSecond()).isEqualTo(7_500);
+    }
+
+    private static Results.Service service(Results.Ingest single, Results.Ingest batch, double p99Ms) {
+        Results.Latency latency = new Results.Latency(1_000, 1_000, 5_000, 5_000, 0, 0, 1, p99Ms, p99Ms, p99Ms, 1);
+        return new Results.Service("kafka", "kafka", 900, null, 200, 10, single, batch, latency, null, null,
+                Map.of());
+    }
+
+    @Test
+    void three_brokers_over_one_divides_each_rate_and_the_p99_and_is_unknown_where_either_row_is()
+            throws Exception {
+        Results.Service one = service(half(4_000, 2, 2.5, 1, 1), half(60_000, 1, 1.2, 1, 1), 40);
+        Results.Service three = service(half(3_000, 2, null, 1, 1), half(30_000, 1, 1.0, 1, 1), 60);
+
+        Map<String, Double> r = three.over(one);
+
+        assertThat(r).containsOnlyKeys("single_accepted", "single_end_to_end", "batch_accepted", "batch_end_to_end",
+                "p99_latency");
+        assertThat(r.get("single_accepted")).isEqualTo(0.75);
+        assertThat(r.get("single_end_to_end")).isNull(); // three's single events did not all arrive
+        assertThat(r.get("batch_accepted")).isEqualTo(0.5);
+        assertThat(r.get("batch_end_to_end")).isCloseTo(0.6, offset(1e-9));
+        assertThat(r.get("p99_latency")).isEqualTo(1.5);
+        // As results.json writes them: the ratios' keys as they are, the method not as a field.
+        JsonNode json = Results.mapper().valueToTree(three);
+        assertThat(json.has("over")).isFalse();
+        JsonNode ratios = Results.mapper().valueToTree(r);
+        assertThat(ratios.path("p99_latency").asDouble()).isEqualTo(1.5);
+        assertThat(ratios.path("single_end_to_end").isNull()).isTrue();
     }
 
     @Test

@@ -39,6 +39,10 @@ final class ServiceBench {
     static final String FSYNC_PROBE_TIER = "memory";
     static final int FSYNC_PROBE_CONNECTIONS = 4;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The service row on a single Kafka broker. */
+    static final String KAFKA = "kafka";
+    /** The service row on three Kafka brokers (replication factor 3, {@code min.insync.replicas=2}). */
+    static final String KAFKA_3 = "kafka-3";
 
     private final BenchOptions options;
     private final LoadGenerator load;
@@ -76,17 +80,21 @@ final class ServiceBench {
 
     /**
      * The service with {@code --queue kafka} (one process, both roles) on a topic of its own on {@code bootstrap},
-     * with the default partitions: the same phases as {@link #run(BenchTarget, String)}, without the SDK ones.
+     * with the default partitions and the brokers' default replication factor: the same phases as
+     * {@link #run(BenchTarget, String, double)}, without the SDK ones and the latency matrix.
+     *
+     * @param row {@link #KAFKA} (one broker) or {@link #KAFKA_3} (three): the row's name, in its log files too
      */
-    Results.Service runKafka(BenchTarget target, String bootstrap) throws Exception {
+    Results.Service runKafka(BenchTarget target, String row, String bootstrap) throws Exception {
         String topic = "bench-" + target.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
-        return run(target, "kafka", List.of("--queue", "kafka", "--kafka-bootstrap", bootstrap, "--kafka-topic",
+        return run(target, row, List.of("--queue", "kafka", "--kafka-bootstrap", bootstrap, "--kafka-topic",
                 topic), 0);
     }
 
     /**
-     * @param mode        null for the default flags, else what {@code flags} change: a --durability value, or kafka
-     * @param httpCeiling (a), requests/s; unused with kafka (no latency matrix)
+     * @param mode        null for the default flags, else what {@code flags} change: a --durability value, or a
+     *                    Kafka row's name
+     * @param httpCeiling (a), requests/s; unused with Kafka (no latency matrix)
      */
     private Results.Service run(BenchTarget target, String mode, List<String> flags, double httpCeiling)
             throws Exception {
@@ -119,7 +127,7 @@ final class ServiceBench {
                 // Before the SDK phases, so that the RSS goal judges what it always judged.
                 double peakRssMib = jvm.peakRssKib() / 1024.0;
                 Results.SdkBatches sdk = mode == null ? sdkBatches(jvm, table, service, batch, run) : null;
-                Results.LatencyMatrix matrix = "kafka".equals(mode) ? null
+                Results.LatencyMatrix matrix = KAFKA.equals(mode) || KAFKA_3.equals(mode) ? null
                         : latencyMatrix(jvm, table, service, singlePhase, httpCeiling, target, run,
                                 FSYNC_PROBE_TIER.equals(mode));
                 Map<String, Object> metrics = json(service.metrics());

@@ -31,7 +31,8 @@ final class Svg {
             for (var e : t.service().entrySet()) {
                 String which = switch (e.getKey()) {
                     case "journal" -> "default (journal)";
-                    case "kafka" -> "--queue kafka";
+                    case ServiceBench.KAFKA -> "--queue kafka, 1 broker";
+                    case ServiceBench.KAFKA_3 -> "--queue kafka, 3 brokers";
                     default -> "--durability " + e.getKey();
                 };
                 String color = switch (e.getKey()) {
