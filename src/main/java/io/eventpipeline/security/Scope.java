@@ -9,10 +9,5 @@ package io.eventpipeline.security;
 public enum Scope {
     WRITE,
     READ,
-    WRITE_BROWSER;
-
-    /** The name in a key line and in {@code keys new --scope}: {@code write}, {@code read}, {@code write-browser}. */
-    public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-    }
+    WRITE_BROWSER
 }
